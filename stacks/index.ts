@@ -1,0 +1,65 @@
+/**
+ * Typed stack configuration and mesh-wide validation: the one entry point the program uses
+ * before it creates anything.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { loadStacks, type MeshMember } from "./load";
+import { MeshConfigError, type Problem } from "./problems";
+import { validateMesh } from "./validate";
+
+export * from "./cidr";
+export * from "./load";
+export * from "./problems";
+export * from "./schema";
+export * from "./validate";
+
+export interface Mesh {
+    /** Every member, ordered by cluster id. */
+    readonly members: readonly MeshMember[];
+    /** The member this stack builds. */
+    readonly self: MeshMember;
+    /** Every member but this one, ordered by cluster id. */
+    readonly peers: readonly MeshMember[];
+    /** Facts that do not stop the run, e.g. the AWS peering limit. */
+    readonly notes: readonly string[];
+}
+
+/** Where the stack files are: `CLUSTERMESH_PROJECT_DIR`, else the Pulumi project directory (cwd). */
+export function projectDir(): string {
+    return process.env.CLUSTERMESH_PROJECT_DIR ?? process.cwd();
+}
+
+/** Loads and validates the whole mesh without singling out a stack; problems are returned. */
+export function inspectMesh(dir: string): { members: MeshMember[]; problems: Problem[]; notes: string[]; others: string[] } {
+    const loaded = loadStacks(dir);
+    const validation = validateMesh(loaded.members);
+    return {
+        members: loaded.members,
+        problems: [...loaded.problems, ...validation.problems],
+        notes: validation.notes,
+        others: loaded.others,
+    };
+}
+
+/**
+ * Loads every stack file in `dir`, validates the whole mesh, and returns it as seen from
+ * `stack`. Throws MeshConfigError listing every problem when anything is wrong.
+ */
+export function loadMesh(dir: string, stack: string): Mesh {
+    const { members, problems, notes } = inspectMesh(dir);
+    const file = ["yaml", "yml"].map((ext) => `Pulumi.${stack}.${ext}`).find((f) => fs.existsSync(path.join(dir, f))) ?? `Pulumi.${stack}.yaml`;
+    const self = members.find((m) => m.stack === stack);
+    if (!self && !problems.some((p) => p.file === file)) {
+        problems.push({
+            file,
+            key: "clustermesh:cluster",
+            message: fs.existsSync(path.join(dir, file)) ? "is missing, so this stack is not a mesh member" : "is missing: the stack file does not exist",
+            fix: "copy Pulumi.east.yaml to this file and change name, id, CIDRs and region (README: Add a region)",
+        });
+    }
+    if (problems.length > 0 || !self) {
+        throw new MeshConfigError(problems);
+    }
+    return { members, self, peers: members.filter((m) => m !== self), notes };
+}

@@ -1,0 +1,246 @@
+/**
+ * The typed shape of one stack's `clustermesh:*` configuration.
+ *
+ * Every field carries a description: the README's config reference is generated from these
+ * schemas (scripts/config-reference.ts), so a field without one is a documentation bug.
+ * The schemas check shape and format only; rules that need other fields or other stacks
+ * (id ranges against maxConnectedClusters, CIDR overlaps, agreement across the mesh) live in
+ * `validate.ts`, where every problem is reported at once.
+ */
+import { z } from "zod";
+import { parseCidr } from "./cidr";
+
+/** Cilium chart version used when a stack does not pin one. */
+export const DEFAULT_CILIUM_VERSION = "1.19.6";
+/** k3s release installed when a stack does not pin one (INSTALL_K3S_VERSION). */
+export const DEFAULT_K3S_VERSION = "v1.33.5+k3s1";
+/** Kubernetes version of EKS clusters when a stack does not pin one. */
+export const DEFAULT_EKS_VERSION = "1.33";
+/** NodePort of the clustermesh-apiserver when a stack does not set one (the chart's default). */
+export const DEFAULT_APISERVER_NODE_PORT = 32379;
+
+const cidr = z
+    .string()
+    .refine((text) => parseCidr(text) !== undefined, {
+        message: "is not a CIDR block; write it as address/prefix with the host bits zero, e.g. 10.11.0.0/16",
+    });
+
+const hostAddress = z
+    .string()
+    .min(1)
+    .describe("An IP address or DNS name.");
+
+export const clusterKinds = ["k3s", "eks"] as const;
+export type ClusterKind = (typeof clusterKinds)[number];
+
+export const clusterSchema = z
+    .strictObject({
+        name: z
+            .string()
+            .describe(
+                "Cilium `cluster.name`: unique in the mesh, at most 32 lower-case alphanumerics and '-', starting and ending alphanumeric.",
+            ),
+        id: z
+            .number()
+            .int({ message: "must be a whole number" })
+            .describe(
+                "Cilium `cluster.id`: unique in the mesh, 1-255 (1-511 with maxConnectedClusters 511). EKS clusters cannot use 128-255/384-511 in ENI mode (cilium #21330).",
+            ),
+        kind: z.enum(clusterKinds).describe("How the cluster is built: `k3s` (on an EC2 VM or an existing host) or `eks`."),
+        region: z
+            .string()
+            .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: "is not an AWS region name such as us-west-2" })
+            .optional()
+            .describe("AWS region the cluster is built in. Required for clusters built on AWS (EC2 k3s or EKS)."),
+        podCIDR: cidr.describe("Pod CIDR (Cilium cluster-pool and k3s `cluster-cidr`). Must not overlap any other CIDR in the mesh."),
+        serviceCIDR: cidr.describe("Service CIDR (k3s `service-cidr`). Must not overlap any other CIDR in the mesh."),
+        vpcCIDR: cidr
+            .optional()
+            .describe("VPC CIDR for clusters built on AWS; required there. Must not overlap any other CIDR in the mesh."),
+        operatorCIDRs: z
+            .array(cidr)
+            .default([])
+            .describe(
+                "Addresses allowed to reach the Kubernetes API (6443) and SSH (22) of AWS-built clusters: the laptop or CI runner running `pulumi up`. Required for AWS-built clusters; nothing else is opened to the internet.",
+            ),
+    })
+    .describe("The cluster's identity and addressing (`clustermesh:cluster`).");
+export type ClusterConfig = z.infer<typeof clusterSchema>;
+
+const existingHostSchema = z.strictObject({
+    address: hostAddress.describe("Address the operator reaches over SSH and on 6443 (put into the kubeconfig and `tls-san`)."),
+    privateAddress: hostAddress
+        .optional()
+        .describe("Address the other mesh members reach this node on (k3s `node-ip`). Default: `address`."),
+    user: z.string().min(1).default("ubuntu").describe("SSH user with passwordless sudo. Default `ubuntu`."),
+    port: z.number().int().min(1).max(65535).default(22).describe("SSH port. Default 22."),
+});
+export type ExistingHost = z.infer<typeof existingHostSchema>;
+
+export const k3sSchema = z
+    .strictObject({
+        version: z
+            .string()
+            .regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, { message: "is not a k3s release such as v1.33.5+k3s1" })
+            .default(DEFAULT_K3S_VERSION)
+            .describe(`k3s release (INSTALL_K3S_VERSION). Default \`${DEFAULT_K3S_VERSION}\`.`),
+        host: existingHostSchema
+            .optional()
+            .describe(
+                "An existing host to install the k3s server on over SSH; the private key is the secret `clustermesh:sshPrivateKey`. Omit to build a new EC2 VM.",
+            ),
+        agentHosts: z
+            .array(existingHostSchema)
+            .default([])
+            .describe("Existing hosts joined as k3s agents (with `host`). Same fields as `host`."),
+        instanceType: z.string().default("t3.medium").describe("EC2 instance type of new VMs. Default `t3.medium`."),
+        agents: z.number().int().min(0).max(50).default(0).describe("Number of k3s agent VMs built beside a new EC2 server. Default 0."),
+    })
+    .describe("How a `k3s` cluster is built (`clustermesh:k3s`).");
+export type K3sConfig = z.infer<typeof k3sSchema>;
+
+export const eksSchema = z
+    .strictObject({
+        version: z
+            .string()
+            .regex(/^1\.\d+$/, { message: "is not a Kubernetes minor version such as 1.33" })
+            .default(DEFAULT_EKS_VERSION)
+            .describe(`Kubernetes version of the control plane. Default \`${DEFAULT_EKS_VERSION}\`.`),
+        instanceType: z.string().default("t3.large").describe("Instance type of the managed node group. Default `t3.large`."),
+        desiredSize: z.number().int().min(1).default(2).describe("Desired node count. Default 2."),
+        minSize: z.number().int().min(1).default(1).describe("Minimum node count. Default 1."),
+        maxSize: z.number().int().min(1).default(3).describe("Maximum node count. Default 3."),
+    })
+    .describe("How an `eks` cluster is built (`clustermesh:eks`).");
+export type EksConfig = z.infer<typeof eksSchema>;
+
+export const ciliumSchema = z
+    .strictObject({
+        version: z
+            .string()
+            .regex(/^\d+\.\d+\.\d+$/, { message: "is not a Cilium release such as 1.19.6" })
+            .default(DEFAULT_CILIUM_VERSION)
+            .describe(`Cilium Helm chart version. Same minor on every member; 1.18.0 is refused (cilium #40848). Default \`${DEFAULT_CILIUM_VERSION}\`.`),
+        routingMode: z
+            .enum(["tunnel", "native"])
+            .default("tunnel")
+            .describe("Datapath routing: `tunnel` (overlay) or `native`. Same on every member. Default `tunnel`."),
+        tunnelProtocol: z
+            .enum(["vxlan", "geneve"])
+            .default("vxlan")
+            .describe("Overlay protocol with `routingMode: tunnel`. Same on every member. Default `vxlan`."),
+        ipam: z
+            .enum(["cluster-pool", "eni"])
+            .default("cluster-pool")
+            .describe(
+                "IPAM mode: `cluster-pool` (pods from `podCIDR`, works everywhere) or `eni` (EKS only, native routing, pods from the VPC). Same on every member; a mesh with k3s members uses `cluster-pool`. Default `cluster-pool`.",
+            ),
+        kubeProxyReplacement: z
+            .boolean()
+            .default(true)
+            .describe("Cilium replaces kube-proxy (k3s runs with `disable-kube-proxy`). Default true."),
+        maxConnectedClusters: z
+            .union([z.literal(255), z.literal(511)])
+            .default(255)
+            .describe("Mesh size limit, 255 or 511. Same on every member. Default 255."),
+        apiserverNodePort: z
+            .number()
+            .int()
+            .min(30000)
+            .max(32767)
+            .default(DEFAULT_APISERVER_NODE_PORT)
+            .describe(
+                `NodePort of the clustermesh-apiserver, the port peers connect to. Distinct per cluster with kube-proxy replacement before 1.18.2 (cilium #24692). Default ${DEFAULT_APISERVER_NODE_PORT}.`,
+            ),
+        mcsAPI: z
+            .boolean()
+            .default(false)
+            .describe("Enable the Multi-Cluster Services API (ServiceExport, `clusterset.local`). Default false."),
+    })
+    .describe("The Cilium release of the cluster (`clustermesh:cilium`).");
+export type CiliumConfig = z.infer<typeof ciliumSchema>;
+
+export const meshSchema = z
+    .strictObject({
+        link: z
+            .boolean()
+            .default(false)
+            .describe(
+                "Link this cluster to its peers (read their endpoints from their stack outputs). Leave false until every member is up: a reference to a stack that was never deployed fails the run (pulumi #16591). Default false.",
+            ),
+        stackPrefix: z
+            .string()
+            .regex(/^[^/]+\/[^/]+$/, { message: "is not of the form <organization>/<project>" })
+            .optional()
+            .describe("`<organization>/<project>` of the peer stacks for stack references. Default: this stack's organization and project."),
+    })
+    .describe("How this stack joins the mesh (`clustermesh:mesh`).");
+export type MeshConfig = z.infer<typeof meshSchema>;
+
+export const appSchema = z
+    .strictObject({
+        enabled: z.boolean().default(true).describe("Deploy the global-service app. Default true."),
+        name: z
+            .string()
+            .regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, { message: "is not a DNS-1035 label such as echo" })
+            .default("echo")
+            .describe("Deployment and Service name. Same in every cluster, or the service is not global. Default `echo`."),
+        namespace: z
+            .string()
+            .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "is not a DNS-1123 label such as mesh-demo" })
+            .default("mesh-demo")
+            .describe("Namespace of the app. Same in every cluster. Default `mesh-demo`."),
+        image: z
+            .string()
+            .min(1)
+            .default("hashicorp/http-echo:1.0.0")
+            .describe("Container image. The default echoes the answering cluster's name. Default `hashicorp/http-echo:1.0.0`."),
+        args: z
+            .array(z.string())
+            .optional()
+            .describe(
+                "Container arguments; `$(CLUSTER_NAME)` and `$(PORT)` expand. Default for the echo image: `-listen=:$(PORT)` `-text=$(CLUSTER_NAME)`.",
+            ),
+        port: z.number().int().min(1).max(65535).default(8080).describe("Container port; the Service listens on 80. Default 8080."),
+        replicas: z.number().int().min(0).default(2).describe("Replicas in this cluster. Default 2."),
+        shared: z
+            .boolean()
+            .default(true)
+            .describe("`service.cilium.io/shared`: share this cluster's endpoints with the mesh. Default true."),
+        affinity: z
+            .enum(["none", "local", "remote"])
+            .default("none")
+            .describe("`service.cilium.io/affinity`: prefer `local` or `remote` endpoints; `none` omits the annotation (cilium #46623). Default `none`."),
+        serviceExport: z
+            .boolean()
+            .default(false)
+            .describe("Also create an MCS-API `ServiceExport` (needs `clustermesh:cilium.mcsAPI`). Default false."),
+    })
+    .describe("The global-service app deployed to the cluster (`clustermesh:app`).");
+export type AppConfig = z.infer<typeof appSchema>;
+
+/** The `clustermesh:*` keys a stack file may hold, with their schemas. */
+export const stackConfigSchemas = {
+    cluster: clusterSchema,
+    k3s: k3sSchema,
+    eks: eksSchema,
+    cilium: ciliumSchema,
+    mesh: meshSchema,
+    app: appSchema,
+} as const;
+export type StackConfigKey = keyof typeof stackConfigSchemas;
+
+/** Secret keys, read with `pulumi.Config.requireSecret`, never from the mesh files' plain text. */
+export const secretConfigKeys = {
+    sshPrivateKey: "Private key (OpenSSH PEM) for `clustermesh:k3s.host`; set with `pulumi config set --secret clustermesh:sshPrivateKey < key`.",
+} as const;
+
+/** One stack's configuration, defaults applied. */
+export interface StackConfig {
+    cluster: ClusterConfig;
+    k3s: K3sConfig;
+    eks: EksConfig;
+    cilium: CiliumConfig;
+    mesh: MeshConfig;
+    app: AppConfig;
+}

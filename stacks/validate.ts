@@ -1,0 +1,493 @@
+/**
+ * Mesh-wide validation: every rule of DESIGN §4 checked across all members at once, before
+ * any resource exists. Each rule is a small function returning problems; the mesh is valid
+ * when none returns any. Cost grows with n log n in the mesh size (one sort per rule), so
+ * a 511-cluster mesh validates in about the time a 2-cluster one does.
+ */
+import { findOverlaps, parseAddress, parseCidr, suggestFreeRange, type CidrRange } from "./cidr";
+import type { MeshMember } from "./load";
+import type { Problem } from "./problems";
+
+/** AWS's limit of active peering connections per VPC (a full mesh of peerings stops there). */
+export const AWS_PEERINGS_PER_VPC = 125;
+/** Pod CIDR per node carved from the pod CIDR by Cilium's cluster-pool IPAM. */
+export const POD_CIDR_MASK_SIZE = 24;
+/** Oldest Cilium minor whose chart has the values this program sets (KVStoreMesh default, mcsapi). */
+export const OLDEST_CILIUM = { major: 1, minor: 16 };
+
+export interface MeshValidation {
+    readonly problems: Problem[];
+    /** Facts worth knowing that do not stop the run (e.g. the AWS peering limit). */
+    readonly notes: string[];
+}
+
+const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+export function isAwsBuilt(member: MeshMember): boolean {
+    return member.cluster.kind === "eks" || member.k3s.host === undefined;
+}
+
+function versionParts(version: string): [number, number, number] {
+    const [major, minor, patch] = version.split(".").map(Number);
+    return [major, minor, patch];
+}
+
+export function ciliumMinor(version: string): string {
+    const [major, minor] = versionParts(version);
+    return `${major}.${minor}`;
+}
+
+/** True when `version` is at least `major.minor.patch`. */
+export function ciliumAtLeast(version: string, major: number, minor: number, patch = 0): boolean {
+    const [a, b, c] = versionParts(version);
+    return a !== major ? a > major : b !== minor ? b > minor : c >= patch;
+}
+
+function where(member: MeshMember): string {
+    return `${member.cluster.name} (${member.file})`;
+}
+
+function listOf(members: readonly MeshMember[]): string {
+    const shown = members.slice(0, 3).map(where).join(", ");
+    return members.length > 3 ? `${shown} and ${members.length - 3} more` : shown;
+}
+
+/** Ids in ENI mode or AWS VPC CNI chaining the chart refuses (cilium #21330). */
+function isEniRefusedId(id: number): boolean {
+    return (id >= 128 && id <= 255) || (id >= 384 && id <= 511);
+}
+
+function freeIds(members: readonly MeshMember[], max: number, avoidEni: boolean): () => number | undefined {
+    const used = new Set(members.map((m) => m.cluster.id));
+    let next = 1;
+    return () => {
+        while (next <= max && (used.has(next) || (avoidEni && isEniRefusedId(next)))) {
+            next++;
+        }
+        if (next > max) {
+            return undefined;
+        }
+        used.add(next);
+        return next;
+    };
+}
+
+function checkNames(members: readonly MeshMember[]): Problem[] {
+    const problems: Problem[] = [];
+    const firstByName = new Map<string, MeshMember>();
+    for (const m of members) {
+        const name = m.cluster.name;
+        const key = "clustermesh:cluster.name";
+        if (name.length > 32 || !NAME_PATTERN.test(name)) {
+            const suggestion = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 32) || m.stack;
+            problems.push({
+                file: m.file,
+                key,
+                value: name,
+                message: "is not a valid Cilium cluster name (at most 32 lower-case alphanumerics and '-', starting and ending alphanumeric)",
+                fix: `use e.g. ${suggestion}`,
+            });
+        } else if (name === "default") {
+            problems.push({
+                file: m.file,
+                key,
+                value: name,
+                message: "only goes with cluster.id 0, which is outside any mesh (the chart refuses it)",
+                fix: `use a name of its own, e.g. ${m.stack === "default" ? "cluster-" + m.cluster.id : m.stack}`,
+            });
+        }
+        const first = firstByName.get(name);
+        if (first) {
+            problems.push({
+                file: m.file,
+                key,
+                value: name,
+                message: `is already used by ${first.file} (clustermesh:cluster.name)`,
+                fix: `give every cluster its own name, e.g. ${m.stack !== name ? m.stack : `${name}-${m.cluster.id}`}`,
+            });
+        } else {
+            firstByName.set(name, m);
+        }
+    }
+    return problems;
+}
+
+function checkIds(members: readonly MeshMember[]): Problem[] {
+    const problems: Problem[] = [];
+    const anyEni = members.some((m) => m.cilium.ipam === "eni");
+    const nextFree = freeIds(members, Math.max(...members.map((m) => m.cilium.maxConnectedClusters)), anyEni);
+    const firstById = new Map<number, MeshMember>();
+    for (const m of members) {
+        const { id } = m.cluster;
+        const max = m.cilium.maxConnectedClusters;
+        const key = "clustermesh:cluster.id";
+        if (id < 1 || id > max) {
+            const free = nextFree();
+            problems.push({
+                file: m.file,
+                key,
+                value: id,
+                message:
+                    id === 0
+                        ? "means 'not in a mesh'"
+                        : `is outside 1-${max}${max === 255 ? " (ids up to 511 need clustermesh:cilium.maxConnectedClusters 511 on every member)" : ""}`,
+                fix: free !== undefined ? `pick an unused id such as ${free}` : `the mesh has no free id below ${max}`,
+            });
+            continue;
+        }
+        if (m.cilium.ipam === "eni" && isEniRefusedId(id)) {
+            const free = nextFree();
+            problems.push({
+                file: m.file,
+                key,
+                value: id,
+                message: "is refused in ENI mode: ids 128-255 and 384-511 break network policies there (cilium #21330)",
+                fix: free !== undefined ? `pick an unused id such as ${free}` : "use clustermesh:cilium.ipam cluster-pool",
+            });
+        }
+        const first = firstById.get(id);
+        if (first) {
+            const free = nextFree();
+            problems.push({
+                file: m.file,
+                key,
+                value: id,
+                message: `is already used by ${where(first)}`,
+                fix: free !== undefined ? `pick an unused id such as ${free}` : `the mesh has no free id below ${max}`,
+            });
+        } else {
+            firstById.set(id, m);
+        }
+    }
+    return problems;
+}
+
+/**
+ * A setting that must agree on every member: the most common value (ties: the lowest id's)
+ * is taken as the mesh's, and each member that differs is reported.
+ */
+function checkAgreement<T extends string | number>(
+    members: readonly MeshMember[],
+    key: string,
+    read: (m: MeshMember) => T,
+    describe: (value: T) => string = (v) => String(v),
+    reason = "",
+): Problem[] {
+    const groups = new Map<T, MeshMember[]>();
+    for (const m of members) {
+        const value = read(m);
+        groups.set(value, [...(groups.get(value) ?? []), m]);
+    }
+    if (groups.size <= 1) {
+        return [];
+    }
+    const [meshValue, holders] = [...groups.entries()].sort((a, b) => b[1].length - a[1].length)[0];
+    return members
+        .filter((m) => read(m) !== meshValue)
+        .map((m) => ({
+            file: m.file,
+            key,
+            value: read(m),
+            message: `differs from ${describe(meshValue)} on ${listOf(holders)}${reason}`,
+            fix: `set ${describe(meshValue)} on every member`,
+        }));
+}
+
+function checkMeshSize(members: readonly MeshMember[]): Problem[] {
+    const max = Math.min(...members.map((m) => m.cilium.maxConnectedClusters));
+    if (members.length <= max) {
+        return [];
+    }
+    const last = members[members.length - 1];
+    return [
+        {
+            file: last.file,
+            key: "clustermesh:cilium.maxConnectedClusters",
+            value: last.cilium.maxConnectedClusters,
+            message: `is smaller than the mesh, which has ${members.length} members`,
+            fix: max === 255 ? "set 511 on every member, or remove members" : "remove members",
+        },
+    ];
+}
+
+function checkVersions(members: readonly MeshMember[]): Problem[] {
+    const problems: Problem[] = [];
+    for (const m of members) {
+        const version = m.cilium.version;
+        const key = "clustermesh:cilium.version";
+        if (version === "1.18.0") {
+            problems.push({
+                file: m.file,
+                key,
+                value: version,
+                message: "breaks global-service load-balancing (cilium #40848)",
+                fix: "use 1.18.1 or later, e.g. 1.19.6",
+            });
+        } else if (!ciliumAtLeast(version, OLDEST_CILIUM.major, OLDEST_CILIUM.minor)) {
+            problems.push({
+                file: m.file,
+                key,
+                value: version,
+                message: `is older than ${OLDEST_CILIUM.major}.${OLDEST_CILIUM.minor}, the first release with KVStoreMesh on by default`,
+                fix: "use e.g. 1.19.6",
+            });
+        }
+    }
+    return [
+        ...problems,
+        ...checkAgreement(members, "clustermesh:cilium.version", (m) => ciliumMinor(m.cilium.version), (v) => `minor ${v}`, "; every member runs the same Cilium minor"),
+    ];
+}
+
+function checkRouting(members: readonly MeshMember[]): Problem[] {
+    const problems = [
+        ...checkAgreement(members, "clustermesh:cilium.routingMode", (m) => m.cilium.routingMode),
+        ...checkAgreement(members, "clustermesh:cilium.ipam", (m) => m.cilium.ipam),
+    ];
+    const tunnelled = members.filter((m) => m.cilium.routingMode === "tunnel");
+    problems.push(...checkAgreement(tunnelled, "clustermesh:cilium.tunnelProtocol", (m) => m.cilium.tunnelProtocol));
+    for (const m of members) {
+        if (m.cilium.ipam === "eni" && m.cluster.kind !== "eks") {
+            problems.push({
+                file: m.file,
+                key: "clustermesh:cilium.ipam",
+                value: "eni",
+                message: "needs an EKS cluster (ENI IPAM hands out VPC addresses)",
+                fix: "use cluster-pool",
+            });
+        }
+        if (m.cilium.ipam === "eni" && m.cilium.routingMode !== "native") {
+            problems.push({
+                file: m.file,
+                key: "clustermesh:cilium.routingMode",
+                value: m.cilium.routingMode,
+                message: "does not go with ENI IPAM, which routes natively",
+                fix: "set routingMode native, or ipam cluster-pool",
+            });
+        }
+    }
+    return problems;
+}
+
+function checkNodePorts(members: readonly MeshMember[]): Problem[] {
+    // Before 1.18.2, kube-proxy replacement routed a NodePort to the local backend only when
+    // the port differed between clusters sharing the mesh (cilium #24692).
+    const affected = members.filter((m) => m.cilium.kubeProxyReplacement && !ciliumAtLeast(m.cilium.version, 1, 18, 2));
+    const problems: Problem[] = [];
+    const used = new Set(members.map((m) => m.cilium.apiserverNodePort));
+    const firstByPort = new Map<number, MeshMember>();
+    for (const m of affected) {
+        const port = m.cilium.apiserverNodePort;
+        const first = firstByPort.get(port);
+        if (first) {
+            let free = 32379;
+            while (used.has(free) && free < 32767) {
+                free++;
+            }
+            used.add(free);
+            problems.push({
+                file: m.file,
+                key: "clustermesh:cilium.apiserverNodePort",
+                value: port,
+                message: `is also used by ${where(first)}; with kube-proxy replacement before Cilium 1.18.2 each cluster needs its own clustermesh-apiserver NodePort (cilium #24692)`,
+                fix: `use ${free}, or Cilium 1.18.2 or later`,
+            });
+        } else {
+            firstByPort.set(port, m);
+        }
+    }
+    return problems;
+}
+
+interface NamedRange {
+    readonly member: MeshMember;
+    readonly key: string;
+    readonly range: CidrRange;
+}
+
+function rangesOf(m: MeshMember): NamedRange[] {
+    const ranges: NamedRange[] = [];
+    const add = (key: string, text: string | undefined): void => {
+        const range = text === undefined ? undefined : parseCidr(text);
+        if (range) {
+            ranges.push({ member: m, key: `clustermesh:cluster.${key}`, range });
+        }
+    };
+    if (m.cilium.ipam !== "eni") {
+        add("podCIDR", m.cluster.podCIDR);
+    }
+    add("serviceCIDR", m.cluster.serviceCIDR);
+    add("vpcCIDR", m.cluster.vpcCIDR);
+    return ranges;
+}
+
+function checkCidrs(members: readonly MeshMember[]): Problem[] {
+    const ranges = members.flatMap(rangesOf);
+    const used = ranges.map((r) => r.range);
+    const problems: Problem[] = [];
+    const order = new Map(members.map((m, i) => [m, i]));
+    for (const [a, b] of findOverlaps(ranges)) {
+        // Report on the later member (or the later key within one member), so the cluster
+        // that was there first keeps its addressing.
+        const [kept, moved] =
+            order.get(a.member)! < order.get(b.member)! || (a.member === b.member && a.key < b.key) ? [a, b] : [b, a];
+        const suggestion = suggestFreeRange(moved.range, used);
+        if (suggestion) {
+            used.push(parseCidr(suggestion)!);
+        }
+        const other = kept.member === moved.member ? `its own ${kept.key} ${kept.range.text}` : `${kept.key} ${kept.range.text} of ${where(kept.member)}`;
+        problems.push({
+            file: moved.member.file,
+            key: moved.key,
+            value: moved.range.text,
+            message: `overlaps ${other}`,
+            fix: suggestion ? `use a free range of the same size such as ${suggestion}` : "pick a range that overlaps nothing in the mesh",
+        });
+    }
+    for (const m of members) {
+        const pod = parseCidr(m.cluster.podCIDR);
+        if (pod && m.cilium.ipam !== "eni" && pod.family === "ipv4" && pod.prefix > POD_CIDR_MASK_SIZE) {
+            problems.push({
+                file: m.file,
+                key: "clustermesh:cluster.podCIDR",
+                value: m.cluster.podCIDR,
+                message: `is smaller than one node's /${POD_CIDR_MASK_SIZE} pod range`,
+                fix: "use a /16 such as 10.31.0.0/16",
+            });
+        }
+        const service = parseCidr(m.cluster.serviceCIDR);
+        if (service && service.family === "ipv4" && (service.prefix < 12 || (m.cluster.kind === "eks" && service.prefix > 24))) {
+            problems.push({
+                file: m.file,
+                key: "clustermesh:cluster.serviceCIDR",
+                value: m.cluster.serviceCIDR,
+                message: m.cluster.kind === "eks" ? "must be between /12 and /24 for EKS" : "is larger than the /12 Kubernetes allows",
+                fix: "use a /16 such as 10.32.0.0/16",
+            });
+        }
+        for (const host of [m.k3s.host, ...m.k3s.agentHosts]) {
+            if (!host || m.cluster.kind !== "k3s") {
+                continue;
+            }
+            for (const field of ["address", "privateAddress"] as const) {
+                const address = host[field] === undefined ? undefined : parseAddress(host[field]!);
+                const inside = address && ranges.find((r) => r.key !== "clustermesh:cluster.vpcCIDR" && r.range.first <= address.first && address.last <= r.range.last);
+                if (inside) {
+                    problems.push({
+                        file: m.file,
+                        key: `clustermesh:k3s.host.${field}`,
+                        value: host[field],
+                        message: `lies inside ${inside.key} ${inside.range.text} of ${where(inside.member)}, so node traffic would be routed as pod or service traffic`,
+                        fix: `move ${inside.key} of ${inside.member.cluster.name} to a range that does not hold the node addresses`,
+                    });
+                }
+            }
+        }
+    }
+    return problems;
+}
+
+function checkAwsInputs(members: readonly MeshMember[]): Problem[] {
+    const problems: Problem[] = [];
+    for (const m of members) {
+        const existingHost = m.cluster.kind === "k3s" && m.k3s.host !== undefined;
+        if (existingHost) {
+            if (!m.secretKeys.includes("sshPrivateKey")) {
+                problems.push({
+                    file: m.file,
+                    key: "clustermesh:sshPrivateKey",
+                    message: "is missing; the k3s server on clustermesh:k3s.host is installed over SSH with it",
+                    fix: `run: pulumi config set --secret -s ${m.stack} clustermesh:sshPrivateKey < ~/.ssh/id_ed25519`,
+                });
+            }
+            continue;
+        }
+        const what = m.cluster.kind === "eks" ? "an EKS cluster" : "a k3s cluster on a new EC2 VM (no clustermesh:k3s.host)";
+        if (!m.cluster.region) {
+            problems.push({ file: m.file, key: "clustermesh:cluster.region", message: `is missing; ${what} needs an AWS region`, fix: "add e.g. region: us-west-2" });
+        }
+        if (!m.cluster.vpcCIDR) {
+            problems.push({ file: m.file, key: "clustermesh:cluster.vpcCIDR", message: `is missing; ${what} is built in a new VPC`, fix: "add a free range such as vpcCIDR: 10.30.0.0/16" });
+        }
+        if (m.cluster.operatorCIDRs.length === 0) {
+            problems.push({
+                file: m.file,
+                key: "clustermesh:cluster.operatorCIDRs",
+                message: `is empty; nothing could reach the Kubernetes API of ${what}`,
+                fix: "add the address you run pulumi from, e.g. operatorCIDRs: [203.0.113.10/32]",
+            });
+        }
+        for (const operator of m.cluster.operatorCIDRs) {
+            if (operator === "0.0.0.0/0" || operator === "::/0") {
+                problems.push({
+                    file: m.file,
+                    key: "clustermesh:cluster.operatorCIDRs",
+                    value: operator,
+                    message: "opens SSH and the Kubernetes API to the whole internet",
+                    fix: "list only the addresses you run pulumi from, e.g. 203.0.113.10/32",
+                });
+            }
+        }
+        if (m.cluster.kind === "k3s" && m.k3s.agentHosts.length > 0) {
+            problems.push({
+                file: m.file,
+                key: "clustermesh:k3s.agentHosts",
+                value: m.k3s.agentHosts.map((h) => h.address),
+                message: "lists existing agent hosts, but the server is a new EC2 VM",
+                fix: "use clustermesh:k3s.agents for agent VMs, or set clustermesh:k3s.host",
+            });
+        }
+    }
+    return problems;
+}
+
+function checkApps(members: readonly MeshMember[]): Problem[] {
+    const deployed = members.filter((m) => m.app.enabled);
+    const problems = [
+        ...checkAgreement(deployed, "clustermesh:app.name", (m) => m.app.name, undefined, "; a service is global only under the same name in every cluster"),
+        ...checkAgreement(deployed, "clustermesh:app.namespace", (m) => m.app.namespace, undefined, "; a service is global only in the same namespace in every cluster"),
+    ];
+    for (const m of deployed) {
+        if (m.app.serviceExport && !m.cilium.mcsAPI) {
+            problems.push({
+                file: m.file,
+                key: "clustermesh:app.serviceExport",
+                value: true,
+                message: "needs the MCS-API, which clustermesh:cilium.mcsAPI leaves off",
+                fix: "set clustermesh:cilium.mcsAPI: true, or serviceExport: false",
+            });
+        }
+    }
+    return problems;
+}
+
+function peeringNotes(members: readonly MeshMember[]): string[] {
+    const vpcs = members.filter((m) => isAwsBuilt(m) && m.cluster.vpcCIDR);
+    if (vpcs.length - 1 <= AWS_PEERINGS_PER_VPC) {
+        return [];
+    }
+    return [
+        `The mesh has ${vpcs.length} VPCs; a full mesh of VPC peerings needs ${vpcs.length - 1} per VPC, over AWS's limit of ${AWS_PEERINGS_PER_VPC}. ` +
+            "Join the VPCs with Transit Gateway peering instead of VPC peering.",
+    ];
+}
+
+/** Checks every rule across every member. Problems are in a stable order. */
+export function validateMesh(members: readonly MeshMember[]): MeshValidation {
+    if (members.length === 0) {
+        return { problems: [], notes: [] };
+    }
+    const problems = [
+        ...checkNames(members),
+        ...checkIds(members),
+        ...checkAgreement(members, "clustermesh:cilium.maxConnectedClusters", (m) => m.cilium.maxConnectedClusters),
+        ...checkMeshSize(members),
+        ...checkVersions(members),
+        ...checkRouting(members),
+        ...checkNodePorts(members),
+        ...checkCidrs(members),
+        ...checkAwsInputs(members),
+        ...checkApps(members),
+    ];
+    return { problems, notes: peeringNotes(members) };
+}
