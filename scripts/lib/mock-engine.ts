@@ -1,0 +1,241 @@
+/**
+ * Pulumi's mock engine (`pulumi.runtime.setMocks`) wrapped to record what a program would
+ * build: every resource with its type, name, parent, provider, dependencies, `deletedWith`
+ * and which inputs are secret. It powers both `npm run plan` and the component tests, so
+ * the tests check exactly what the plan shows.
+ *
+ * Cloud-assigned outputs (ids, addresses, kubeconfigs, certificates) are filled with
+ * deterministic stand-ins derived from the resource's name and inputs: two runs of the same
+ * program record byte-identical results.
+ */
+import { createHash } from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+
+export interface RecordedResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    /** Whether Pulumi manages it directly (false for component resources). */
+    readonly custom: boolean;
+    /** URN of the parent; undefined for the stack itself. */
+    readonly parent?: string;
+    /** URN of the explicit provider, when one was passed. */
+    readonly provider?: string;
+    readonly dependsOn: readonly string[];
+    readonly deletedWith?: string;
+    /** Inputs with secrets unwrapped (see `secretInputs`). */
+    readonly inputs: Record<string, unknown>;
+    /** Top-level input names whose value is (or contains) a secret. */
+    readonly secretInputs: readonly string[];
+}
+
+/** What a StackReference to a peer stack returns under mocks: its outputs by stack name. */
+export type StackOutputs = Record<string, Record<string, unknown>>;
+
+export interface MockEngineOptions {
+    /** Outputs of other stacks, keyed by stack name (the last segment of the reference). */
+    readonly stackOutputs?: StackOutputs;
+}
+
+/** A deterministic number in [0, modulo) from a string. */
+function stableNumber(text: string, modulo: number): number {
+    return createHash("sha256").update(text).digest().readUInt32BE(0) % modulo;
+}
+
+/** A fake, clearly-labelled PEM body: the plan never needs a real key, and tests compare by value. */
+function fakePem(kind: string, name: string): string {
+    const body = Buffer.from(`mock ${kind} for ${name}`).toString("base64");
+    return `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
+}
+
+function isSecretValue(value: unknown): boolean {
+    return rpc.isRpcSecret(value);
+}
+
+function unwrapDeep(value: unknown): { value: unknown; secret: boolean } {
+    if (isSecretValue(value)) {
+        return { value: unwrapDeep(rpc.unwrapRpcSecret(value)).value, secret: true };
+    }
+    if (Array.isArray(value)) {
+        const items = value.map(unwrapDeep);
+        return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
+    }
+    if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+        let secret = false;
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(value)) {
+            const inner = unwrapDeep(v);
+            secret ||= inner.secret;
+            out[k] = inner.value;
+        }
+        return { value: out, secret };
+    }
+    return { value, secret: false };
+}
+
+export class MockEngine implements pulumi.runtime.Mocks {
+    readonly resources: RecordedResource[] = [];
+    private readonly pending = new Map<string, { parent?: string; provider?: string; dependsOn: string[]; deletedWith?: string }>();
+    private readonly subnetCidrs = new Map<string, string>();
+
+    constructor(private readonly options: MockEngineOptions = {}) {}
+
+    /** Called from the monitor hook with the raw request, before `newResource`. */
+    noteRequest(type: string, name: string, meta: { parent?: string; provider?: string; dependsOn: string[]; deletedWith?: string }): void {
+        this.pending.set(`${type}::${name}`, meta);
+    }
+
+    newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+        const unwrapped: Record<string, unknown> = {};
+        const secretInputs: string[] = [];
+        for (const [key, raw] of Object.entries(args.inputs ?? {})) {
+            const { value, secret } = unwrapDeep(raw);
+            unwrapped[key] = value;
+            if (secret) {
+                secretInputs.push(key);
+            }
+        }
+        const meta = this.pending.get(`${args.type}::${args.name}`) ?? { dependsOn: [] };
+        this.pending.delete(`${args.type}::${args.name}`);
+        const urnType = meta.parent ? `${meta.parent.split("::")[2].split("$").pop()}$${args.type}` : args.type;
+        this.resources.push({
+            urn: `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${urnType}::${args.name}`,
+            type: args.type,
+            name: args.name,
+            custom: args.custom ?? true,
+            parent: meta.parent || undefined,
+            provider: meta.provider ? meta.provider.split("::").slice(0, 4).join("::") : undefined,
+            dependsOn: [...meta.dependsOn].sort(),
+            deletedWith: meta.deletedWith || undefined,
+            inputs: unwrapped,
+            secretInputs: secretInputs.sort(),
+        });
+        const id = args.type === "pulumi:pulumi:StackReference" ? args.name : `${args.name}-id`;
+        return { id, state: { ...args.inputs, ...this.fakeOutputs(args, unwrapped) } };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+        switch (args.token) {
+            case "aws:index/getAvailabilityZones:getAvailabilityZones":
+                return { names: ["a", "b", "c"].map((z) => `mock-region-1${z}`), zoneIds: ["az1", "az2", "az3"] };
+            case "aws:ec2/getAmi:getAmi":
+                return { id: "ami-mock-ubuntu", architecture: "x86_64" };
+            case "aws:index/getCallerIdentity:getCallerIdentity":
+                return { accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/mock", userId: "mock" };
+            case "aws:index/getPartition:getPartition":
+                return { partition: "aws", dnsSuffix: "amazonaws.com" };
+            case "aws:index/getRegion:getRegion":
+                return { name: "mock-region-1", region: "mock-region-1" };
+            case "aws:iam/getPolicyDocument:getPolicyDocument":
+                return { json: JSON.stringify({ Version: "2012-10-17", Statement: args.inputs.statements ?? [] }) };
+            case "aws:ssm/getParameter:getParameter":
+                return { value: "ami-mock-eks", insecureValue: "ami-mock-eks" };
+            default:
+                return args.inputs;
+        }
+    }
+
+    /** Deterministic stand-ins for what the cloud would assign. */
+    private fakeOutputs(args: pulumi.runtime.MockResourceArgs, inputs: Record<string, unknown>): Record<string, unknown> {
+        const octet = (salt: string): number => 10 + stableNumber(`${args.name}:${salt}`, 200);
+        switch (args.type) {
+            case "pulumi:pulumi:StackReference": {
+                const stack = String(inputs.name ?? args.name).split("/").pop() ?? "";
+                const outputs = this.options.stackOutputs?.[stack];
+                if (!outputs) {
+                    throw new Error(`mock: stack reference to ${String(inputs.name)}, which has no outputs (was it deployed?)`);
+                }
+                return { outputs, secretOutputNames: [] };
+            }
+            case "aws:ec2/subnet:Subnet":
+                this.subnetCidrs.set(`${args.name}-id`, String(inputs.cidrBlock));
+                return { arn: `arn:aws:ec2:mock:subnet/${args.name}` };
+            case "aws:ec2/instance:Instance": {
+                const subnet = this.subnetCidrs.get(String(inputs.subnetId));
+                const base = subnet ? subnet.split("/")[0].split(".").slice(0, 3).join(".") : "10.0.0";
+                return { privateIp: `${base}.${octet("private")}`, publicIp: `198.51.100.${octet("public")}`, arn: `arn:aws:ec2:mock:instance/${args.name}` };
+            }
+            case "aws:ec2/eip:Eip":
+                return { publicIp: `203.0.113.${octet("eip")}`, allocationId: `eipalloc-${args.name}` };
+            case "aws:eks/cluster:Cluster":
+                return {
+                    endpoint: `https://${args.name}.mock.eks.amazonaws.com`,
+                    certificateAuthority: { data: Buffer.from(fakePem("CERTIFICATE", `${args.name} eks ca`)).toString("base64") },
+                    identities: [{ oidcs: [{ issuer: `https://oidc.eks.mock.amazonaws.com/id/${args.name}` }] }],
+                    arn: `arn:aws:eks:mock:123456789012:cluster/${args.name}`,
+                    vpcConfig: { ...(inputs.vpcConfig as object), clusterSecurityGroupId: `sg-${args.name}` },
+                };
+            case "tls:index/privateKey:PrivateKey":
+                return {
+                    privateKeyPem: fakePem("PRIVATE KEY", args.name),
+                    privateKeyOpenssh: fakePem("OPENSSH PRIVATE KEY", args.name),
+                    publicKeyOpenssh: `ssh-ed25519 ${Buffer.from(`mock ${args.name}`).toString("base64")} mock`,
+                    publicKeyPem: fakePem("PUBLIC KEY", args.name),
+                };
+            case "tls:index/selfSignedCert:SelfSignedCert":
+            case "tls:index/locallySignedCert:LocallySignedCert":
+                return { certPem: fakePem("CERTIFICATE", args.name) };
+            case "tls:index/certRequest:CertRequest":
+                return { certRequestPem: fakePem("CERTIFICATE REQUEST", args.name) };
+            case "random:index/randomPassword:RandomPassword":
+                return { result: `mock-password-${args.name}` };
+            case "command:remote:Command":
+            case "command:local:Command":
+                return { stdout: `mock stdout of ${args.name}`, stderr: "" };
+            default:
+                return {};
+        }
+    }
+}
+
+/**
+ * Installs the mock engine for `stack` and hooks the monitor so each recorded resource knows
+ * its parent, provider, dependencies and `deletedWith`. Call before importing the program.
+ */
+export async function installMockEngine(stack: string, options: MockEngineOptions = {}, project = "clustermesh"): Promise<MockEngine> {
+    const engine = new MockEngine(options);
+    await pulumi.runtime.setMocks(engine, project, stack, true, "organization");
+    const monitor = settings.getMonitor() as unknown as {
+        registerResource: (req: RegisterRequest, callback: unknown) => unknown;
+    };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: RegisterRequest, callback: unknown) => {
+        engine.noteRequest(req.getType(), req.getName(), {
+            parent: req.getParent() || undefined,
+            provider: req.getProvider() || undefined,
+            dependsOn: req.getDependenciesList(),
+            deletedWith: req.getDeletedwith() || undefined,
+        });
+        return register(req, callback);
+    };
+    return engine;
+}
+
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getProvider(): string;
+    getDependenciesList(): string[];
+    getDeletedwith(): string;
+}
+
+/** Waits until every resource registration the program started has reached the engine. */
+export async function settle(): Promise<void> {
+    const waitForRPCs = (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs;
+    // A registration can start further ones from inside an apply; drain until quiet.
+    for (let round = 0; round < 3; round++) {
+        await waitForRPCs();
+        await new Promise((resolve) => setImmediate(resolve));
+    }
+}
+
+/** Reads an Output's value and whether it is secret (only for tests and the plan). */
+export async function peek<T>(output: pulumi.Output<T> | pulumi.Input<T>): Promise<{ value: T; secret: boolean }> {
+    const out = pulumi.output(output) as pulumi.Output<T>;
+    const internal = out as unknown as { promise(): Promise<T>; isSecret: Promise<boolean> };
+    const [value, secret] = await Promise.all([internal.promise(), internal.isSecret]);
+    return { value, secret };
+}
