@@ -147,3 +147,28 @@ export function suggestFreeRange(like: CidrRange, used: readonly CidrRange[]): s
     }
     return undefined;
 }
+
+/** The smallest CIDR block covering every range given (IPv4 or IPv6, not mixed). */
+export function coveringCidr(texts: readonly string[]): string {
+    const ranges = texts.map((t) => {
+        const r = parseCidr(t);
+        if (!r) {
+            throw new Error(`${t} is not a CIDR block`);
+        }
+        return r;
+    });
+    if (ranges.length === 0 || ranges.some((r) => r.family !== ranges[0].family)) {
+        throw new Error("coveringCidr needs at least one range, all of one family");
+    }
+    const family = ranges[0].family;
+    const first = ranges.reduce((m, r) => (r.first < m ? r.first : m), ranges[0].first);
+    const last = ranges.reduce((m, r) => (r.last > m ? r.last : m), ranges[0].last);
+    for (let prefix = Math.min(...ranges.map((r) => r.prefix)); prefix >= 0; prefix--) {
+        const size = 1n << BigInt(BITS[family] - prefix);
+        const start = (first / size) * size;
+        if (start + size - 1n >= last) {
+            return blockAt(start, prefix, family).text;
+        }
+    }
+    return blockAt(0n, 0, family).text;
+}

@@ -143,7 +143,12 @@ function issueToProblems(file: string, section: StackConfigKey, raw: unknown, is
               : issue.code === "too_small" || issue.code === "too_big"
                 ? "see the config reference in the README for the allowed range"
                 : "see the config reference in the README";
-    const message = issue.code === "invalid_type" ? `is not a ${issue.expected}` : issue.message.replace(/^Invalid input: /, "is invalid: ");
+    const message =
+        issue.code === "invalid_type"
+            ? `is not a ${issue.expected}`
+            : issue.code === "invalid_value"
+              ? "is not an allowed value"
+              : issue.message.replace(/^Invalid input: /, "is invalid: ").replace(/^Too (small|big): expected number to be /, "must be ");
     return [{ file, key: keyPath(section, where), value, message, fix }];
 }
 

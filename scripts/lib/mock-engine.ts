@@ -179,6 +179,9 @@ export class MockEngine implements pulumi.runtime.Mocks {
                 return { certPem: fakePem("CERTIFICATE", args.name) };
             case "tls:index/certRequest:CertRequest":
                 return { certRequestPem: fakePem("CERTIFICATE REQUEST", args.name) };
+            case "kubernetes:core/v1:Service":
+                // Read back (Service.get) for an EKS clustermesh endpoint: the load balancer's name.
+                return args.id ? { status: { loadBalancer: { ingress: [{ hostname: `${args.name}.mock.elb.amazonaws.com` }] } } } : {};
             case "random:index/randomPassword:RandomPassword":
                 return { result: `mock-password-${args.name}` };
             case "command:remote:Command":

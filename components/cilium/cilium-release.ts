@@ -1,0 +1,146 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { CiliumConfig } from "../../stacks/schema";
+import { parseCidr } from "../../stacks/cidr";
+import type { MeshCluster } from "../cluster/mesh-cluster";
+import type { MeshCaMaterial } from "../mesh/certificate-authority";
+import { issueLeafCertificate, type LeafCertificate } from "./leaf-certificate";
+import { buildCiliumValues, leafCertificateSubjects, type ClusterMeshPeer, type HelmValues } from "./values";
+
+export interface CiliumReleaseArgs {
+    /** The cluster to install Cilium on; its provider, API server address and deletion anchor are used. */
+    cluster: MeshCluster;
+    /** Cilium `cluster.id`, unique in the mesh (1-255, or 1-511 with maxConnectedClusters 511). */
+    clusterId: number;
+    /** Pod CIDR handed to Cilium's cluster-pool IPAM. */
+    podCIDR: string;
+    /** Cilium settings of this member (version, routing, kube-proxy replacement, NodePort, MCS-API). */
+    cilium: CiliumConfig;
+    /** The mesh CA: the same for every member, or members do not trust each other. */
+    ca: MeshCaMaterial;
+    /** Peers to connect to (`clustermesh.config.clusters`), usually `ClusterMeshLink.peers`. Default: none yet. */
+    peers?: pulumi.Input<ClusterMeshPeer[]>;
+    /** Native routing only: a CIDR covering every member's pods. Default: none. */
+    nativeRoutingCIDR?: string;
+    /** Annotations making the clustermesh-apiserver a load balancer instead of a NodePort (EKS). Default: NodePort. */
+    apiserverServiceAnnotations?: Record<string, string>;
+    /** Helm repository of the chart. Default `https://helm.cilium.io/`. */
+    chartRepository?: string;
+    /** Seconds Helm waits for the release. Default 900. */
+    timeoutSeconds?: number;
+}
+
+/**
+ * The Cilium Helm release of one cluster, with the clustermesh-apiserver certificates issued
+ * by the mesh CA. Uses `helm.v3.Release`, not `helm.v4.Chart`: Chart skips Helm hooks and fails
+ * preview when the kubeconfig is not known yet (pulumi-kubernetes #3027).
+ *
+ * Once the release exists it calls `cluster.attachCni(release)`: on EKS that is when the node
+ * group may join. `ready` lists what workloads must wait for.
+ */
+export class CiliumRelease extends pulumi.ComponentResource {
+    /** The Helm release. */
+    public readonly release: k8s.helm.v3.Release;
+    /** The values given to the chart. Secret (they hold the CA key). */
+    public readonly values: pulumi.Output<HelmValues>;
+    /** The chart version installed. */
+    public readonly version: string;
+    /** Resources in-cluster workloads should depend on: the release and what the cluster added after it. */
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: CiliumReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("clustermesh:cilium:CiliumRelease", name, {}, opts);
+        validateArgs(name, args);
+        const { cluster } = args;
+        const inCluster: pulumi.CustomResourceOptions = { parent: this, provider: cluster.provider, deletedWith: cluster.deletionAnchor };
+
+        const subjects = leafCertificateSubjects(cluster.clusterName);
+        const issue = (role: keyof typeof subjects): LeafCertificate =>
+            issueLeafCertificate(`${name}-${role}`, subjects[role], args.ca, { parent: this });
+        const server = issue("server");
+        const admin = issue("admin");
+        const remote = issue("remote");
+        const local = issue("local");
+
+        // KVStoreMesh's local client certificate: the chart creates it only with auto TLS, and
+        // the agents mount it optionally, so without it they cannot read the local cache.
+        const localSecret = new k8s.core.v1.Secret(
+            `${name}-local-cert`,
+            {
+                metadata: { name: "clustermesh-apiserver-local-cert", namespace: "kube-system" },
+                type: "kubernetes.io/tls",
+                stringData: pulumi.secret({ "ca.crt": pulumi.output(args.ca.certPem), "tls.crt": local.certPem, "tls.key": local.keyPem }),
+            },
+            inCluster,
+        );
+
+        const b64 = (pem: pulumi.Input<string>): pulumi.Output<string> => pulumi.output(pem).apply((text) => Buffer.from(text).toString("base64"));
+        const pair = (leaf: LeafCertificate) => ({ cert: b64(leaf.certPem), key: b64(leaf.keyPem) });
+        this.values = pulumi.secret(
+            pulumi
+                .output({
+                    apiServerHost: cluster.apiServerHost,
+                    apiServerPort: cluster.apiServerPort,
+                    peers: pulumi.output(args.peers ?? []),
+                    certificates: { ca: { cert: b64(args.ca.certPem), key: b64(args.ca.privateKeyPem) }, server: pair(server), admin: pair(admin), remote: pair(remote) },
+                })
+                .apply(({ apiServerHost, apiServerPort, peers, certificates }) =>
+                    buildCiliumValues({
+                        clusterName: cluster.clusterName,
+                        clusterId: args.clusterId,
+                        kind: cluster.kind,
+                        podCIDR: args.podCIDR,
+                        cilium: args.cilium,
+                        apiServerHost,
+                        apiServerPort,
+                        certificates,
+                        peers,
+                        nativeRoutingCIDR: args.nativeRoutingCIDR,
+                        apiserverServiceAnnotations: args.apiserverServiceAnnotations,
+                    }),
+                ),
+        );
+        this.version = args.cilium.version;
+
+        this.release = new k8s.helm.v3.Release(
+            `${name}-release`,
+            {
+                name: "cilium",
+                chart: "cilium",
+                version: args.cilium.version,
+                namespace: "kube-system",
+                repositoryOpts: { repo: args.chartRepository ?? "https://helm.cilium.io/" },
+                values: this.values,
+                // On EKS no node exists until Cilium is in (the node group waits for this
+                // release), so waiting for pods would never end; k3s's server node is there.
+                skipAwait: cluster.kind === "eks",
+                timeout: args.timeoutSeconds ?? 900,
+                maxHistory: 10,
+                cleanupOnFail: true,
+            },
+            { ...inCluster, dependsOn: [localSecret] },
+        );
+        this.ready = [this.release, ...cluster.attachCni(this.release)];
+        this.registerOutputs({ values: this.values, version: this.version, status: this.release.status });
+    }
+}
+
+function validateArgs(name: string, args: CiliumReleaseArgs): void {
+    const problems: string[] = [];
+    const max = args.cilium.maxConnectedClusters;
+    if (!Number.isInteger(args.clusterId) || args.clusterId < 1 || args.clusterId > max) {
+        problems.push(`clusterId ${args.clusterId} is outside 1-${max}; pick an id unused in the mesh`);
+    }
+    if (!parseCidr(args.podCIDR)) {
+        problems.push(`podCIDR ${args.podCIDR} is not a CIDR block; write e.g. 10.11.0.0/16`);
+    }
+    if (args.nativeRoutingCIDR !== undefined && !parseCidr(args.nativeRoutingCIDR)) {
+        problems.push(`nativeRoutingCIDR ${args.nativeRoutingCIDR} is not a CIDR block`);
+    }
+    if (args.cilium.version === "1.18.0") {
+        problems.push("cilium.version 1.18.0 breaks global-service load-balancing (cilium #40848); use 1.18.1 or later");
+    }
+    if (problems.length > 0) {
+        throw new Error(`CiliumRelease ${name}: ${problems.join("; ")}`);
+    }
+}

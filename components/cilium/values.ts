@@ -1,0 +1,166 @@
+/**
+ * Cilium Helm values for one mesh member, built by a pure function so they can be unit tested,
+ * printed by the plan and checked against the real chart (`../shared/tools/cilium-check`).
+ * Keys are emitted in sorted order: the same inputs always give byte-identical values, so a
+ * second `pulumi up` shows no diff.
+ */
+import type { CiliumConfig, ClusterKind } from "../../stacks/schema";
+import { ciliumAtLeast } from "../../stacks/validate";
+
+/** One entry of `clustermesh.config.clusters`: how this cluster reaches a peer's clustermesh-apiserver. */
+export interface ClusterMeshPeer {
+    /** The peer's Cilium `cluster.name`. */
+    readonly name: string;
+    /** The peer's clustermesh-apiserver port (its NodePort, or 2379 behind a load balancer). Always set (DESIGN §4). */
+    readonly port: number;
+    /** Node addresses of the peer (NodePort endpoints). */
+    readonly ips?: readonly string[];
+    /** A DNS name or address of the peer's endpoint (load balancer). */
+    readonly address?: string;
+}
+
+/** A certificate and its key, base64-encoded PEM as the chart expects. */
+export interface CertificatePair {
+    readonly cert: string;
+    readonly key: string;
+}
+
+/** The certificates of one member: the shared mesh CA and the clustermesh-apiserver leaf certificates it signed. */
+export interface ClusterMeshCertificates {
+    readonly ca: CertificatePair;
+    readonly server: CertificatePair;
+    readonly admin: CertificatePair;
+    readonly remote: CertificatePair;
+}
+
+export interface CiliumValuesInput {
+    readonly clusterName: string;
+    readonly clusterId: number;
+    readonly kind: ClusterKind;
+    readonly podCIDR: string;
+    readonly cilium: CiliumConfig;
+    /** API server as the nodes reach it (kube-proxy replacement needs it before Services work). */
+    readonly apiServerHost: string;
+    readonly apiServerPort: number;
+    readonly certificates: ClusterMeshCertificates;
+    /** Peers to connect to; this cluster's own entry, if present, is dropped. */
+    readonly peers: readonly ClusterMeshPeer[];
+    /** Native routing only: a CIDR covering every member's pods, so pod-to-pod traffic is not masqueraded. */
+    readonly nativeRoutingCIDR?: string;
+    /** Annotations of the clustermesh-apiserver Service (EKS: an internal load balancer). */
+    readonly apiserverServiceAnnotations?: Readonly<Record<string, string>>;
+    /** Number of Cilium operator replicas; 1 fits single-node k3s, where a second replica cannot schedule. */
+    readonly operatorReplicas?: number;
+}
+
+export type HelmValues = { [key: string]: HelmValue };
+export type HelmValue = string | number | boolean | null | HelmValue[] | HelmValues;
+
+/** Deep copy with object keys sorted; arrays keep their order. */
+export function sortKeys<T extends HelmValue>(value: T): T {
+    if (Array.isArray(value)) {
+        return value.map((v) => sortKeys(v)) as T;
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(
+            Object.keys(value)
+                .sort()
+                .map((k) => [k, sortKeys((value as HelmValues)[k])]),
+        ) as T;
+    }
+    return value;
+}
+
+/** Peer entries in a stable order (by name), without this cluster's own entry. */
+export function peerEntries(clusterName: string, peers: readonly ClusterMeshPeer[]): HelmValues[] {
+    return [...peers]
+        .filter((p) => p.name !== clusterName)
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((p) => {
+            const entry: HelmValues = { name: p.name, port: p.port };
+            if (p.address !== undefined) {
+                entry.address = p.address;
+            }
+            if (p.ips !== undefined && p.ips.length > 0) {
+                entry.ips = [...p.ips];
+            }
+            return entry;
+        });
+}
+
+/** The MCS-API values for the chart version: the key moved in 1.19. */
+export function mcsApiValues(version: string, enabled: boolean): HelmValues {
+    if (ciliumAtLeast(version, 1, 19)) {
+        return { mcsapi: { enabled, ...(enabled ? { corednsAutoConfigure: { enabled: true } } : {}) } };
+    }
+    return { enableMCSAPISupport: enabled };
+}
+
+export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
+    const { cilium, certificates } = input;
+    const eni = cilium.ipam === "eni";
+    const values: HelmValues = {
+        cluster: { name: input.clusterName, id: input.clusterId },
+        // Without an explicit pool the chart hands out 10.0.0.0/8, which overlaps every
+        // other member; cluster-pool with the member's own podCIDR keeps pods apart.
+        ipam: eni
+            ? { mode: "eni" }
+            : { mode: "cluster-pool", operator: { clusterPoolIPv4PodCIDRList: [input.podCIDR], clusterPoolIPv4MaskSize: 24 } },
+        routingMode: cilium.routingMode,
+        kubeProxyReplacement: cilium.kubeProxyReplacement,
+        k8sServiceHost: input.apiServerHost,
+        k8sServicePort: input.apiServerPort,
+        operator: { replicas: input.operatorReplicas ?? 1 },
+        tls: { ca: { cert: certificates.ca.cert, key: certificates.ca.key } },
+        clustermesh: {
+            useAPIServer: true,
+            maxConnectedClusters: cilium.maxConnectedClusters,
+            config: { enabled: true, clusters: peerEntries(input.clusterName, input.peers) },
+            ...mcsApiValues(cilium.version, cilium.mcsAPI),
+            apiserver: {
+                kvstoremesh: { enabled: true },
+                service:
+                    input.apiserverServiceAnnotations !== undefined
+                        ? { type: "LoadBalancer", annotations: { ...input.apiserverServiceAnnotations } }
+                        : { type: "NodePort", nodePort: cilium.apiserverNodePort },
+                // Certificates issued by Pulumi (tls provider) instead of `auto.method: helm`,
+                // which re-issues them on every render and so shows a diff on every up.
+                tls: {
+                    auto: { enabled: false },
+                    server: { cert: certificates.server.cert, key: certificates.server.key },
+                    admin: { cert: certificates.admin.cert, key: certificates.admin.key },
+                    remote: { cert: certificates.remote.cert, key: certificates.remote.key },
+                },
+            },
+        },
+    };
+    if (cilium.routingMode === "tunnel") {
+        values.tunnelProtocol = cilium.tunnelProtocol;
+    } else if (!eni && input.nativeRoutingCIDR !== undefined) {
+        values.ipv4NativeRoutingCIDR = input.nativeRoutingCIDR;
+        values.autoDirectNodeRoutes = false;
+    }
+    if (eni) {
+        values.eni = { enabled: true };
+        values.egressMasqueradeInterfaces = "eth+";
+    }
+    return sortKeys(values);
+}
+
+/** The names of the leaf certificates the chart expects, with the common names Helm would give them. */
+export function leafCertificateSubjects(clusterName: string): Record<"server" | "admin" | "remote" | "local", { commonName: string; dnsNames: string[]; ipAddresses: string[]; client: boolean }> {
+    return {
+        // The chart's own helm-generated server certificate carries these names (templates/clustermesh-apiserver/tls-helm).
+        server: {
+            commonName: "clustermesh-apiserver.cilium.io",
+            dnsNames: ["clustermesh-apiserver.cilium.io", "*.mesh.cilium.io", "clustermesh-apiserver.kube-system.svc"],
+            ipAddresses: ["127.0.0.1", "::1"],
+            client: false,
+        },
+        admin: { commonName: `admin-${clusterName}`, dnsNames: [], ipAddresses: [], client: true },
+        // authMode "migration" (the chart default) expects CN=remote for a provided remote certificate.
+        remote: { commonName: "remote", dnsNames: [], ipAddresses: [], client: true },
+        // KVStoreMesh's local client certificate; the chart only creates it with auto TLS, so it is issued here too.
+        local: { commonName: `local-${clusterName}`, dnsNames: [], ipAddresses: [], client: true },
+    };
+}

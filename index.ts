@@ -1,0 +1,170 @@
+/**
+ * One stack = one mesh member: config -> cluster -> mesh link -> Cilium -> app.
+ *
+ * The whole mesh (every Pulumi.<stack>.yaml declaring clustermesh:cluster) is loaded and
+ * validated first; any problem stops the run before a single resource is registered.
+ */
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    CiliumRelease,
+    ClusterMeshLink,
+    EksCluster,
+    GlobalServiceApp,
+    K3sCluster,
+    MeshCertificateAuthority,
+    type ClusterMeshPeer,
+    type MeshCaMaterial,
+    type MeshCluster,
+} from "./components";
+import { coveringCidr, isAwsBuilt, loadMesh, MeshConfigError, projectDir, type Mesh } from "./stacks";
+
+function loadOrExplain(): Mesh {
+    try {
+        return loadMesh(projectDir(), pulumi.getStack());
+    } catch (err) {
+        // RunError prints the message alone, without a stack trace: the message is the fix.
+        throw err instanceof MeshConfigError ? new pulumi.RunError(err.message) : err;
+    }
+}
+
+const mesh = loadOrExplain();
+const { self, peers } = mesh;
+const name = self.cluster.name;
+const config = new pulumi.Config("clustermesh");
+const stackPrefix = self.mesh.stackPrefix ?? `${pulumi.getOrganization()}/${pulumi.getProject()}`;
+const departing = (process.env.CLUSTERMESH_DEPARTING ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0 && s !== name && s !== self.stack);
+
+for (const note of mesh.notes) {
+    pulumi.log.warn(note);
+}
+
+const awsProvider = isAwsBuilt(self) ? new aws.Provider(`${name}-aws`, { region: self.cluster.region as aws.Region }) : undefined;
+
+// The mesh CA lives in the stack of the lowest cluster id; every other member reads it from
+// there, so that stack comes up first (README: Bootstrap order).
+const caOwner = mesh.members[0];
+const ownCa = caOwner === self ? new MeshCertificateAuthority("mesh-ca") : undefined;
+const ca: MeshCaMaterial =
+    ownCa ??
+    (() => {
+        const ref = new pulumi.StackReference(`${name}-ca-ref`, { name: `${stackPrefix}/${caOwner.stack}` });
+        return {
+            certPem: ref.requireOutput("meshCaCertPem") as pulumi.Output<string>,
+            privateKeyPem: pulumi.secret(ref.requireOutput("meshCaKeyPem") as pulumi.Output<string>),
+        };
+    })();
+
+const cluster: K3sCluster | EksCluster =
+    self.cluster.kind === "eks"
+        ? new EksCluster(
+              name,
+              {
+                  clusterName: name,
+                  region: self.cluster.region!,
+                  vpcCidr: self.cluster.vpcCIDR!,
+                  serviceCidr: self.cluster.serviceCIDR,
+                  kubernetesVersion: self.eks.version,
+                  instanceType: self.eks.instanceType,
+                  desiredSize: self.eks.desiredSize,
+                  minSize: self.eks.minSize,
+                  maxSize: self.eks.maxSize,
+                  operatorCidrs: self.cluster.operatorCIDRs,
+              },
+              { provider: awsProvider },
+          )
+        : new K3sCluster(
+              name,
+              {
+                  clusterName: name,
+                  podCIDR: self.cluster.podCIDR,
+                  serviceCIDR: self.cluster.serviceCIDR,
+                  version: self.k3s.version,
+                  kubeProxyReplacement: self.cilium.kubeProxyReplacement,
+                  ...(self.k3s.host
+                      ? { host: { ...self.k3s.host, privateKey: config.requireSecret("sshPrivateKey") }, agentHosts: self.k3s.agentHosts }
+                      : {
+                            ec2: {
+                                vpcCidr: self.cluster.vpcCIDR!,
+                                instanceType: self.k3s.instanceType,
+                                agents: self.k3s.agents,
+                                operatorCidrs: self.cluster.operatorCIDRs,
+                            },
+                        }),
+              },
+              { provider: awsProvider },
+          );
+const meshCluster: MeshCluster = cluster;
+
+const link = new ClusterMeshLink(`${name}-link`, {
+    self,
+    peers,
+    link: self.mesh.link,
+    departing,
+    stackPrefix,
+    network:
+        cluster.securityGroupId && cluster.vpcId && cluster.routeTableId
+            ? { securityGroupId: cluster.securityGroupId, vpcId: cluster.vpcId, routeTableId: cluster.routeTableId }
+            : undefined,
+    awsProvider,
+});
+for (const pending of link.pendingPeers) {
+    pulumi.log.info(`${name}: not linked to ${pending.name}: ${pending.reason}`);
+}
+
+const cilium = new CiliumRelease(`${name}-cilium`, {
+    cluster: meshCluster,
+    clusterId: self.cluster.id,
+    podCIDR: self.cluster.podCIDR,
+    cilium: self.cilium,
+    ca,
+    peers: link.peers,
+    nativeRoutingCIDR: self.cilium.routingMode === "native" ? coveringCidr(mesh.members.map((m) => m.cluster.podCIDR)) : undefined,
+    apiserverServiceAnnotations: cluster instanceof EksCluster ? cluster.clustermeshServiceAnnotations : undefined,
+});
+
+const app = self.app.enabled ? new GlobalServiceApp(`${name}-app`, { cluster: meshCluster, app: self.app, dependsOn: cilium.ready }) : undefined;
+
+/** How peers reach this cluster's clustermesh-apiserver: node addresses and the NodePort, or the EKS load balancer. */
+function endpoint(): pulumi.Output<ClusterMeshPeer> {
+    if (cluster instanceof EksCluster) {
+        const service = k8s.core.v1.Service.get(`${name}-clustermesh-service`, "kube-system/clustermesh-apiserver", {
+            provider: cluster.provider,
+            dependsOn: cilium.ready,
+            parent: cilium,
+        });
+        return service.status.apply((status) => ({
+            name,
+            port: 2379,
+            address: status?.loadBalancer?.ingress?.[0]?.hostname ?? status?.loadBalancer?.ingress?.[0]?.ip ?? "",
+        }));
+    }
+    return cluster.nodeAddresses.apply((ips) => ({ name, port: self.cilium.apiserverNodePort, ips }));
+}
+
+export const clusterName = name;
+export const clusterId = self.cluster.id;
+export const kind = self.cluster.kind;
+export const region = self.cluster.region;
+export const kubeconfig = pulumi.secret(cluster.kubeconfig);
+export const clustermeshEndpoint = endpoint();
+export const ciliumVersion = cilium.version;
+export const linkedPeers = link.linkedPeers;
+export const pendingPeers = link.pendingPeers;
+export const appServiceName = app?.serviceName;
+export const appNamespace = app?.namespace;
+export const network =
+    cluster.vpcId && cluster.routeTableId
+        ? pulumi.all([cluster.vpcId, cluster.routeTableId]).apply(([vpcId, routeTableId]) => ({
+              vpcId,
+              vpcCidr: self.cluster.vpcCIDR!,
+              routeTableId,
+              region: self.cluster.region!,
+          }))
+        : undefined;
+export const meshCaCertPem = ownCa?.certPem;
+export const meshCaKeyPem = ownCa ? pulumi.secret(ownCa.privateKeyPem) : undefined;

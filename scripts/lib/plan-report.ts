@@ -1,0 +1,190 @@
+/**
+ * What `npm run plan` prints: a JSON document (stable key order, secrets redacted) and its
+ * human-readable text, built from the mock engine's recording. Pure, so the formatting is
+ * tested without running a program.
+ */
+import { stringify as toYaml } from "yaml";
+import type { HelmValue, HelmValues } from "../../components/cilium/values";
+import { sortKeys } from "../../components/cilium/values";
+import type { MeshMember } from "../../stacks/load";
+import { formatProblem, type Problem } from "../../stacks/problems";
+import type { RecordedResource } from "./mock-engine";
+
+export const REDACTED = "[secret]";
+/** Shown in place of a certificate the deploy issues (the plan's are stand-ins). */
+export const ISSUED_AT_DEPLOY = "(issued at deploy)";
+
+export interface PlanResource {
+    readonly type: string;
+    readonly name: string;
+    /** Name of the parent resource; absent for top-level resources. */
+    readonly parent?: string;
+    /** Inputs that are secrets (their values are never printed). */
+    readonly secretInputs?: readonly string[];
+}
+
+export interface MemberRow {
+    readonly stack: string;
+    readonly name: string;
+    readonly id: number;
+    readonly kind: string;
+    readonly region: string;
+    readonly podCIDR: string;
+    readonly serviceCIDR: string;
+    readonly vpcCIDR: string;
+    readonly apiserverNodePort: number;
+    readonly link: boolean;
+}
+
+export interface PlanDocument {
+    readonly stack: string;
+    readonly cluster: { name: string; id: number; kind: string; region: string; podCIDR: string; serviceCIDR: string; vpcCIDR: string };
+    readonly cilium: { version: string; values: HelmValues };
+    readonly mesh: {
+        readonly members: MemberRow[];
+        readonly caOwner: string;
+        readonly linkedPeers: string[];
+        readonly pendingPeers: Array<{ name: string; reason: string }>;
+        readonly notes: string[];
+    };
+    readonly resources: PlanResource[];
+    readonly outputs: Record<string, unknown>;
+}
+
+export function memberRow(m: MeshMember): MemberRow {
+    return {
+        stack: m.stack,
+        name: m.cluster.name,
+        id: m.cluster.id,
+        kind: m.cluster.kind === "k3s" ? (m.k3s.host ? "k3s (existing host)" : "k3s (EC2)") : "eks",
+        region: m.cluster.region ?? "-",
+        podCIDR: m.cluster.podCIDR,
+        serviceCIDR: m.cluster.serviceCIDR,
+        vpcCIDR: m.cluster.vpcCIDR ?? "-",
+        apiserverNodePort: m.cilium.apiserverNodePort,
+        link: m.mesh.link,
+    };
+}
+
+/** Replaces every private key and certificate in the values: keys are secrets, certificates are issued at deploy. */
+export function redactValues(values: HelmValue, path: string[] = []): HelmValue {
+    if (Array.isArray(values)) {
+        return values.map((v) => redactValues(v, path));
+    }
+    if (values !== null && typeof values === "object") {
+        return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, redactValues(v, [...path, k])]));
+    }
+    const leaf = path[path.length - 1];
+    const underTls = path.includes("tls");
+    if (underTls && leaf === "key" && typeof values === "string" && values !== "") {
+        return REDACTED;
+    }
+    if (underTls && leaf === "cert" && typeof values === "string" && values !== "") {
+        return ISSUED_AT_DEPLOY;
+    }
+    return values;
+}
+
+function nameOfUrn(urn: string | undefined): string | undefined {
+    return urn ? urn.split("::").pop() : undefined;
+}
+
+export function planResources(resources: readonly RecordedResource[]): PlanResource[] {
+    return [...resources]
+        .sort((a, b) => a.urn.localeCompare(b.urn))
+        .map((r) => {
+            const parent = nameOfUrn(r.parent);
+            return {
+                type: r.type,
+                name: r.name,
+                ...(parent ? { parent } : {}),
+                ...(r.secretInputs.length > 0 ? { secretInputs: [...r.secretInputs] } : {}),
+            };
+        });
+}
+
+export function ciliumValuesOf(resources: readonly RecordedResource[]): HelmValues {
+    const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release");
+    if (!release) {
+        throw new Error("the program registered no Cilium Helm release");
+    }
+    return sortKeys(redactValues(release.inputs.values as HelmValues) as HelmValues);
+}
+
+export function toJson(doc: unknown): string {
+    return `${JSON.stringify(sortKeys(doc as HelmValue), null, 2)}\n`;
+}
+
+function table(headers: string[], rows: string[][]): string {
+    const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+    return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+/** The mesh table: name, id, kind, region, CIDRs, endpoint port, peers, link state. */
+export function formatMeshTable(rows: readonly MemberRow[], self?: string): string {
+    return table(
+        ["", "stack", "name", "id", "kind", "region", "pods", "services", "vpc", "apiserver port", "linked", "peers"],
+        rows.map((r) => [
+            r.stack === self ? "*" : "",
+            r.stack,
+            r.name,
+            String(r.id),
+            r.kind,
+            r.region,
+            r.podCIDR,
+            r.serviceCIDR,
+            r.vpcCIDR,
+            String(r.apiserverNodePort),
+            r.link ? "yes" : "no",
+            String(rows.length - 1),
+        ]),
+    );
+}
+
+export function formatResourceTree(resources: readonly PlanResource[]): string {
+    const children = new Map<string | undefined, PlanResource[]>();
+    for (const r of resources) {
+        children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+    }
+    const lines: string[] = [];
+    const walk = (parent: string | undefined, depth: number): void => {
+        for (const r of children.get(parent) ?? []) {
+            const secret = r.secretInputs ? `  (secret: ${r.secretInputs.join(", ")})` : "";
+            lines.push(`${"  ".repeat(depth)}${r.type}  ${r.name}${secret}`);
+            if (r.name !== parent) {
+                walk(r.name, depth + 1);
+            }
+        }
+    };
+    walk(undefined, 1);
+    return lines.join("\n");
+}
+
+export function formatPlan(doc: PlanDocument): string {
+    const sections = [
+        `Plan for stack ${doc.stack}: cluster ${doc.cluster.name} (id ${doc.cluster.id}, ${doc.cluster.kind}${doc.cluster.region !== "-" ? `, ${doc.cluster.region}` : ""})`,
+        "",
+        `Mesh (${doc.mesh.members.length} members; * is this stack; the mesh CA lives in ${doc.mesh.caOwner}):`,
+        formatMeshTable(doc.mesh.members, doc.stack),
+        "",
+        doc.mesh.linkedPeers.length > 0 ? `Linked peers: ${doc.mesh.linkedPeers.join(", ")}` : "Linked peers: none",
+        ...doc.mesh.pendingPeers.map((p) => `  not linked to ${p.name}: ${p.reason}`),
+        ...doc.mesh.notes.map((n) => `Note: ${n}`),
+        "",
+        `Resources (${doc.resources.length}):`,
+        formatResourceTree(doc.resources),
+        "",
+        `Cilium ${doc.cilium.version} values (keys ${REDACTED}, certificates ${ISSUED_AT_DEPLOY}):`,
+        toYaml(doc.cilium.values, { sortMapEntries: true }).trimEnd().replace(/^/gm, "  "),
+        "",
+        "Stack outputs:",
+        toYaml(doc.outputs, { sortMapEntries: true }).trimEnd().replace(/^/gm, "  "),
+    ];
+    return `${sections.join("\n")}\n`;
+}
+
+export function formatProblems(problems: readonly Problem[]): string {
+    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+    return `The mesh configuration has ${count}; nothing was planned:\n${problems.map((p) => `  - ${formatProblem(p)}`).join("\n")}\n`;
+}

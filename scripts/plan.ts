@@ -1,0 +1,172 @@
+/**
+ * npm run plan -- --stack <name> [--json] [--dir DIR]
+ * npm run plan -- --all [--json] [--dir DIR]
+ *
+ * Runs the real program under Pulumi's mock engine: no Pulumi CLI, no cloud account, no
+ * credentials. Prints the resources the stack would build, its Cilium values (secrets redacted)
+ * and the mesh. Any mesh problem is printed, all at once, and the exit code is 1.
+ */
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { parseArgs } from "util";
+import { inspectMesh, MeshConfigError, nthAddress, parseCidr, sortProblems, type MeshMember } from "../stacks";
+import { installMockEngine, peek, settle, type StackOutputs } from "./lib/mock-engine";
+import { ciliumValuesOf, formatMeshTable, formatPlan, formatProblems, memberRow, planResources, REDACTED, toJson, type PlanDocument } from "./lib/plan-report";
+
+const usage = `usage: npm run plan -- --stack <name> [--json] [--dir DIR]
+       npm run plan -- --all [--json] [--dir DIR]`;
+
+/** What a peer's stack would export once deployed, as stand-ins the plan can show. */
+function peerOutputs(members: readonly MeshMember[]): StackOutputs {
+    const outputs: StackOutputs = {};
+    for (const m of members) {
+        const vpc = m.cluster.vpcCIDR ? parseCidr(m.cluster.vpcCIDR) : undefined;
+        const host = m.k3s.host ? m.k3s.host.privateAddress ?? m.k3s.host.address : undefined;
+        outputs[m.stack] = {
+            clusterName: m.cluster.name,
+            clustermeshEndpoint:
+                m.cluster.kind === "eks"
+                    ? { name: m.cluster.name, port: 2379, address: `clustermesh-${m.cluster.name}.mock.elb.amazonaws.com` }
+                    : { name: m.cluster.name, port: m.cilium.apiserverNodePort, ips: [host ?? (vpc ? nthAddress(vpc, 10) : "192.0.2.10")] },
+            ...(vpc ? { network: { vpcId: `vpc-${m.stack}`, vpcCidr: m.cluster.vpcCIDR, routeTableId: `rtb-${m.stack}`, region: m.cluster.region } } : {}),
+            meshCaCertPem: "-----BEGIN CERTIFICATE-----\nbW9jayBtZXNoIENB\n-----END CERTIFICATE-----\n",
+            meshCaKeyPem: "-----BEGIN PRIVATE KEY-----\nbW9jayBtZXNoIENBIGtleQ==\n-----END PRIVATE KEY-----\n",
+        };
+    }
+    return outputs;
+}
+
+async function redactOutput(value: unknown): Promise<unknown> {
+    const { value: resolved, secret } = await peek(value as never);
+    return secret ? REDACTED : resolved;
+}
+
+async function planStack(dir: string, stack: string): Promise<PlanDocument> {
+    const { members, problems, notes } = inspectMesh(dir);
+    const self = members.find((m) => m.stack === stack);
+    if (problems.length > 0 || !self) {
+        // loadMesh names a missing stack file as a problem too.
+        const { loadMesh } = await import("../stacks");
+        loadMesh(dir, stack);
+        throw new MeshConfigError(problems);
+    }
+    const engine = await installMockEngine(stack, { stackOutputs: peerOutputs(members) });
+    const pulumi = await import("@pulumi/pulumi");
+    if (self.secretKeys.includes("sshPrivateKey")) {
+        // The plan cannot decrypt stack secrets (no Pulumi CLI); a stand-in marked secret goes in.
+        pulumi.runtime.setAllConfig({ "clustermesh:sshPrivateKey": "plan stand-in for the encrypted SSH key" }, ["clustermesh:sshPrivateKey"]);
+    }
+    process.env.CLUSTERMESH_PROJECT_DIR = dir;
+    const program = (await import("../index")) as Record<string, unknown>;
+    await settle();
+    const outputs: Record<string, unknown> = {};
+    for (const key of Object.keys(program).sort()) {
+        if (program[key] !== undefined) {
+            outputs[key] = await redactOutput(program[key]);
+        }
+    }
+    await settle();
+    const link = {
+        linked: (program.linkedPeers as string[]) ?? [],
+        pending: (program.pendingPeers as Array<{ name: string; reason: string }>) ?? [],
+    };
+    return {
+        stack,
+        cluster: {
+            name: self.cluster.name,
+            id: self.cluster.id,
+            kind: self.cluster.kind,
+            region: self.cluster.region ?? "-",
+            podCIDR: self.cluster.podCIDR,
+            serviceCIDR: self.cluster.serviceCIDR,
+            vpcCIDR: self.cluster.vpcCIDR ?? "-",
+        },
+        cilium: { version: self.cilium.version, values: ciliumValuesOf(engine.resources) },
+        mesh: {
+            members: members.map(memberRow),
+            caOwner: members[0].stack,
+            linkedPeers: link.linked,
+            pendingPeers: link.pending,
+            notes,
+        },
+        resources: planResources(engine.resources),
+        outputs,
+    };
+}
+
+/** Plans every stack, each in its own process (the mock engine is per process). */
+function planAll(dir: string, json: boolean): number {
+    const { members, problems, notes, others } = inspectMesh(dir);
+    const results = problems.length > 0 ? [] : members.map((m) => ({ member: m, run: spawnSync(process.execPath, [...process.execArgv, __filename, "--stack", m.stack, "--json", "--dir", dir], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }) }));
+    const failed = results.filter((r) => r.run.status !== 0);
+    const plans = results.filter((r) => r.run.status === 0).map((r) => JSON.parse(r.run.stdout) as PlanDocument);
+    if (json) {
+        process.stdout.write(
+            toJson({
+                mesh: { members: members.map(memberRow), notes, problems: sortProblems(problems).map((p) => ({ ...p })) },
+                stacks: plans.map((p) => ({ stack: p.stack, resources: p.resources.length, linkedPeers: p.mesh.linkedPeers, pendingPeers: p.mesh.pendingPeers })),
+                failed: failed.map((f) => ({ stack: f.member.stack, error: f.run.stderr.trim() })),
+            }),
+        );
+    } else {
+        process.stdout.write(`Mesh (${members.length} members from ${path.resolve(dir)}):\n${formatMeshTable(members.map(memberRow))}\n`);
+        if (others.length > 0) {
+            process.stdout.write(`Not mesh members (no clustermesh:cluster): ${others.join(", ")}\n`);
+        }
+        for (const note of notes) {
+            process.stdout.write(`Note: ${note}\n`);
+        }
+        for (const plan of plans) {
+            const pending = plan.mesh.pendingPeers.length > 0 ? `; not linked: ${plan.mesh.pendingPeers.map((p) => p.name).join(", ")}` : "";
+            process.stdout.write(`  ${plan.stack}: ${plan.resources.length} resources, linked to ${plan.mesh.linkedPeers.join(", ") || "none"}${pending}\n`);
+        }
+    }
+    if (problems.length > 0) {
+        process.stderr.write(formatProblems(sortProblems(problems)));
+        return 1;
+    }
+    for (const f of failed) {
+        process.stderr.write(`plan of ${f.member.stack} failed:\n${f.run.stderr}\n`);
+    }
+    return failed.length > 0 ? 1 : 0;
+}
+
+async function main(): Promise<number> {
+    let args;
+    try {
+        args = parseArgs({
+            options: { stack: { type: "string" }, all: { type: "boolean" }, json: { type: "boolean" }, dir: { type: "string" }, help: { type: "boolean" } },
+            strict: true,
+        }).values;
+    } catch (err) {
+        process.stderr.write(`${(err as Error).message}\n${usage}\n`);
+        return 2;
+    }
+    if (args.help || (!args.stack && !args.all) || (args.stack && args.all)) {
+        process.stderr.write(`${usage}\n`);
+        return args.help ? 0 : 2;
+    }
+    const dir = path.resolve(args.dir ?? process.cwd());
+    if (args.all) {
+        return planAll(dir, args.json ?? false);
+    }
+    try {
+        const doc = await planStack(dir, args.stack!);
+        process.stdout.write(args.json ? toJson(doc) : formatPlan(doc));
+        return 0;
+    } catch (err) {
+        if (err instanceof MeshConfigError) {
+            process.stderr.write(formatProblems(err.problems));
+            return 1;
+        }
+        throw err;
+    }
+}
+
+main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+        process.stderr.write(`plan failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+        process.exit(1);
+    },
+);

@@ -1,0 +1,317 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parseStackConfig } from "./load";
+import { formatProblem, MeshConfigError } from "./problems";
+import { member, stackConfig, type MemberSpec } from "./test-fixtures";
+import { validateMesh } from "./validate";
+
+const west: MemberSpec = { stack: "west", id: 1 };
+const east: MemberSpec = { stack: "east", id: 2 };
+
+/** Every problem, formatted, for a mesh of these specs (shape problems included). */
+function problemsOf(specs: MemberSpec[]): string[] {
+    const members = [];
+    const lines: string[] = [];
+    for (const spec of specs) {
+        const parsed = parseStackConfig(`Pulumi.${spec.stack}.yaml`, stackConfig(spec));
+        lines.push(...parsed.problems.map(formatProblem));
+        if (parsed.member) {
+            members.push(parsed.member);
+        }
+    }
+    return [...lines, ...validateMesh(members).problems.map(formatProblem)];
+}
+
+describe("the reference mesh", () => {
+    it("west and east as shipped validate cleanly", () => {
+        assert.deepEqual(problemsOf([west, east]), []);
+    });
+});
+
+/** Bad configurations, each with the exact message a user sees. */
+const badConfigurations: Array<{ rule: string; specs: MemberSpec[]; expected: string[] }> = [
+    {
+        rule: "duplicate cluster.id",
+        specs: [west, { ...east, id: 1, block: 2 }],
+        expected: ["Pulumi.east.yaml: clustermesh:cluster.id 1 is already used by west (Pulumi.west.yaml); pick an unused id such as 2"],
+    },
+    {
+        rule: "cluster.id 0",
+        specs: [west, { ...east, id: 0 }],
+        expected: ["Pulumi.east.yaml: clustermesh:cluster.id 0 means 'not in a mesh'; pick an unused id such as 2"],
+    },
+    {
+        rule: "cluster.id above 255",
+        specs: [west, { ...east, id: 300, block: 2 }],
+        expected: [
+            "Pulumi.east.yaml: clustermesh:cluster.id 300 is outside 1-255 (ids up to 511 need clustermesh:cilium.maxConnectedClusters 511 on every member); pick an unused id such as 2",
+        ],
+    },
+    {
+        rule: "cluster.id in the ENI-refused range",
+        specs: [
+            { stack: "west", id: 1, kind: "eks", cilium: { ipam: "eni", routingMode: "native" } },
+            { stack: "east", id: 130, block: 2, kind: "eks", cilium: { ipam: "eni", routingMode: "native" } },
+        ],
+        expected: [
+            "Pulumi.east.yaml: clustermesh:cluster.id 130 is refused in ENI mode: ids 128-255 and 384-511 break network policies there (cilium #21330); pick an unused id such as 2",
+        ],
+    },
+    {
+        rule: "invalid cluster.name",
+        specs: [west, { ...east, cluster: { name: "East_Region" } }],
+        expected: [
+            "Pulumi.east.yaml: clustermesh:cluster.name East_Region is not a valid Cilium cluster name (at most 32 lower-case alphanumerics and '-', starting and ending alphanumeric); use e.g. east-region",
+        ],
+    },
+    {
+        rule: "cluster.name longer than 32",
+        specs: [west, { ...east, cluster: { name: "a".repeat(33) } }],
+        expected: [
+            `Pulumi.east.yaml: clustermesh:cluster.name ${"a".repeat(33)} is not a valid Cilium cluster name (at most 32 lower-case alphanumerics and '-', starting and ending alphanumeric); use e.g. ${"a".repeat(32)}`,
+        ],
+    },
+    {
+        rule: "duplicate cluster.name",
+        specs: [west, { ...east, cluster: { name: "west" } }],
+        expected: ["Pulumi.east.yaml: clustermesh:cluster.name west is already used by Pulumi.west.yaml (clustermesh:cluster.name); give every cluster its own name, e.g. east"],
+    },
+    {
+        rule: "the name default",
+        specs: [west, { ...east, cluster: { name: "default" } }],
+        expected: [
+            "Pulumi.east.yaml: clustermesh:cluster.name default only goes with cluster.id 0, which is outside any mesh (the chart refuses it); use a name of its own, e.g. east",
+        ],
+    },
+    {
+        rule: "pod CIDR overlapping a peer's service CIDR",
+        specs: [west, { ...east, cluster: { podCIDR: "10.12.0.0/16" } }],
+        expected: [
+            "Pulumi.east.yaml: clustermesh:cluster.podCIDR 10.12.0.0/16 overlaps clustermesh:cluster.serviceCIDR 10.12.0.0/16 of west (Pulumi.west.yaml); use a free range of the same size such as 10.13.0.0/16",
+        ],
+    },
+    {
+        rule: "the chart's default pod pool 10.0.0.0/8 overlapping everything",
+        specs: [west, { ...east, cluster: { podCIDR: "10.0.0.0/8", vpcCIDR: "172.20.0.0/16", serviceCIDR: "172.21.0.0/16" } }],
+        expected: [
+            "Pulumi.east.yaml: clustermesh:cluster.podCIDR 10.0.0.0/8 overlaps clustermesh:cluster.podCIDR 10.11.0.0/16 of west (Pulumi.west.yaml); pick a range that overlaps nothing in the mesh",
+            "Pulumi.east.yaml: clustermesh:cluster.podCIDR 10.0.0.0/8 overlaps clustermesh:cluster.serviceCIDR 10.12.0.0/16 of west (Pulumi.west.yaml); pick a range that overlaps nothing in the mesh",
+            "Pulumi.east.yaml: clustermesh:cluster.podCIDR 10.0.0.0/8 overlaps clustermesh:cluster.vpcCIDR 10.10.0.0/16 of west (Pulumi.west.yaml); pick a range that overlaps nothing in the mesh",
+        ],
+    },
+    {
+        rule: "a cluster's own pod and service CIDRs overlapping",
+        specs: [west, { ...east, cluster: { serviceCIDR: "10.21.128.0/20" } }],
+        expected: [
+            "Pulumi.east.yaml: clustermesh:cluster.serviceCIDR 10.21.128.0/20 overlaps its own clustermesh:cluster.podCIDR 10.21.0.0/16; use a free range of the same size such as 10.22.0.0/20",
+        ],
+    },
+    {
+        rule: "maxConnectedClusters differing",
+        specs: [west, { ...east, cilium: { maxConnectedClusters: 511 } }],
+        expected: ["Pulumi.east.yaml: clustermesh:cilium.maxConnectedClusters 511 differs from 255 on west (Pulumi.west.yaml); set 255 on every member"],
+    },
+    {
+        rule: "routing mode differing",
+        specs: [west, { ...east, cilium: { routingMode: "native" } }],
+        expected: ["Pulumi.east.yaml: clustermesh:cilium.routingMode native differs from tunnel on west (Pulumi.west.yaml); set tunnel on every member"],
+    },
+    {
+        rule: "tunnel protocol differing",
+        specs: [west, { ...east, cilium: { tunnelProtocol: "geneve" } }],
+        expected: ["Pulumi.east.yaml: clustermesh:cilium.tunnelProtocol geneve differs from vxlan on west (Pulumi.west.yaml); set vxlan on every member"],
+    },
+    {
+        rule: "Cilium minor differing",
+        specs: [west, { ...east, cilium: { version: "1.18.12" } }],
+        expected: [
+            "Pulumi.east.yaml: clustermesh:cilium.version 1.18 differs from minor 1.19 on west (Pulumi.west.yaml); every member runs the same Cilium minor; set minor 1.19 on every member",
+        ],
+    },
+    {
+        rule: "Cilium 1.18.0",
+        specs: [
+            { ...west, cilium: { version: "1.18.0" } },
+            { ...east, cilium: { version: "1.18.12" } },
+        ],
+        expected: ["Pulumi.west.yaml: clustermesh:cilium.version 1.18.0 breaks global-service load-balancing (cilium #40848); use 1.18.1 or later, e.g. 1.19.6"],
+    },
+    {
+        rule: "Cilium older than 1.16",
+        specs: [
+            { ...west, cilium: { version: "1.15.3" } },
+            { ...east, cilium: { version: "1.15.3", apiserverNodePort: 32380 } },
+        ],
+        expected: [
+            "Pulumi.east.yaml: clustermesh:cilium.version 1.15.3 is older than 1.16, the first release with KVStoreMesh on by default; use e.g. 1.19.6",
+            "Pulumi.west.yaml: clustermesh:cilium.version 1.15.3 is older than 1.16, the first release with KVStoreMesh on by default; use e.g. 1.19.6",
+        ],
+    },
+    {
+        rule: "same NodePort with kube-proxy replacement before 1.18.2",
+        specs: [
+            { ...west, cilium: { version: "1.18.1" } },
+            { ...east, cilium: { version: "1.18.1" } },
+        ],
+        expected: [
+            "Pulumi.east.yaml: clustermesh:cilium.apiserverNodePort 32379 is also used by west (Pulumi.west.yaml); with kube-proxy replacement before Cilium 1.18.2 each cluster needs its own clustermesh-apiserver NodePort (cilium #24692); use 32380, or Cilium 1.18.2 or later",
+        ],
+    },
+    {
+        rule: "ENI IPAM on k3s",
+        specs: [{ ...west, cilium: { ipam: "eni", routingMode: "native" } }],
+        expected: ["Pulumi.west.yaml: clustermesh:cilium.ipam eni needs an EKS cluster (ENI IPAM hands out VPC addresses); use cluster-pool"],
+    },
+    {
+        rule: "AWS-built cluster without region, VPC and operator addresses",
+        specs: [{ ...west, cluster: { region: undefined, vpcCIDR: undefined, operatorCIDRs: [] } }],
+        expected: [
+            "Pulumi.west.yaml: clustermesh:cluster.operatorCIDRs is empty; nothing could reach the Kubernetes API of a k3s cluster on a new EC2 VM (no clustermesh:k3s.host); add the address you run pulumi from, e.g. operatorCIDRs: [203.0.113.10/32]",
+            "Pulumi.west.yaml: clustermesh:cluster.region is missing; a k3s cluster on a new EC2 VM (no clustermesh:k3s.host) needs an AWS region; add e.g. region: us-west-2",
+            "Pulumi.west.yaml: clustermesh:cluster.vpcCIDR is missing; a k3s cluster on a new EC2 VM (no clustermesh:k3s.host) is built in a new VPC; add a free range such as vpcCIDR: 10.30.0.0/16",
+        ],
+    },
+    {
+        rule: "operator CIDR open to the internet",
+        specs: [{ ...west, cluster: { operatorCIDRs: ["0.0.0.0/0"] } }],
+        expected: [
+            "Pulumi.west.yaml: clustermesh:cluster.operatorCIDRs 0.0.0.0/0 opens SSH and the Kubernetes API to the whole internet; list only the addresses you run pulumi from, e.g. 203.0.113.10/32",
+        ],
+    },
+    {
+        rule: "existing host without its SSH key",
+        specs: [{ ...west, k3s: { host: { address: "172.30.1.89" } } }],
+        expected: [
+            "Pulumi.west.yaml: clustermesh:sshPrivateKey is missing; the k3s server on clustermesh:k3s.host is installed over SSH with it; run: pulumi config set --secret -s west clustermesh:sshPrivateKey < ~/.ssh/id_ed25519",
+        ],
+    },
+    {
+        rule: "SSH key in plain text",
+        specs: [{ ...west, k3s: { host: { address: "172.30.1.89" } }, extra: { "clustermesh:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----" } }],
+        expected: [
+            "Pulumi.west.yaml: clustermesh:sshPrivateKey is stored in plain text; store it encrypted: pulumi config set --secret clustermesh:sshPrivateKey (and remove the plain value)",
+        ],
+    },
+    {
+        rule: "existing host inside a pod CIDR",
+        specs: [{ ...west, k3s: { host: { address: "10.21.0.5" } }, extra: { "clustermesh:sshPrivateKey": { secure: "v1:abc" } } }, east],
+        expected: [
+            "Pulumi.west.yaml: clustermesh:k3s.host.address 10.21.0.5 lies inside clustermesh:cluster.podCIDR 10.21.0.0/16 of east (Pulumi.east.yaml), so node traffic would be routed as pod or service traffic; move clustermesh:cluster.podCIDR of east to a range that does not hold the node addresses",
+        ],
+    },
+    {
+        rule: "a mistyped key",
+        specs: [{ ...west, cluster: { podCIDRs: "10.11.0.0/16" } }],
+        expected: [
+            "Pulumi.west.yaml: clustermesh:cluster.podCIDRs 10.11.0.0/16 is not a known key; did you mean podCIDR? Known keys: name, id, kind, region, podCIDR, serviceCIDR, vpcCIDR, operatorCIDRs",
+        ],
+    },
+    {
+        rule: "a mistyped section",
+        specs: [{ ...west, extra: { "clustermesh:clium": { version: "1.19.6" } } }],
+        expected: ["Pulumi.west.yaml: clustermesh:clium is not a known key; did you mean clustermesh:cilium?"],
+    },
+    {
+        rule: "a missing key",
+        specs: [{ ...west, cluster: { id: undefined } }],
+        expected: ["Pulumi.west.yaml: clustermesh:cluster.id is missing; add it under clustermesh:cluster, e.g. id: 3"],
+    },
+    {
+        rule: "a wrong type",
+        specs: [{ ...west, cluster: { id: "one" } }],
+        expected: ["Pulumi.west.yaml: clustermesh:cluster.id one is not a number; write a number"],
+    },
+    {
+        rule: "a malformed CIDR",
+        specs: [{ ...west, cluster: { podCIDR: "10.11.0.1/16" } }],
+        expected: [
+            "Pulumi.west.yaml: clustermesh:cluster.podCIDR 10.11.0.1/16 is not a CIDR block; write it as address/prefix with the host bits zero, e.g. 10.11.0.0/16; see the config reference in the README",
+        ],
+    },
+    {
+        rule: "an unknown cluster kind",
+        specs: [{ ...west, kind: "gke" as "k3s" }],
+        expected: ['Pulumi.west.yaml: clustermesh:cluster.kind gke is not an allowed value; use one of "k3s", "eks"'],
+    },
+    {
+        rule: "app names differing across clusters",
+        specs: [west, { ...east, app: { name: "echo2" } }],
+        expected: [
+            "Pulumi.east.yaml: clustermesh:app.name echo2 differs from echo on west (Pulumi.west.yaml); a service is global only under the same name in every cluster; set echo on every member",
+        ],
+    },
+    {
+        rule: "ServiceExport without the MCS-API",
+        specs: [{ ...west, app: { serviceExport: true } }],
+        expected: [
+            "Pulumi.west.yaml: clustermesh:app.serviceExport true needs the MCS-API, which clustermesh:cilium.mcsAPI leaves off; set clustermesh:cilium.mcsAPI: true, or serviceExport: false",
+        ],
+    },
+    {
+        rule: "a pod CIDR smaller than one node's range",
+        specs: [{ ...west, cluster: { podCIDR: "10.11.0.0/25" } }],
+        expected: ["Pulumi.west.yaml: clustermesh:cluster.podCIDR 10.11.0.0/25 is smaller than one node's /24 pod range; use a /16 such as 10.31.0.0/16"],
+    },
+];
+
+describe("each mesh rule rejects a bad configuration with its message", () => {
+    for (const { rule, specs, expected } of badConfigurations) {
+        it(rule, () => {
+            assert.deepEqual(problemsOf(specs).sort(), [...expected].sort());
+        });
+    }
+});
+
+describe("reporting", () => {
+    it("reports every problem at once, across files", () => {
+        const problems = problemsOf([
+            { ...west, cilium: { version: "1.18.0" } },
+            { ...east, id: 1, block: 2, cluster: { podCIDR: "10.11.0.0/16" } },
+        ]);
+        const keys = problems.map((p) => p.split(" ").slice(0, 2).join(" "));
+        for (const key of [
+            "Pulumi.east.yaml: clustermesh:cluster.id",
+            "Pulumi.east.yaml: clustermesh:cluster.podCIDR",
+            "Pulumi.east.yaml: clustermesh:cilium.version",
+            "Pulumi.west.yaml: clustermesh:cilium.version",
+        ]) {
+            assert.ok(keys.includes(key), `${key} reported in:\n${problems.join("\n")}`);
+        }
+    });
+
+    it("MeshConfigError lists the problems in a stable order", () => {
+        const members = [member(west), member({ ...east, id: 1, block: 2 })];
+        const error = new MeshConfigError(validateMesh(members).problems);
+        assert.match(error.message, /^The mesh configuration has 1 problem; nothing was built:\n {2}- Pulumi\.east\.yaml: clustermesh:cluster\.id 1 is already used/);
+    });
+
+    it("suggests distinct free ids for several clashes", () => {
+        const problems = problemsOf([west, { ...east, id: 1, block: 2 }, { stack: "north", id: 1, block: 3 }]);
+        assert.deepEqual(problems.sort(), [
+            "Pulumi.east.yaml: clustermesh:cluster.id 1 is already used by west (Pulumi.west.yaml); pick an unused id such as 2",
+            "Pulumi.north.yaml: clustermesh:cluster.id 1 is already used by west (Pulumi.west.yaml); pick an unused id such as 3",
+        ]);
+    });
+
+    it("accepts ids up to 511 when every member allows 511", () => {
+        const specs = [
+            { ...west, cilium: { maxConnectedClusters: 511 } },
+            { ...east, id: 500, cilium: { maxConnectedClusters: 511 } },
+        ];
+        assert.deepEqual(problemsOf(specs), []);
+    });
+
+    it("notes the AWS peering limit past 126 VPCs", () => {
+        const members = Array.from({ length: 127 }, (_, i) => member({ stack: `r${i + 1}`, id: i + 1, block: i + 10 }));
+        const result = validateMesh(members);
+        assert.deepEqual(result.problems, []);
+        assert.equal(result.notes.length, 1);
+        assert.match(result.notes[0], /127 VPCs.*over AWS's limit of 125.*Transit Gateway/);
+    });
+
+    it("refuses a mesh larger than maxConnectedClusters", () => {
+        const members = Array.from({ length: 256 }, (_, i) => member({ stack: `r${i + 1}`, id: i + 1, block: i + 10, cilium: { maxConnectedClusters: 255 } }));
+        const problems = validateMesh(members).problems.map(formatProblem);
+        assert.ok(problems.some((p) => p.includes("is smaller than the mesh, which has 256 members; set 511 on every member, or remove members")), problems.join("\n"));
+    });
+});
