@@ -65,7 +65,7 @@ export class CiliumRelease extends pulumi.ComponentResource {
         // KVStoreMesh's local client certificate: the chart creates it only with auto TLS, and
         // the agents mount it optionally, so without it they cannot read the local cache.
         const localSecret = new k8s.core.v1.Secret(
-            `${name}-local-cert`,
+            `${name}-local-cert-secret`,
             {
                 metadata: { name: "clustermesh-apiserver-local-cert", namespace: "kube-system" },
                 type: "kubernetes.io/tls",

@@ -200,19 +200,20 @@ export class MockEngine implements pulumi.runtime.Mocks {
 export async function installMockEngine(stack: string, options: MockEngineOptions = {}, project = "clustermesh"): Promise<MockEngine> {
     const engine = new MockEngine(options);
     await pulumi.runtime.setMocks(engine, project, stack, true, "organization");
-    const monitor = settings.getMonitor() as unknown as {
-        registerResource: (req: RegisterRequest, callback: unknown) => unknown;
-    };
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: RegisterRequest, callback: unknown) => {
-        engine.noteRequest(req.getType(), req.getName(), {
-            parent: req.getParent() || undefined,
-            provider: req.getProvider() || undefined,
-            dependsOn: req.getDependenciesList(),
-            deletedWith: req.getDeletedwith() || undefined,
-        });
-        return register(req, callback);
-    };
+    const monitor = settings.getMonitor() as unknown as Record<"registerResource" | "readResource", (req: RegisterRequest, callback: unknown) => unknown>;
+    // Stack references and `.get` are reads, everything else registrations; both carry a parent.
+    for (const method of ["registerResource", "readResource"] as const) {
+        const original = monitor[method].bind(monitor);
+        monitor[method] = (req: RegisterRequest, callback: unknown) => {
+            engine.noteRequest(req.getType(), req.getName(), {
+                parent: req.getParent() || undefined,
+                provider: req.getProvider() || undefined,
+                dependsOn: req.getDependenciesList?.() ?? [],
+                deletedWith: req.getDeletedwith?.() || undefined,
+            });
+            return original(req, callback);
+        };
+    }
     return engine;
 }
 
@@ -221,8 +222,8 @@ interface RegisterRequest {
     getName(): string;
     getParent(): string;
     getProvider(): string;
-    getDependenciesList(): string[];
-    getDeletedwith(): string;
+    getDependenciesList?(): string[];
+    getDeletedwith?(): string;
 }
 
 /** Waits until every resource registration the program started has reached the engine. */

@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { installMockEngine, peek, settle, type MockEngine, type RecordedResource } from "../../scripts/lib/mock-engine";
+import { member } from "../../stacks/test-fixtures";
+
+let engine: MockEngine;
+let cluster: import("../../scripts/lib/test-cluster").TestCluster;
+let release: import("./cilium-release").CiliumRelease;
+const byName = (name: string): RecordedResource => {
+    const found = engine.resources.find((r) => r.name === name);
+    assert.ok(found, `no resource named ${name}; have ${engine.resources.map((r) => r.name).join(", ")}`);
+    return found;
+};
+
+before(async () => {
+    engine = await installMockEngine("west");
+    const { TestCluster } = await import("../../scripts/lib/test-cluster");
+    const { CiliumRelease } = await import("./cilium-release");
+    const { MeshCertificateAuthority } = await import("../mesh/certificate-authority");
+    const west = member({ stack: "west", id: 1 });
+    cluster = new TestCluster("west");
+    const ca = new MeshCertificateAuthority("mesh-ca");
+    release = new CiliumRelease("west-cilium", {
+        cluster,
+        clusterId: 1,
+        podCIDR: west.cluster.podCIDR,
+        cilium: west.cilium,
+        ca,
+        peers: [{ name: "east", port: 32379, ips: ["10.20.0.10"] }],
+    });
+    await settle();
+});
+
+describe("CiliumRelease", () => {
+    it("installs the chart with helm.v3.Release under the component, on the cluster's provider", () => {
+        const helm = byName("west-cilium-release");
+        assert.equal(helm.type, "kubernetes:helm.sh/v3:Release");
+        assert.equal(helm.parent, byName("west-cilium").urn);
+        assert.equal(helm.provider, byName("west-provider").urn);
+        assert.equal(helm.deletedWith, byName("west-provider").urn);
+        assert.equal(helm.inputs.chart, "cilium");
+        assert.equal(helm.inputs.version, "1.19.6");
+        assert.equal(helm.inputs.namespace, "kube-system");
+        assert.equal(helm.inputs.name, "cilium");
+        assert.equal(helm.inputs.skipAwait, false);
+    });
+
+    it("passes the values as a secret, with the peers and the CA", () => {
+        const helm = byName("west-cilium-release");
+        assert.ok(helm.secretInputs.includes("values"));
+        const values = helm.inputs.values as Record<string, any>;
+        assert.deepEqual(values.clustermesh.config.clusters, [{ ips: ["10.20.0.10"], name: "east", port: 32379 }]);
+        assert.equal(Buffer.from(values.tls.ca.cert, "base64").toString(), "-----BEGIN CERTIFICATE-----\nbW9jayBDRVJUSUZJQ0FURSBmb3IgbWVzaC1jYS1jZXJ0\n-----END CERTIFICATE-----\n");
+    });
+
+    it("issues server, admin, remote and local certificates signed by the mesh CA", () => {
+        for (const role of ["server", "admin", "remote", "local"]) {
+            const cert = byName(`west-cilium-${role}-cert`);
+            assert.equal(cert.type, "tls:index/locallySignedCert:LocallySignedCert");
+            assert.equal(cert.parent, byName("west-cilium").urn);
+            assert.ok(cert.secretInputs.includes("caPrivateKeyPem"));
+            assert.ok(String(cert.inputs.caCertPem).includes(Buffer.from("mock CERTIFICATE for mesh-ca-cert").toString("base64")));
+        }
+        assert.equal((byName("west-cilium-admin-csr").inputs.subject as { commonName: string }).commonName, "admin-west");
+    });
+
+    it("creates KVStoreMesh's local certificate secret before the release", () => {
+        const secret = byName("west-cilium-local-cert-secret");
+        assert.equal(secret.type, "kubernetes:core/v1:Secret");
+        assert.deepEqual(secret.inputs.metadata, { name: "clustermesh-apiserver-local-cert", namespace: "kube-system" });
+        assert.ok(secret.secretInputs.includes("stringData"));
+        assert.ok(byName("west-cilium-release").dependsOn.includes(secret.urn));
+    });
+
+    it("hands the release to the cluster (EKS joins its nodes after it)", () => {
+        assert.equal(cluster.attached.length, 1);
+        assert.equal(cluster.attached[0], release.release);
+    });
+
+    it("exposes the values as a secret output", async () => {
+        const { secret } = await peek(release.values);
+        assert.equal(secret, true);
+    });
+});
+
+describe("CiliumRelease argument checks", () => {
+    it("refuses a bad id, CIDR and Cilium 1.18.0 at once, before creating anything", async () => {
+        const { CiliumRelease } = await import("./cilium-release");
+        const west = member({ stack: "west", id: 1 });
+        const before = engine.resources.length;
+        assert.throws(
+            () => new CiliumRelease("bad", { cluster, clusterId: 0, podCIDR: "10.11.0.1/16", cilium: { ...west.cilium, version: "1.18.0" }, ca: { certPem: "x", privateKeyPem: "y" } }),
+            /clusterId 0 is outside 1-255.*podCIDR 10\.11\.0\.1\/16 is not a CIDR block.*1\.18\.0 breaks global-service load-balancing \(cilium #40848\)/,
+        );
+        await settle();
+        assert.equal(engine.resources.filter((r) => r.name.startsWith("bad-")).length, 0);
+        assert.ok(engine.resources.length >= before);
+    });
+});

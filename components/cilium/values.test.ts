@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { member } from "../../stacks/test-fixtures";
+import { buildCiliumValues, leafCertificateSubjects, mcsApiValues, peerEntries, type CiliumValuesInput, type HelmValues } from "./values";
+
+const certs = (tag: string) => ({ cert: `${tag}-cert`, key: `${tag}-key` });
+
+function input(overrides: Partial<CiliumValuesInput> = {}, cilium: Record<string, unknown> = {}): CiliumValuesInput {
+    const west = member({ stack: "west", id: 1, cilium });
+    return {
+        clusterName: "west",
+        clusterId: 1,
+        kind: "k3s",
+        podCIDR: west.cluster.podCIDR,
+        cilium: west.cilium,
+        apiServerHost: "10.10.0.10",
+        apiServerPort: 6443,
+        certificates: { ca: certs("ca"), server: certs("server"), admin: certs("admin"), remote: certs("remote") },
+        peers: [
+            { name: "east", port: 32379, ips: ["10.20.0.10"] },
+            { name: "west", port: 32379, ips: ["10.10.0.10"] },
+        ],
+        ...overrides,
+    };
+}
+
+const at = (values: HelmValues, path: string): unknown => path.split(".").reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], values);
+
+describe("buildCiliumValues", () => {
+    const values = buildCiliumValues(input());
+
+    it("sets the mesh identity and the member's own pod pool (never the chart's 10.0.0.0/8)", () => {
+        assert.deepEqual(at(values, "cluster"), { id: 1, name: "west" });
+        assert.equal(at(values, "ipam.mode"), "cluster-pool");
+        assert.deepEqual(at(values, "ipam.operator.clusterPoolIPv4PodCIDRList"), ["10.11.0.0/16"]);
+    });
+
+    it("turns on the clustermesh-apiserver with KVStoreMesh and a fixed NodePort", () => {
+        assert.equal(at(values, "clustermesh.useAPIServer"), true);
+        assert.equal(at(values, "clustermesh.apiserver.kvstoremesh.enabled"), true);
+        assert.deepEqual(at(values, "clustermesh.apiserver.service"), { nodePort: 32379, type: "NodePort" });
+        assert.equal(at(values, "clustermesh.maxConnectedClusters"), 255);
+    });
+
+    it("gives every member the shared CA and Pulumi-issued leaf certificates, not helm's per-render ones", () => {
+        assert.deepEqual(at(values, "tls.ca"), { cert: "ca-cert", key: "ca-key" });
+        assert.equal(at(values, "clustermesh.apiserver.tls.auto.enabled"), false);
+        for (const role of ["server", "admin", "remote"]) {
+            assert.deepEqual(at(values, `clustermesh.apiserver.tls.${role}`), { cert: `${role}-cert`, key: `${role}-key` });
+        }
+    });
+
+    it("lists every peer with its port, and not itself", () => {
+        assert.deepEqual(at(values, "clustermesh.config"), { clusters: [{ ips: ["10.20.0.10"], name: "east", port: 32379 }], enabled: true });
+    });
+
+    it("replaces kube-proxy with the API server reachable from the nodes", () => {
+        assert.equal(at(values, "kubeProxyReplacement"), true);
+        assert.equal(at(values, "k8sServiceHost"), "10.10.0.10");
+        assert.equal(at(values, "k8sServicePort"), 6443);
+    });
+
+    it("tunnels with the configured protocol", () => {
+        assert.equal(at(values, "routingMode"), "tunnel");
+        assert.equal(at(values, "tunnelProtocol"), "vxlan");
+        assert.equal(at(buildCiliumValues(input({}, { tunnelProtocol: "geneve" })), "tunnelProtocol"), "geneve");
+    });
+
+    it("routes natively across the mesh's pod range when asked", () => {
+        const native = buildCiliumValues(input({ nativeRoutingCIDR: "10.0.0.0/11" }, { routingMode: "native" }));
+        assert.equal(at(native, "routingMode"), "native");
+        assert.equal(at(native, "tunnelProtocol"), undefined);
+        assert.equal(at(native, "ipv4NativeRoutingCIDR"), "10.0.0.0/11");
+    });
+
+    it("uses a load balancer for the apiserver when annotations are given (EKS)", () => {
+        const eks = buildCiliumValues(input({ kind: "eks", apiserverServiceAnnotations: { "service.beta.kubernetes.io/aws-load-balancer-internal": "true" } }));
+        assert.deepEqual(at(eks, "clustermesh.apiserver.service"), {
+            annotations: { "service.beta.kubernetes.io/aws-load-balancer-internal": "true" },
+            type: "LoadBalancer",
+        });
+    });
+
+    it("is deterministic: same input, byte-identical JSON, keys sorted at every level", () => {
+        const again = buildCiliumValues(input());
+        assert.equal(JSON.stringify(values), JSON.stringify(again));
+        const check = (node: unknown): void => {
+            if (node && typeof node === "object" && !Array.isArray(node)) {
+                const keys = Object.keys(node);
+                assert.deepEqual(keys, [...keys].sort());
+                Object.values(node).forEach(check);
+            }
+        };
+        check(values);
+    });
+
+    it("orders peers by name whatever order they arrive in", () => {
+        const peers = [
+            { name: "north", port: 32379, ips: ["10.30.0.10"] },
+            { name: "east", port: 32380, address: "east.example.com" },
+        ];
+        const entries = peerEntries("west", peers);
+        assert.deepEqual(entries.map((e) => e.name), ["east", "north"]);
+        assert.deepEqual(entries[0], { address: "east.example.com", name: "east", port: 32380 });
+    });
+});
+
+describe("MCS-API values follow the chart version", () => {
+    it("1.18 uses clustermesh.enableMCSAPISupport", () => {
+        assert.deepEqual(mcsApiValues("1.18.12", true), { enableMCSAPISupport: true });
+    });
+    it("1.19 uses clustermesh.mcsapi with CoreDNS auto-configuration for clusterset.local", () => {
+        assert.deepEqual(mcsApiValues("1.19.6", true), { mcsapi: { corednsAutoConfigure: { enabled: true }, enabled: true } });
+        assert.deepEqual(mcsApiValues("1.19.6", false), { mcsapi: { enabled: false } });
+    });
+});
+
+describe("leaf certificate subjects", () => {
+    it("match what the chart's helm method would issue", () => {
+        const subjects = leafCertificateSubjects("west");
+        assert.equal(subjects.server.commonName, "clustermesh-apiserver.cilium.io");
+        assert.ok(subjects.server.dnsNames.includes("*.mesh.cilium.io"));
+        assert.equal(subjects.admin.commonName, "admin-west");
+        assert.equal(subjects.remote.commonName, "remote");
+        assert.equal(subjects.local.commonName, "local-west");
+    });
+});
