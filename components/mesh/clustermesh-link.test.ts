@@ -44,12 +44,16 @@ describe("ClusterMeshLink, linked", () => {
         assert.ok(refs.every((r) => r.parent === parent));
     });
 
-    it("adds only ClusterMesh ports from peer VPCs to the member's security group", () => {
+    it("lets only peer VPCs in, on only ClusterMesh ports, through one prefix list", () => {
+        const lists = engine.resources.filter((r) => r.type === "aws:ec2/managedPrefixList:ManagedPrefixList" && r.name.startsWith("west-link-"));
+        assert.equal(lists.length, 1);
+        assert.deepEqual(lists[0].inputs.entries, [
+            { cidr: "10.20.0.0/16", description: "east nodes" },
+            { cidr: "10.30.0.0/16", description: "north nodes" },
+        ]);
         const rules = engine.resources.filter((r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.name.startsWith("west-link-"));
-        assert.equal(rules.length, 12);
-        assert.deepEqual([...new Set(rules.map((r) => r.inputs.cidrIpv4))].sort(), ["10.20.0.0/16", "10.30.0.0/16"]);
-        assert.ok(rules.every((r) => r.inputs.securityGroupId === "sg-west"));
-        assert.deepEqual([...new Set(rules.map((r) => `${r.inputs.ipProtocol}/${r.inputs.fromPort}`))].sort(), ["icmp/8", "tcp/2379", "tcp/32379", "tcp/4240", "tcp/4244", "udp/8472"]);
+        assert.ok(rules.every((r) => r.inputs.securityGroupId === "sg-west" && r.inputs.prefixListId === "west-link-peers-id" && r.inputs.cidrIpv4 === undefined));
+        assert.deepEqual(rules.map((r) => `${r.inputs.ipProtocol}/${r.inputs.fromPort}-${r.inputs.toPort}`).sort(), ["icmp/8-0", "tcp/2379-2379", "tcp/32379-32379", "tcp/4240-4240", "tcp/4244-4244", "udp/8472-8472"]);
     });
 
     it("owns the peerings to higher ids: request, accept in the peer's region, routes both ways", () => {
@@ -77,7 +81,7 @@ describe("ClusterMeshLink, gated and departing", () => {
             { name: "east", reason: "clustermesh:mesh.link is false in Pulumi.west.yaml; set it to true once east is up (README: Bootstrap order)" },
         ]);
         // Security group rules come from static facts, so they exist before linking.
-        assert.ok(engine.resources.some((r) => r.name === "gated-link-from-east-clustermesh"));
+        assert.ok(engine.resources.some((r) => r.name === "gated-link-from-peers-clustermesh"));
     });
 
     it("drops a departing peer from the peers, the rules and the peerings", async () => {
@@ -85,6 +89,8 @@ describe("ClusterMeshLink, gated and departing", () => {
         await settle();
         assert.deepEqual((await peek(link.peers)).value.map((p) => p.name), ["east"]);
         assert.ok(!engine.resources.some((r) => r.name.startsWith("leaving-link-") && r.name.includes("north") && r.type !== "pulumi:pulumi:StackReference"));
+        const list = engine.resources.find((r) => r.name === "leaving-link-peers")!;
+        assert.deepEqual(list.inputs.entries, [{ cidr: "10.20.0.0/16", description: "east nodes" }]);
         assert.equal(link.pendingPeers[0].reason, "departing: removed from the link before its stack is destroyed");
     });
 

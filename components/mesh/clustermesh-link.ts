@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { MeshMember } from "../../stacks/load";
 import type { ClusterMeshPeer } from "../cilium/values";
-import { meshIngressRules, ownedPeerings, type IngressRule } from "./mesh-network";
+import { meshIngress, ownedPeerings, type MeshIngress } from "./mesh-network";
 
 /** What a member's stack exports for its peers (read here through stack references). */
 export interface MemberNetworkOutputs {
@@ -59,8 +59,8 @@ export class ClusterMeshLink extends pulumi.ComponentResource {
     public readonly linkedPeers: string[];
     /** Peers not linked, with the reason. */
     public readonly pendingPeers: PendingPeer[];
-    /** The ingress rules added to this member's security group. */
-    public readonly ingressRules: IngressRule[];
+    /** The peer ranges and ports let into this member's security group. */
+    public readonly ingress: MeshIngress;
 
     constructor(name: string, args: ClusterMeshLinkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clustermesh:mesh:ClusterMeshLink", name, {}, opts);
@@ -91,20 +91,43 @@ export class ClusterMeshLink extends pulumi.ComponentResource {
             .all(linked.map((p) => references.get(p.stack)!.requireOutput("clustermeshEndpoint").apply((endpoint) => toPeer(p, endpoint))))
             .apply((peers) => [...peers].sort((a, b) => a.name.localeCompare(b.name)));
 
-        this.ingressRules = args.network ? meshIngressRules(args.self, staying) : [];
+        this.ingress = meshIngress(args.self, args.network ? staying : []);
         if (args.network) {
             const network = args.network;
             const awsOpts: pulumi.CustomResourceOptions = { parent: this, provider: args.awsProvider };
-            for (const rule of this.ingressRules) {
-                new aws.vpc.SecurityGroupIngressRule(
-                    `${name}-from-${rule.role}`,
+            const prefixList = (role: string, sources: MeshIngress["sources"]) =>
+                new aws.ec2.ManagedPrefixList(
+                    `${name}-${role}`,
                     {
-                        securityGroupId: network.securityGroupId,
-                        description: rule.description,
-                        ipProtocol: rule.protocol,
-                        ...(rule.protocol === "-1" ? {} : { fromPort: rule.fromPort, toPort: rule.toPort }),
-                        cidrIpv4: rule.cidr,
+                        name: `${args.self.cluster.name}-mesh-${role}`,
+                        addressFamily: "IPv4",
+                        maxEntries: sources.length,
+                        entries: sources.map((s) => ({ cidr: s.cidr, description: s.description })),
                     },
+                    awsOpts,
+                );
+            if (this.ingress.sources.length > 0) {
+                const peersList = prefixList("peers", this.ingress.sources);
+                for (const port of this.ingress.ports) {
+                    new aws.vpc.SecurityGroupIngressRule(
+                        `${name}-from-peers-${port.label}`,
+                        {
+                            securityGroupId: network.securityGroupId,
+                            description: `${port.description} from mesh peers`,
+                            ipProtocol: port.protocol,
+                            fromPort: port.fromPort,
+                            toPort: port.toPort,
+                            prefixListId: peersList.id,
+                        },
+                        awsOpts,
+                    );
+                }
+            }
+            if (this.ingress.podSources.length > 0) {
+                const podsList = prefixList("peer-pods", this.ingress.podSources);
+                new aws.vpc.SecurityGroupIngressRule(
+                    `${name}-from-peer-pods`,
+                    { securityGroupId: network.securityGroupId, description: "pod traffic from mesh peers (native routing)", ipProtocol: "-1", prefixListId: podsList.id },
                     awsOpts,
                 );
             }
@@ -146,7 +169,7 @@ export class ClusterMeshLink extends pulumi.ComponentResource {
                 );
             }
         }
-        this.registerOutputs({ peers: this.peers, linkedPeers: this.linkedPeers, pendingPeers: this.pendingPeers });
+        this.registerOutputs({ peers: this.peers, linkedPeers: this.linkedPeers, pendingPeers: this.pendingPeers, ingress: this.ingress });
     }
 }
 

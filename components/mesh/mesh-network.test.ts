@@ -1,49 +1,53 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { member } from "../../stacks/test-fixtures";
-import { meshIngressRules, ownedPeerings, peerSources } from "./mesh-network";
+import { meshIngress, ownedPeerings, peerSources } from "./mesh-network";
 
 const west = member({ stack: "west", id: 1 });
 const east = member({ stack: "east", id: 2 });
 const north = member({ stack: "north", id: 3 });
 
-describe("mesh ingress rules for a 3-cluster mesh", () => {
-    it("open exactly the ClusterMesh ports, from exactly the peers' VPCs", () => {
-        const rules = meshIngressRules(west, [north, east]).map((r) => `${r.cidr} ${r.protocol} ${r.fromPort}-${r.toPort}`);
-        const expected = ["10.20.0.0/16", "10.30.0.0/16"].flatMap((cidr) => [
-            `${cidr} tcp 32379-32379`,
-            `${cidr} tcp 2379-2379`,
-            `${cidr} tcp 4240-4240`,
-            `${cidr} icmp 8-0`,
-            `${cidr} tcp 4244-4244`,
-            `${cidr} udp 8472-8472`,
+describe("mesh ingress for a 3-cluster mesh", () => {
+    it("lets in exactly the peers' VPCs on exactly the ClusterMesh ports", () => {
+        const ingress = meshIngress(west, [north, east]);
+        assert.deepEqual(ingress.sources, [
+            { cidr: "10.20.0.0/16", description: "east nodes" },
+            { cidr: "10.30.0.0/16", description: "north nodes" },
         ]);
-        assert.deepEqual(rules, expected);
+        assert.deepEqual(
+            ingress.ports.map((p) => `${p.protocol} ${p.fromPort}-${p.toPort}`),
+            ["tcp 32379-32379", "tcp 2379-2379", "tcp 4240-4240", "icmp 8-0", "tcp 4244-4244", "udp 8472-8472"],
+        );
+        assert.deepEqual(ingress.podSources, []);
     });
 
-    it("never opens anything to the internet or to the member's own range", () => {
+    it("never lets in the internet or the member's own range", () => {
         for (const self of [west, east, north]) {
             const peers = [west, east, north].filter((m) => m !== self);
-            for (const rule of meshIngressRules(self, peers)) {
-                assert.notEqual(rule.cidr, "0.0.0.0/0");
-                assert.notEqual(rule.cidr, self.cluster.vpcCIDR);
+            for (const source of meshIngress(self, peers).sources) {
+                assert.notEqual(source.cidr, "0.0.0.0/0");
+                assert.notEqual(source.cidr, self.cluster.vpcCIDR);
             }
         }
     });
 
+    it("opens nothing when there are no peers", () => {
+        assert.deepEqual(meshIngress(west, []), { sources: [], podSources: [], ports: [] });
+    });
+
     it("follows the member's own NodePort and tunnel protocol", () => {
         const geneve = member({ stack: "west", id: 1, cilium: { tunnelProtocol: "geneve", apiserverNodePort: 32400 } });
-        const ports = meshIngressRules(geneve, [east]).map((r) => `${r.protocol} ${r.fromPort}`);
+        const ports = meshIngress(geneve, [east]).ports.map((p) => `${p.protocol} ${p.fromPort}`);
         assert.ok(ports.includes("udp 6081") && !ports.includes("udp 8472"));
         assert.ok(ports.includes("tcp 32400"));
     });
 
-    it("lets pod traffic in from peers' pod CIDRs with native routing", () => {
+    it("lets pod traffic in from peers' pod CIDRs with native routing, and no overlay port", () => {
         const native = member({ stack: "west", id: 1, cilium: { routingMode: "native" } });
         const peer = member({ stack: "east", id: 2, cilium: { routingMode: "native" } });
-        const pods = meshIngressRules(native, [peer]).filter((r) => r.protocol === "-1");
-        assert.deepEqual(pods.map((r) => r.cidr), ["10.21.0.0/16"]);
-        assert.equal(meshIngressRules(native, [peer]).some((r) => r.protocol === "udp"), false);
+        const ingress = meshIngress(native, [peer]);
+        assert.deepEqual(ingress.podSources, [{ cidr: "10.21.0.0/16", description: "east pods" }]);
+        assert.equal(ingress.ports.some((p) => p.protocol === "udp"), false);
     });
 
     it("uses host addresses for peers on existing machines", () => {
@@ -54,7 +58,7 @@ describe("mesh ingress rules for a 3-cluster mesh", () => {
             extra: { "clustermesh:sshPrivateKey": { secure: "v1:x" } },
         });
         assert.deepEqual(peerSources(onPrem), ["172.30.1.89/32", "172.30.1.90/32"]);
-        assert.deepEqual([...new Set(meshIngressRules(west, [onPrem]).map((r) => r.role.split("-").slice(0, 2).join("-")))], ["lab-1", "lab-2"]);
+        assert.deepEqual(meshIngress(west, [onPrem]).sources.map((s) => s.cidr), ["172.30.1.89/32", "172.30.1.90/32"]);
     });
 });
 

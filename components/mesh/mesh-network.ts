@@ -6,22 +6,30 @@
 import type { MeshMember } from "../../stacks/load";
 import { isAwsBuilt } from "../../stacks/validate";
 
-export interface IngressRule {
-    /** Stable role used in the resource name, e.g. `east-vxlan`. */
-    readonly role: string;
-    readonly description: string;
-    readonly protocol: "tcp" | "udp" | "icmp" | "-1";
-    /** Port range (for ICMP: type and code). */
-    readonly fromPort: number;
-    readonly toPort: number;
-    /** Source range: a peer's VPC, or a peer host's address. */
+/** A range peers send from, as an entry of the member's peer prefix list. */
+export interface PeerSource {
     readonly cidr: string;
+    /** Which peer it belongs to. */
+    readonly description: string;
 }
 
-interface PortRule {
+/**
+ * What a member lets in from its peers: one managed prefix list of peer ranges and one
+ * security-group rule per port referencing it, so the rule count stays the same however large
+ * the mesh grows (a rule per peer and port would pass the default 60-rule quota at 11 peers).
+ */
+export interface MeshIngress {
+    /** Peer node ranges (VPCs, or host addresses), ordered by peer id. */
+    readonly sources: PeerSource[];
+    /** Peer pod ranges, let in on every protocol with native routing only; else empty. */
+    readonly podSources: PeerSource[];
+    readonly ports: PortRule[];
+}
+
+export interface PortRule {
     readonly label: string;
     readonly description: string;
-    readonly protocol: IngressRule["protocol"];
+    readonly protocol: "tcp" | "udp" | "icmp";
     readonly fromPort: number;
     readonly toPort: number;
 }
@@ -57,30 +65,16 @@ export function meshPorts(self: MeshMember): PortRule[] {
     return ports;
 }
 
-/** Every ingress rule `self` needs from `peers`, in a stable order. */
-export function meshIngressRules(self: MeshMember, peers: readonly MeshMember[]): IngressRule[] {
-    const rules: IngressRule[] = [];
-    for (const peer of [...peers].sort((a, b) => a.cluster.id - b.cluster.id)) {
-        const sources = peerSources(peer);
-        sources.forEach((cidr, index) => {
-            const suffix = sources.length > 1 ? `-${index + 1}` : "";
-            for (const port of meshPorts(self)) {
-                rules.push({
-                    role: `${peer.cluster.name}${suffix}-${port.label}`,
-                    description: `${port.description} from ${peer.cluster.name}`,
-                    protocol: port.protocol,
-                    fromPort: port.fromPort,
-                    toPort: port.toPort,
-                    cidr,
-                });
-            }
-            if (self.cilium.routingMode === "native" && self.cilium.ipam !== "eni") {
-                // Native routing puts pod addresses on the wire between nodes.
-                rules.push({ role: `${peer.cluster.name}${suffix}-pods`, description: `pod traffic from ${peer.cluster.name}`, protocol: "-1", fromPort: 0, toPort: 0, cidr: peer.cluster.podCIDR });
-            }
-        });
-    }
-    return rules;
+/** Every range and port `self` must let in from `peers`, in a stable order. */
+export function meshIngress(self: MeshMember, peers: readonly MeshMember[]): MeshIngress {
+    const ordered = [...peers].sort((a, b) => a.cluster.id - b.cluster.id);
+    const nativePods = self.cilium.routingMode === "native" && self.cilium.ipam !== "eni";
+    return {
+        sources: ordered.flatMap((peer) => peerSources(peer).map((cidr) => ({ cidr, description: `${peer.cluster.name} nodes` }))),
+        // Native routing puts pod addresses on the wire between nodes.
+        podSources: nativePods ? ordered.map((peer) => ({ cidr: peer.cluster.podCIDR, description: `${peer.cluster.name} pods` })) : [],
+        ports: peers.length > 0 ? meshPorts(self) : [],
+    };
 }
 
 /**
