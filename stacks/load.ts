@@ -109,7 +109,7 @@ function schemaKeys(schema: z.ZodType, keys: readonly PropertyKey[]): string[] {
 
 function issueToProblems(file: string, section: StackConfigKey, raw: unknown, issue: z.core.$ZodIssue): Problem[] {
     const schema = stackConfigSchemas[section];
-    const where = issue.path as PropertyKey[];
+    const where = issue.path;
     if (issue.code === "unrecognized_keys") {
         const known = schemaKeys(schema, where);
         return issue.keys.map((unknownKey) => {

@@ -370,7 +370,7 @@ function checkCidrs(members: readonly MeshMember[]): Problem[] {
                 continue;
             }
             for (const field of ["address", "privateAddress"] as const) {
-                const address = host[field] === undefined ? undefined : parseAddress(host[field]!);
+                const address = host[field] === undefined ? undefined : parseAddress(host[field]);
                 const inside = address && ranges.find((r) => r.key !== "clustermesh:cluster.vpcCIDR" && r.range.first <= address.first && address.last <= r.range.last);
                 if (inside) {
                     problems.push({

@@ -65,7 +65,7 @@ export function sortKeys<T extends HelmValue>(value: T): T {
         return Object.fromEntries(
             Object.keys(value)
                 .sort()
-                .map((k) => [k, sortKeys((value as HelmValues)[k])]),
+                .map((k) => [k, sortKeys((value)[k])]),
         ) as T;
     }
     return value;

@@ -133,7 +133,7 @@ export class MockEngine implements pulumi.runtime.Mocks {
             case "aws:ssm/getParameter:getParameter":
                 return { value: "ami-mock-eks", insecureValue: "ami-mock-eks" };
             default:
-                return args.inputs;
+                return args.inputs as pulumi.runtime.MockCallResult;
         }
     }
 
@@ -142,10 +142,11 @@ export class MockEngine implements pulumi.runtime.Mocks {
         const octet = (salt: string): number => 10 + stableNumber(`${args.name}:${salt}`, 200);
         switch (args.type) {
             case "pulumi:pulumi:StackReference": {
-                const stack = String(inputs.name ?? args.name).split("/").pop() ?? "";
+                const reference = typeof inputs.name === "string" ? inputs.name : args.name;
+                const stack = reference.split("/").pop() ?? "";
                 const outputs = this.options.stackOutputs?.[stack];
                 if (!outputs) {
-                    throw new Error(`mock: stack reference to ${String(inputs.name)}, which has no outputs (was it deployed?)`);
+                    throw new Error(`mock: stack reference to ${reference}, which has no outputs (was it deployed?)`);
                 }
                 return { outputs, secretOutputNames: [] };
             }
@@ -228,7 +229,7 @@ interface RegisterRequest {
 
 /** Waits until every resource registration the program started has reached the engine. */
 export async function settle(): Promise<void> {
-    const waitForRPCs = (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs;
+    const { waitForRPCs } = settings as unknown as { waitForRPCs: (this: void) => Promise<void> };
     // A registration can start further ones from inside an apply; drain until quiet.
     for (let round = 0; round < 3; round++) {
         await waitForRPCs();
