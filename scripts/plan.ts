@@ -9,67 +9,22 @@
 import { spawnSync } from "child_process";
 import * as path from "path";
 import { parseArgs } from "util";
-import { inspectMesh, MeshConfigError, nthAddress, parseCidr, sortProblems, type MeshMember } from "../stacks";
-import { installMockEngine, peek, settle, type StackOutputs } from "./lib/mock-engine";
+import { inspectMesh, MeshConfigError, sortProblems } from "../stacks";
+import { runProgram } from "./lib/run-program";
 import { ciliumValuesOf, formatMeshTable, formatPlan, formatProblems, memberRow, planResources, REDACTED, toJson, type PlanDocument } from "./lib/plan-report";
 
 const usage = `usage: npm run plan -- --stack <name> [--json] [--dir DIR]
        npm run plan -- --all [--json] [--dir DIR]`;
 
-/** What a peer's stack would export once deployed, as stand-ins the plan can show. */
-function peerOutputs(members: readonly MeshMember[]): StackOutputs {
-    const outputs: StackOutputs = {};
-    for (const m of members) {
-        const vpc = m.cluster.vpcCIDR ? parseCidr(m.cluster.vpcCIDR) : undefined;
-        const host = m.k3s.host ? m.k3s.host.privateAddress ?? m.k3s.host.address : undefined;
-        outputs[m.stack] = {
-            clusterName: m.cluster.name,
-            clustermeshEndpoint:
-                m.cluster.kind === "eks"
-                    ? { name: m.cluster.name, port: 2379, address: `clustermesh-${m.cluster.name}.mock.elb.amazonaws.com` }
-                    : { name: m.cluster.name, port: m.cilium.apiserverNodePort, ips: [host ?? (vpc ? nthAddress(vpc, 10) : "192.0.2.10")] },
-            ...(vpc ? { network: { vpcId: `vpc-${m.stack}`, vpcCidr: m.cluster.vpcCIDR, routeTableId: `rtb-${m.stack}`, region: m.cluster.region } } : {}),
-            meshCaCertPem: "-----BEGIN CERTIFICATE-----\nbW9jayBtZXNoIENB\n-----END CERTIFICATE-----\n",
-            meshCaKeyPem: "-----BEGIN PRIVATE KEY-----\nbW9jayBtZXNoIENBIGtleQ==\n-----END PRIVATE KEY-----\n",
-        };
-    }
-    return outputs;
-}
-
-async function redactOutput(value: unknown): Promise<unknown> {
-    const { value: resolved, secret } = await peek(value as never);
-    return secret ? REDACTED : resolved;
-}
-
 async function planStack(dir: string, stack: string): Promise<PlanDocument> {
-    const { members, problems, notes } = inspectMesh(dir);
-    const self = members.find((m) => m.stack === stack);
-    if (problems.length > 0 || !self) {
-        // loadMesh names a missing stack file as a problem too.
-        const { loadMesh } = await import("../stacks");
-        loadMesh(dir, stack);
-        throw new MeshConfigError(problems);
-    }
-    const engine = await installMockEngine(stack, { stackOutputs: peerOutputs(members) });
-    const pulumi = await import("@pulumi/pulumi");
-    if (self.secretKeys.includes("sshPrivateKey")) {
-        // The plan cannot decrypt stack secrets (no Pulumi CLI); a stand-in marked secret goes in.
-        pulumi.runtime.setAllConfig({ "clustermesh:sshPrivateKey": "plan stand-in for the encrypted SSH key" }, ["clustermesh:sshPrivateKey"]);
-    }
-    process.env.CLUSTERMESH_PROJECT_DIR = dir;
-    const program = (await import("../index")) as Record<string, unknown>;
-    await settle();
+    const run = await runProgram(dir, stack);
+    const { members, self, notes } = run;
     const outputs: Record<string, unknown> = {};
-    for (const key of Object.keys(program).sort()) {
-        if (program[key] !== undefined) {
-            outputs[key] = await redactOutput(program[key]);
-        }
+    for (const [key, output] of Object.entries(run.outputs)) {
+        outputs[key] = output.secret ? REDACTED : output.value;
     }
-    await settle();
-    const link = {
-        linked: (program.linkedPeers as string[]) ?? [],
-        pending: (program.pendingPeers as Array<{ name: string; reason: string }>) ?? [],
-    };
+    const linked = (run.outputs.linkedPeers?.value as string[] | undefined) ?? [];
+    const pending = (run.outputs.pendingPeers?.value as Array<{ name: string; reason: string }> | undefined) ?? [];
     return {
         stack,
         cluster: {
@@ -81,15 +36,9 @@ async function planStack(dir: string, stack: string): Promise<PlanDocument> {
             serviceCIDR: self.cluster.serviceCIDR,
             vpcCIDR: self.cluster.vpcCIDR ?? "-",
         },
-        cilium: { version: self.cilium.version, values: ciliumValuesOf(engine.resources) },
-        mesh: {
-            members: members.map(memberRow),
-            caOwner: members[0].stack,
-            linkedPeers: link.linked,
-            pendingPeers: link.pending,
-            notes,
-        },
-        resources: planResources(engine.resources),
+        cilium: { version: self.cilium.version, values: ciliumValuesOf(run.resources) },
+        mesh: { members: members.map(memberRow), caOwner: members[0].stack, linkedPeers: linked, pendingPeers: pending, notes },
+        resources: planResources(run.resources),
         outputs,
     };
 }

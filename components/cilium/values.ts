@@ -62,10 +62,11 @@ export function sortKeys<T extends HelmValue>(value: T): T {
         return value.map((v) => sortKeys(v)) as T;
     }
     if (value !== null && typeof value === "object") {
+        const object: HelmValues = value;
         return Object.fromEntries(
-            Object.keys(value)
+            Object.keys(object)
                 .sort()
-                .map((k) => [k, sortKeys((value)[k])]),
+                .map((k) => [k, sortKeys(object[k])]),
         ) as T;
     }
     return value;

@@ -1,0 +1,213 @@
+/**
+ * The whole program per stack under the mock engine: west and east as shipped (k3s on EC2), an
+ * EKS member and a k3s member on an existing host, each in its own process.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import type { RecordedResource } from "./scripts/lib/mock-engine";
+import { writeProject } from "./stacks/test-fixtures";
+
+interface Recording {
+    resources: RecordedResource[];
+    outputs: Record<string, { value: unknown; secret: boolean }>;
+}
+
+function record(dir: string, stack: string): Recording {
+    const run = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "scripts/lib/run-program.ts"), dir, stack], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    assert.equal(run.status, 0, run.stderr);
+    return JSON.parse(run.stdout) as Recording;
+}
+
+function finder(rec: Recording) {
+    return (name: string): RecordedResource => {
+        const found = rec.resources.find((r) => r.name === name);
+        assert.ok(found, `no resource ${name}; have ${rec.resources.map((r) => r.name).join(", ")}`);
+        return found;
+    };
+}
+
+describe("stack west (k3s on EC2, CA owner)", () => {
+    const rec = record(__dirname, "west");
+    const get = finder(rec);
+
+    it("builds the cluster, the link, Cilium and the app as components of their own", () => {
+        assert.equal(get("west").type, "clustermesh:cluster:K3sCluster");
+        assert.equal(get("west-link").type, "clustermesh:mesh:ClusterMeshLink");
+        assert.equal(get("west-cilium").type, "clustermesh:cilium:CiliumRelease");
+        assert.equal(get("west-app").type, "clustermesh:app:GlobalServiceApp");
+        assert.equal(get("mesh-ca").type, "clustermesh:mesh:MeshCertificateAuthority");
+    });
+
+    it("puts AWS resources in the member's region through an explicit provider", () => {
+        const provider = get("west-aws");
+        assert.equal(provider.inputs.region, "us-west-2");
+        const awsResources = rec.resources.filter((r) => r.type.startsWith("aws:") && r.custom);
+        assert.ok(awsResources.length > 5);
+        for (const r of awsResources.filter((x) => !x.name.includes("-aws-"))) {
+            assert.ok(r.provider?.endsWith("::west-aws") || r.provider?.includes("::west-link-aws-"), `${r.name} uses ${r.provider}`);
+        }
+    });
+
+    it("installs Cilium with west's identity and the mesh CA on the cluster's own provider", () => {
+        const release = get("west-cilium-release");
+        const values = release.inputs.values as Record<string, any>;
+        assert.deepEqual(values.cluster, { id: 1, name: "west" });
+        assert.deepEqual(values.ipam.operator.clusterPoolIPv4PodCIDRList, ["10.11.0.0/16"]);
+        assert.ok(release.secretInputs.includes("values"));
+        assert.equal(release.provider, get("west-provider").urn);
+        assert.ok(release.deletedWith, "the release is deleted with its cluster");
+        const caCert = Buffer.from(values.tls.ca.cert as string, "base64").toString();
+        assert.match(caCert, /BEGIN CERTIFICATE/);
+    });
+
+    it("deploys the app on the same provider, after Cilium", () => {
+        const deployment = rec.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment")!;
+        assert.equal(deployment.provider, get("west-provider").urn);
+        assert.ok(deployment.deletedWith);
+    });
+
+    it("exports the promised outputs, with the kubeconfig and CA key secret", () => {
+        assert.equal(rec.outputs.clusterName.value, "west");
+        assert.equal(rec.outputs.clusterId.value, 1);
+        assert.equal(rec.outputs.kubeconfig.secret, true);
+        assert.equal(rec.outputs.meshCaKeyPem.secret, true);
+        assert.equal(rec.outputs.meshCaCertPem.secret, false);
+        assert.equal(rec.outputs.appServiceName.value, "echo");
+        const endpoint = rec.outputs.clustermeshEndpoint.value as { name: string; port: number; ips: string[] };
+        assert.equal(endpoint.name, "west");
+        assert.equal(endpoint.port, 32379);
+        assert.ok(endpoint.ips.length >= 1);
+    });
+
+    it("never opens anything but the operator's address to the internet", () => {
+        for (const r of rec.resources) {
+            const text = JSON.stringify(r.inputs);
+            if (r.type.includes("ecurityGroup")) {
+                assert.doesNotMatch(text, /0\.0\.0\.0\/0"(?![^}]*egress)/, `${r.name}: ${text}`);
+            }
+        }
+    });
+});
+
+describe("stack east (k3s on EC2, reads the CA)", () => {
+    const rec = record(__dirname, "east");
+    const get = finder(rec);
+
+    it("reads the mesh CA from west's stack instead of making its own", () => {
+        assert.equal(get("east-ca-ref").inputs.name, "organization/clustermesh/west");
+        assert.ok(!rec.resources.some((r) => r.type === "clustermesh:mesh:MeshCertificateAuthority"));
+        const values = get("east-cilium-release").inputs.values as Record<string, any>;
+        assert.equal(Buffer.from(values.tls.ca.cert as string, "base64").toString(), "-----BEGIN CERTIFICATE-----\nbW9jayBtZXNoIENB\n-----END CERTIFICATE-----\n");
+        assert.deepEqual(values.cluster, { id: 2, name: "east" });
+    });
+
+    it("is not linked while clustermesh:mesh.link is false, and says so", () => {
+        assert.deepEqual(rec.outputs.linkedPeers.value, []);
+        assert.deepEqual((rec.outputs.pendingPeers.value as Array<{ name: string }>).map((p) => p.name), ["west"]);
+        const values = get("east-cilium-release").inputs.values as Record<string, any>;
+        assert.deepEqual(values.clustermesh.config.clusters, []);
+    });
+});
+
+describe("a linked mesh of three", () => {
+    const dir = writeProject([
+        { stack: "west", id: 1, mesh: { link: true } },
+        { stack: "east", id: 2, mesh: { link: true } },
+        { stack: "north", id: 3, mesh: { link: true } },
+    ]);
+    const recordings = Object.fromEntries(["west", "east", "north"].map((s) => [s, record(dir, s)]));
+    fs.rmSync(dir, { recursive: true });
+
+    it("gives each cluster every other member as a peer, never itself", () => {
+        for (const [stack, rec] of Object.entries(recordings)) {
+            const values = finder(rec)(`${stack}-cilium-release`).inputs.values as Record<string, any>;
+            const names = (values.clustermesh.config.clusters as Array<{ name: string; port: number }>).map((c) => c.name);
+            assert.deepEqual(names, ["east", "north", "west"].filter((n) => n !== stack));
+            assert.ok((values.clustermesh.config.clusters as Array<{ port: number }>).every((c) => c.port === 32379));
+        }
+    });
+
+    it("gives every cluster the same CA material", () => {
+        const cas = Object.entries(recordings).map(([stack, rec]) => {
+            const values = finder(rec)(`${stack}-cilium-release`).inputs.values as Record<string, any>;
+            return values.tls.ca.cert as string;
+        });
+        // west owns the CA (its own resource); east and north read west's export.
+        assert.equal(cas[1], cas[2]);
+    });
+
+    it("is deterministic: a second run records identical values", () => {
+        const dir2 = writeProject([
+            { stack: "west", id: 1, mesh: { link: true } },
+            { stack: "east", id: 2, mesh: { link: true } },
+            { stack: "north", id: 3, mesh: { link: true } },
+        ]);
+        const again = record(dir2, "east");
+        fs.rmSync(dir2, { recursive: true });
+        assert.deepEqual(finder(again)("east-cilium-release").inputs.values, finder(recordings.east)("east-cilium-release").inputs.values);
+    });
+});
+
+describe("an EKS member", () => {
+    const dir = writeProject([
+        { stack: "west", id: 1 },
+        { stack: "east", id: 2, kind: "eks", mesh: { link: true } },
+    ]);
+    const rec = record(dir, "east");
+    fs.rmSync(dir, { recursive: true });
+    const get = finder(rec);
+
+    it("builds EKS and installs Cilium before the node group joins", () => {
+        assert.equal(get("east").type, "clustermesh:cluster:EksCluster");
+        const release = get("east-cilium-release");
+        assert.equal(release.inputs.skipAwait, true);
+        const nodes = rec.resources.find((r) => r.type === "aws:eks/nodeGroup:NodeGroup")!;
+        assert.ok(nodes.dependsOn.includes(release.urn), "node group waits for Cilium");
+        const coredns = rec.resources.find((r) => r.type === "aws:eks/addon:Addon")!;
+        assert.ok(coredns.dependsOn.includes(nodes.urn), "CoreDNS after the nodes");
+    });
+
+    it("publishes its clustermesh-apiserver through a load balancer and uses the EKS API host", () => {
+        const values = get("east-cilium-release").inputs.values as Record<string, any>;
+        assert.equal(values.clustermesh.apiserver.service.type, "LoadBalancer");
+        assert.match(values.k8sServiceHost as string, /\.eks\.amazonaws\.com$/);
+        assert.doesNotMatch(values.k8sServiceHost as string, /^https:/);
+        const endpoint = rec.outputs.clustermeshEndpoint.value as { address: string; port: number };
+        assert.equal(endpoint.port, 2379);
+        assert.match(endpoint.address, /elb/);
+    });
+
+    it("links to west by its NodePort endpoint", () => {
+        const values = get("east-cilium-release").inputs.values as Record<string, any>;
+        assert.deepEqual(values.clustermesh.config.clusters, [{ ips: ["10.10.0.10"], name: "west", port: 32379 }]);
+    });
+});
+
+describe("a k3s member on an existing host", () => {
+    const dir = writeProject([
+        { stack: "west", id: 1 },
+        {
+            stack: "lab",
+            id: 2,
+            cluster: { region: undefined, vpcCIDR: undefined, operatorCIDRs: [] },
+            k3s: { host: { address: "198.51.100.7", privateAddress: "172.30.1.89", user: "ubuntu" } },
+            extra: { "clustermesh:sshPrivateKey": { secure: "v1:AAAA" } },
+        },
+    ]);
+    const rec = record(dir, "lab");
+    fs.rmSync(dir, { recursive: true });
+
+    it("creates no AWS resource and installs over SSH with the key as a secret", () => {
+        assert.equal(rec.resources.filter((r) => r.type.startsWith("aws:")).length, 0);
+        const commands = rec.resources.filter((r) => r.type === "command:remote:Command");
+        assert.ok(commands.length >= 2);
+        assert.ok(commands.every((c) => c.secretInputs.includes("connection")));
+    });
+
+    it("advertises the host's private address as its clustermesh endpoint", () => {
+        assert.deepEqual(rec.outputs.clustermeshEndpoint.value, { name: "lab", port: 32379, ips: ["172.30.1.89"] });
+    });
+});

@@ -1,0 +1,75 @@
+/**
+ * Runs the real program (index.ts) for one stack under the mock engine and returns what it
+ * registered and exported. Shared by `npm run plan` and the whole-stack tests. One stack per
+ * process: Pulumi's mock runtime is process-wide.
+ */
+import { inspectMesh, loadMesh, MeshConfigError, nthAddress, parseCidr, type MeshMember } from "../../stacks";
+import { installMockEngine, peek, settle, type RecordedResource, type StackOutputs } from "./mock-engine";
+
+export interface ProgramRun {
+    readonly members: MeshMember[];
+    readonly self: MeshMember;
+    readonly notes: string[];
+    readonly resources: RecordedResource[];
+    /** Every stack output with whether it is secret. */
+    readonly outputs: Record<string, { value: unknown; secret: boolean }>;
+}
+
+/** Stand-ins for what each member's stack exports once deployed, for the stack references. */
+export function deployedOutputs(members: readonly MeshMember[]): StackOutputs {
+    const outputs: StackOutputs = {};
+    for (const m of members) {
+        const vpc = m.cluster.vpcCIDR ? parseCidr(m.cluster.vpcCIDR) : undefined;
+        const host = m.k3s.host ? (m.k3s.host.privateAddress ?? m.k3s.host.address) : undefined;
+        outputs[m.stack] = {
+            clusterName: m.cluster.name,
+            clustermeshEndpoint:
+                m.cluster.kind === "eks"
+                    ? { name: m.cluster.name, port: 2379, address: `clustermesh-${m.cluster.name}.mock.elb.amazonaws.com` }
+                    : { name: m.cluster.name, port: m.cilium.apiserverNodePort, ips: [host ?? (vpc ? nthAddress(vpc, 10) : "192.0.2.10")] },
+            ...(vpc ? { network: { vpcId: `vpc-${m.stack}`, vpcCidr: m.cluster.vpcCIDR, routeTableId: `rtb-${m.stack}`, region: m.cluster.region } } : {}),
+            meshCaCertPem: "-----BEGIN CERTIFICATE-----\nbW9jayBtZXNoIENB\n-----END CERTIFICATE-----\n",
+            meshCaKeyPem: "-----BEGIN PRIVATE KEY-----\nbW9jayBtZXNoIENBIGtleQ==\n-----END PRIVATE KEY-----\n",
+        };
+    }
+    return outputs;
+}
+
+/** Validates the mesh in `dir`, then runs index.ts as `stack`. Throws MeshConfigError first if the mesh is wrong. */
+export async function runProgram(dir: string, stack: string): Promise<ProgramRun> {
+    const { members, problems, notes } = inspectMesh(dir);
+    const self = members.find((m) => m.stack === stack);
+    if (problems.length > 0 || !self) {
+        loadMesh(dir, stack); // throws, naming a missing stack file too
+        throw new MeshConfigError(problems);
+    }
+    const engine = await installMockEngine(stack, { stackOutputs: deployedOutputs(members) });
+    const pulumi = await import("@pulumi/pulumi");
+    if (self.secretKeys.includes("sshPrivateKey")) {
+        // No Pulumi CLI, so stack secrets cannot be decrypted: a stand-in, marked secret, goes in.
+        pulumi.runtime.setAllConfig({ "clustermesh:sshPrivateKey": "stand-in for the encrypted SSH key" }, ["clustermesh:sshPrivateKey"]);
+    }
+    process.env.CLUSTERMESH_PROJECT_DIR = dir;
+    const program = (await import("../../index")) as Record<string, unknown>;
+    await settle();
+    const outputs: ProgramRun["outputs"] = {};
+    for (const key of Object.keys(program).sort()) {
+        if (program[key] !== undefined) {
+            outputs[key] = await peek(program[key] as never);
+        }
+    }
+    await settle();
+    return { members, self, notes, resources: engine.resources, outputs };
+}
+
+if (require.main === module) {
+    // node --import tsx scripts/lib/run-program.ts <dir> <stack>: the recording as JSON, for tests.
+    const [dir, stack] = process.argv.slice(2);
+    runProgram(dir, stack).then(
+        (run) => process.stdout.write(JSON.stringify({ resources: run.resources, outputs: run.outputs })),
+        (err: unknown) => {
+            process.stderr.write(err instanceof Error ? (err.stack ?? err.message) : String(err));
+            process.exit(1);
+        },
+    );
+}

@@ -1,0 +1,165 @@
+/**
+ * `npm run plan` as a user runs it: a separate process per stack, the real program under the
+ * mock engine, the repository's own stack files (or a temporary copy of them).
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { parse, stringify } from "yaml";
+
+const root = path.join(__dirname, "..");
+const planScript = path.join(__dirname, "plan.ts");
+
+function plan(args: string[]): { status: number | null; stdout: string; stderr: string } {
+    const run = spawnSync(process.execPath, ["--import", "tsx", planScript, ...args], { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** A temporary copy of the project's stack files (the program itself runs from the repository). */
+function copyOfProject(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clustermesh-plan-"));
+    for (const file of fs.readdirSync(root).filter((f) => /^Pulumi(\.[^.]+)?\.yaml$/.test(f))) {
+        fs.copyFileSync(path.join(root, file), path.join(dir, file));
+    }
+    return dir;
+}
+
+interface PlanJson {
+    stack: string;
+    cluster: { name: string; id: number; kind: string; podCIDR: string; serviceCIDR: string };
+    cilium: { version: string; values: Record<string, any> };
+    mesh: { members: Array<{ name: string; id: number; podCIDR: string; serviceCIDR: string }>; pendingPeers: Array<{ name: string; reason: string }> };
+    resources: Array<{ type: string; name: string; parent?: string }>;
+    outputs: Record<string, unknown>;
+}
+
+describe("npm run plan -- --stack east --json", () => {
+    const run = plan(["--stack", "east", "--json"]);
+    const doc = JSON.parse(run.stdout || "{}") as PlanJson;
+
+    it("exits 0 and prints one JSON document with the promised fields", () => {
+        assert.equal(run.status, 0, run.stderr);
+        assert.equal(doc.stack, "east");
+        assert.deepEqual(doc.cluster, { name: "east", id: 2, kind: "k3s", region: "us-east-1", podCIDR: "10.21.0.0/16", serviceCIDR: "10.22.0.0/16", vpcCIDR: "10.20.0.0/16" });
+        assert.equal(doc.cilium.version, "1.19.6");
+        assert.deepEqual(
+            doc.mesh.members.map((m) => [m.name, m.id, m.podCIDR, m.serviceCIDR]),
+            [
+                ["west", 1, "10.11.0.0/16", "10.12.0.0/16"],
+                ["east", 2, "10.21.0.0/16", "10.22.0.0/16"],
+            ],
+        );
+        assert.ok(doc.resources.length > 10);
+        assert.ok(doc.resources.every((r) => typeof r.type === "string" && typeof r.name === "string"));
+    });
+
+    it("shows the Cilium values of this member, with every key and certificate redacted", () => {
+        const values = doc.cilium.values;
+        assert.deepEqual(values.cluster, { id: 2, name: "east" });
+        assert.deepEqual(values.ipam.operator.clusterPoolIPv4PodCIDRList, ["10.21.0.0/16"]);
+        assert.equal(values.tls.ca.key, "[secret]");
+        assert.equal(values.clustermesh.apiserver.tls.server.key, "[secret]");
+        assert.equal(values.tls.ca.cert, "(issued at deploy)");
+        assert.doesNotMatch(run.stdout, /PRIVATE KEY/);
+        assert.doesNotMatch(run.stdout, /mock password|kubeconfig of/);
+    });
+
+    it("redacts secret outputs", () => {
+        assert.equal(doc.outputs.kubeconfig, "[secret]");
+        assert.equal(doc.outputs.clusterName, "east");
+    });
+
+    it("reads the CA from the CA owner (west) and says which peers are not linked yet", () => {
+        assert.ok(doc.resources.some((r) => r.type === "pulumi:pulumi:StackReference" && r.name === "east-ca-ref"));
+        assert.ok(!doc.resources.some((r) => r.type === "clustermesh:mesh:MeshCertificateAuthority"));
+        assert.deepEqual(doc.mesh.pendingPeers.map((p) => p.name), ["west"]);
+    });
+
+    it("is byte-identical between two runs", () => {
+        const again = plan(["--stack", "east", "--json"]);
+        assert.equal(again.stdout, run.stdout);
+    });
+});
+
+describe("npm run plan -- --stack west (text)", () => {
+    it("prints the resource tree, the values and the mesh table", () => {
+        const run = plan(["--stack", "west"]);
+        assert.equal(run.status, 0, run.stderr);
+        assert.match(run.stdout, /^Plan for stack west: cluster west \(id 1, k3s, us-west-2\)/);
+        assert.match(run.stdout, /clustermesh:mesh:MeshCertificateAuthority {2}mesh-ca/);
+        assert.match(run.stdout, /kubernetes:helm\.sh\/v3:Release {2}west-cilium-release {2}\(secret: values\)/);
+        assert.match(run.stdout, /\* +west +west +1 +k3s \(EC2\) +us-west-2 +10\.11\.0\.0\/16/);
+        assert.match(run.stdout, /not linked to east: clustermesh:mesh\.link is false/);
+        assert.doesNotMatch(run.stdout, /BEGIN/);
+    });
+});
+
+describe("bad input", () => {
+    it("stops before any resource with every problem, naming file, key, value and fix", () => {
+        const dir = copyOfProject();
+        const east = parse(fs.readFileSync(path.join(dir, "Pulumi.east.yaml"), "utf8"));
+        east.config["clustermesh:cluster"].id = 1;
+        east.config["clustermesh:cluster"].podCIDR = "10.11.0.0/16";
+        east.config["clustermesh:cilium"].maxConnectedClusters = 511;
+        fs.writeFileSync(path.join(dir, "Pulumi.east.yaml"), stringify(east));
+        for (const stack of ["west", "east"]) {
+            const run = plan(["--stack", stack, "--dir", dir]);
+            assert.equal(run.status, 1);
+            assert.equal(run.stdout, "");
+            assert.match(run.stderr, /The mesh configuration has 3 problems; nothing was planned:/);
+            assert.match(run.stderr, /Pulumi\.east\.yaml: clustermesh:cluster\.id 1 is already used by west \(Pulumi\.west\.yaml\); pick an unused id such as 2/);
+            assert.match(run.stderr, /Pulumi\.east\.yaml: clustermesh:cluster\.podCIDR 10\.11\.0\.0\/16 overlaps clustermesh:cluster\.podCIDR 10\.11\.0\.0\/16 of west \(Pulumi\.west\.yaml\); use a free range of the same size such as 10\.13\.0\.0\/16/);
+            assert.match(run.stderr, /Pulumi\.east\.yaml: clustermesh:cilium\.maxConnectedClusters 511 differs from 255 on west/);
+        }
+        fs.rmSync(dir, { recursive: true });
+    });
+
+    it("names a stack that has no file", () => {
+        const run = plan(["--stack", "mars"]);
+        assert.equal(run.status, 1);
+        assert.match(run.stderr, /Pulumi\.mars\.yaml: clustermesh:cluster is missing: the stack file does not exist; copy Pulumi\.east\.yaml/);
+    });
+
+    it("explains its usage", () => {
+        const run = plan([]);
+        assert.equal(run.status, 2);
+        assert.match(run.stderr, /usage: npm run plan -- --stack <name>/);
+    });
+});
+
+describe("Add a region, as the README says", () => {
+    it("copying Pulumi.east.yaml and changing name, id, CIDRs and region plans with no code change", () => {
+        const dir = copyOfProject();
+        const text = fs
+            .readFileSync(path.join(dir, "Pulumi.east.yaml"), "utf8")
+            .replace("name: east", "name: central")
+            .replace("id: 2", "id: 3")
+            .replace("us-east-1", "us-east-2")
+            .replace("10.20.0.0/16", "10.30.0.0/16")
+            .replace("10.21.0.0/16", "10.31.0.0/16")
+            .replace("10.22.0.0/16", "10.32.0.0/16");
+        fs.writeFileSync(path.join(dir, "Pulumi.central.yaml"), text);
+
+        const central = plan(["--stack", "central", "--json", "--dir", dir]);
+        assert.equal(central.status, 0, central.stderr);
+        const centralDoc = JSON.parse(central.stdout) as PlanJson;
+        assert.deepEqual(centralDoc.cluster.name, "central");
+        assert.deepEqual(centralDoc.cilium.values.cluster, { id: 3, name: "central" });
+
+        for (const stack of ["west", "east"]) {
+            const run = plan(["--stack", stack, "--json", "--dir", dir]);
+            assert.equal(run.status, 0, run.stderr);
+            const doc = JSON.parse(run.stdout) as PlanJson;
+            assert.deepEqual(doc.mesh.members.map((m) => m.name), ["west", "east", "central"]);
+            assert.ok(doc.mesh.pendingPeers.some((p) => p.name === "central"), `${stack} lists central as a peer`);
+        }
+
+        const all = plan(["--all", "--dir", dir]);
+        assert.equal(all.status, 0, all.stderr);
+        assert.match(all.stdout, /central +central +3 +k3s \(EC2\) +us-east-2 +10\.31\.0\.0\/16 +10\.32\.0\.0\/16 +10\.30\.0\.0\/16 +32379/);
+        fs.rmSync(dir, { recursive: true });
+    });
+});
