@@ -97,3 +97,26 @@ describe("CiliumRelease argument checks", () => {
         assert.ok(engine.resources.length >= before);
     });
 });
+
+describe("MCS-API per Cilium version", () => {
+    it("1.18 gets the MCS-API CRDs from the program before the release and enableMCSAPISupport", async () => {
+        const { CiliumRelease } = await import("./cilium-release");
+        const m = member({ stack: "west", id: 1, cilium: { version: "1.18.12", mcsAPI: true } });
+        new CiliumRelease("mcs18", { cluster, clusterId: 1, podCIDR: m.cluster.podCIDR, cilium: m.cilium, ca: { certPem: "c", privateKeyPem: "k" } });
+        await settle();
+        const crds = engine.resources.filter((r) => r.name.startsWith("mcs18-crd-"));
+        assert.deepEqual(crds.map((c) => (c.inputs.metadata as { name: string }).name).sort(), ["serviceexports.multicluster.x-k8s.io", "serviceimports.multicluster.x-k8s.io"]);
+        const helm = byName("mcs18-release");
+        assert.ok(crds.every((c) => helm.dependsOn.includes(c.urn)));
+        assert.equal((helm.inputs.values as any).clustermesh.enableMCSAPISupport, true);
+    });
+
+    it("1.19 lets the chart install the CRDs and configure CoreDNS for clusterset.local", async () => {
+        const { CiliumRelease } = await import("./cilium-release");
+        const m = member({ stack: "west", id: 1, cilium: { mcsAPI: true } });
+        new CiliumRelease("mcs19", { cluster, clusterId: 1, podCIDR: m.cluster.podCIDR, cilium: m.cilium, ca: { certPem: "c", privateKeyPem: "k" } });
+        await settle();
+        assert.equal(engine.resources.filter((r) => r.name.startsWith("mcs19-crd-")).length, 0);
+        assert.deepEqual((byName("mcs19-release").inputs.values as any).clustermesh.mcsapi, { corednsAutoConfigure: { enabled: true }, enabled: true });
+    });
+});

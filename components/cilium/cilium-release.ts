@@ -5,7 +5,8 @@ import { parseCidr } from "../../stacks/cidr";
 import type { MeshCluster } from "../cluster/mesh-cluster";
 import type { MeshCaMaterial } from "../mesh/certificate-authority";
 import { issueLeafCertificate, type LeafCertificate } from "./leaf-certificate";
-import { buildCiliumValues, leafCertificateSubjects, type ClusterMeshPeer, type HelmValues } from "./values";
+import { ciliumAtLeast } from "../../stacks/validate";
+import { buildCiliumValues, leafCertificateSubjects, mcsApiCrdSpecs, type ClusterMeshPeer, type HelmValues } from "./values";
 
 export interface CiliumReleaseArgs {
     /** The cluster to install Cilium on; its provider, API server address and deletion anchor are used. */
@@ -102,6 +103,20 @@ export class CiliumRelease extends pulumi.ComponentResource {
         );
         this.version = args.cilium.version;
 
+        // Cilium 1.19's chart installs the MCS-API CRDs (clustermesh.mcsapi.installCRDs); 1.18's
+        // expects them to exist already.
+        const mcsCrds =
+            args.cilium.mcsAPI && !ciliumAtLeast(args.cilium.version, 1, 19)
+                ? mcsApiCrdSpecs().map(
+                      (crd) =>
+                          new k8s.apiextensions.v1.CustomResourceDefinition(
+                              `${name}-crd-${crd.spec.names.singular}`,
+                              { metadata: crd.metadata, spec: crd.spec },
+                              inCluster,
+                          ),
+                  )
+                : [];
+
         this.release = new k8s.helm.v3.Release(
             `${name}-release`,
             {
@@ -118,7 +133,7 @@ export class CiliumRelease extends pulumi.ComponentResource {
                 maxHistory: 10,
                 cleanupOnFail: true,
             },
-            { ...inCluster, dependsOn: [localSecret] },
+            { ...inCluster, dependsOn: [localSecret, ...mcsCrds] },
         );
         this.ready = [this.release, ...cluster.attachCni(this.release)];
         this.registerOutputs({ values: this.values, version: this.version, status: this.release.status });

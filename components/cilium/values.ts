@@ -165,3 +165,51 @@ export function leafCertificateSubjects(clusterName: string): Record<"server" | 
         local: { commonName: `local-${clusterName}`, dnsNames: [], ipAddresses: [], client: true },
     };
 }
+
+/** A CustomResourceDefinition as plain data (what `kubectl apply` would send). */
+export interface CrdSpec {
+    readonly metadata: { name: string };
+    readonly spec: {
+        group: string;
+        scope: "Namespaced";
+        names: { kind: string; plural: string; singular: string; listKind: string; shortNames: string[] };
+        versions: Array<{ name: string; served: boolean; storage: boolean; subresources: { status: Record<string, never> }; schema: { openAPIV3Schema: Record<string, unknown> } }>;
+    };
+}
+
+/**
+ * The Multi-Cluster Services API CRDs (sigs.k8s.io/mcs-api, multicluster.x-k8s.io/v1alpha1),
+ * for Cilium 1.18 whose chart does not install them. The schema accepts the upstream fields
+ * without restating them.
+ */
+export function mcsApiCrdSpecs(): CrdSpec[] {
+    const crd = (kind: string, shortName: string): CrdSpec => {
+        const plural = `${kind.toLowerCase()}s`;
+        return {
+            metadata: { name: `${plural}.multicluster.x-k8s.io` },
+            spec: {
+                group: "multicluster.x-k8s.io",
+                scope: "Namespaced",
+                names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List`, shortNames: [shortName] },
+                versions: [
+                    {
+                        name: "v1alpha1",
+                        served: true,
+                        storage: true,
+                        subresources: { status: {} },
+                        schema: {
+                            openAPIV3Schema: {
+                                type: "object",
+                                properties: {
+                                    spec: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+                                    status: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+                                },
+                            },
+                        },
+                    },
+                ],
+            },
+        };
+    };
+    return [crd("ServiceExport", "svcex"), crd("ServiceImport", "svcim")];
+}

@@ -1,0 +1,13 @@
+/**
+ * The components, usable outside this repository: one cluster kind per file under cluster/,
+ * the Cilium release under cilium/, the mesh CA and link under mesh/, the app under app/.
+ */
+export * from "./cluster/mesh-cluster";
+export * from "./cluster/k3s-cluster";
+export * from "./cluster/eks-cluster";
+export * from "./cilium/cilium-release";
+export * from "./cilium/values";
+export * from "./mesh/certificate-authority";
+export * from "./mesh/clustermesh-link";
+export * from "./mesh/mesh-network";
+export * from "./app/global-service-app";

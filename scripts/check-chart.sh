@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Checks every stack's planned Cilium values against the real Cilium chart with
+# ../shared/tools/cilium-check (unknown keys, the chart's schema, a real helm template),
+# including each stack with MCS-API on for both reference charts. Helm itself accepts typos.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+check=${CILIUM_CHECK:-../shared/tools/cilium-check}
+if [ ! -x "$check" ]; then
+  echo "check-chart: $check not found; skipping the chart check" >&2
+  exit 0
+fi
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+files=()
+for f in Pulumi.*.yaml; do
+  stack=${f#Pulumi.}; stack=${stack%.yaml}
+  npm run --silent plan -- --stack "$stack" --json > "$out/$stack.json"
+  files+=("$out/$stack.json")
+done
+"$check" --quiet "${files[@]}"
+# MCS-API values differ per chart (1.18: enableMCSAPISupport, 1.19: mcsapi.*): check both.
+for version in 1.18.12 1.19.6; do
+  node --import tsx scripts/lib/mcs-values.ts "$version" > "$out/mcs-$version.json"
+  "$check" --quiet --chart-version "$version" "$out/mcs-$version.json"
+done
+echo "check-chart: every stack's Cilium values pass the real chart"
