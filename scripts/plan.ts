@@ -38,6 +38,7 @@ async function planStack(dir: string, stack: string): Promise<PlanDocument> {
         },
         cilium: { version: self.cilium.version, values: ciliumValuesOf(run.resources) },
         mesh: { members: members.map(memberRow), caOwner: members[0].stack, linkedPeers: linked, pendingPeers: pending, notes },
+        log: run.logs,
         resources: planResources(run.resources),
         outputs,
     };

@@ -130,6 +130,8 @@ export class MockEngine implements pulumi.runtime.Mocks {
                 return { name: "mock-region-1", region: "mock-region-1" };
             case "aws:iam/getPolicyDocument:getPolicyDocument":
                 return { json: JSON.stringify({ Version: "2012-10-17", Statement: args.inputs.statements ?? [] }) };
+            case "aws:iam/getSessionContext:getSessionContext":
+                return { arn: args.inputs.arn, issuerArn: args.inputs.arn, issuerName: "mock", sessionName: "" };
             case "aws:ssm/getParameter:getParameter":
                 return { value: "ami-mock-eks", insecureValue: "ami-mock-eks" };
             default:

@@ -47,6 +47,8 @@ export interface PlanDocument {
         readonly pendingPeers: Array<{ name: string; reason: string }>;
         readonly notes: string[];
     };
+    /** What the program logged (e.g. which peers are not linked and why). */
+    readonly log: string[];
     readonly resources: PlanResource[];
     readonly outputs: Record<string, unknown>;
 }
@@ -171,6 +173,7 @@ export function formatPlan(doc: PlanDocument): string {
         doc.mesh.linkedPeers.length > 0 ? `Linked peers: ${doc.mesh.linkedPeers.join(", ")}` : "Linked peers: none",
         ...doc.mesh.pendingPeers.map((p) => `  not linked to ${p.name}: ${p.reason}`),
         ...doc.mesh.notes.map((n) => `Note: ${n}`),
+        ...(doc.log.length > 0 ? ["", "Program log:", ...doc.log.map((l) => `  ${l}`)] : []),
         "",
         `Resources (${doc.resources.length}):`,
         formatResourceTree(doc.resources),

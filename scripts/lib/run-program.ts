@@ -11,6 +11,8 @@ export interface ProgramRun {
     readonly self: MeshMember;
     readonly notes: string[];
     readonly resources: RecordedResource[];
+    /** What the program logged (pulumi.log), in order: shown by the plan, kept off stdout. */
+    readonly logs: string[];
     /** Every stack output with whether it is secret. */
     readonly outputs: Record<string, { value: unknown; secret: boolean }>;
 }
@@ -49,6 +51,13 @@ export async function runProgram(dir: string, stack: string): Promise<ProgramRun
         // No Pulumi CLI, so stack secrets cannot be decrypted: a stand-in, marked secret, goes in.
         pulumi.runtime.setAllConfig({ "clustermesh:sshPrivateKey": "stand-in for the encrypted SSH key" }, ["clustermesh:sshPrivateKey"]);
     }
+    // With no engine to send them to, pulumi.log writes to the console: collect them instead,
+    // so `--json` stays one JSON document.
+    const logs: string[] = [];
+    const log = pulumi.log as unknown as Record<"info" | "warn" | "debug", (msg: string) => void>;
+    log.info = (msg) => void logs.push(`info: ${msg}`);
+    log.warn = (msg) => void logs.push(`warning: ${msg}`);
+    log.debug = () => undefined;
     process.env.CLUSTERMESH_PROJECT_DIR = dir;
     const program = (await import("../../index")) as Record<string, unknown>;
     await settle();
@@ -59,7 +68,7 @@ export async function runProgram(dir: string, stack: string): Promise<ProgramRun
         }
     }
     await settle();
-    return { members, self, notes, resources: engine.resources, outputs };
+    return { members, self, notes, logs, resources: engine.resources, outputs };
 }
 
 if (require.main === module) {
