@@ -131,9 +131,9 @@ describe("id rules (property)", () => {
     it("a duplicated id is reported once, with a free id as the fix", () => {
         fc.assert(
             fc.property(idsArb, fc.nat(), (ids, pick) => {
-                const members = ids.map((id, i) => member({ stack: `s${i}`, id, block: i + 10 }));
+                const members = ids.map((id, i) => ({ ...member({ stack: `s${i}`, id, block: i + 10 }), seniority: i }));
                 const copied = ids[pick % ids.length];
-                members.push(member({ stack: "dup", id: copied, block: ids.length + 10 }));
+                members.push({ ...member({ stack: "dup", id: copied, block: ids.length + 10 }), seniority: ids.length });
                 const problems = validateMesh(members).problems.filter((p) => p.key === "clustermesh:cluster.id");
                 assert.equal(problems.length, 1);
                 assert.equal(problems[0].file, "Pulumi.dup.yaml");

@@ -3,6 +3,7 @@
  * `clustermesh:cluster`. Each stack's program reads all of them, so one stack's preview sees
  * and validates the whole mesh; adding a region is adding a file.
  */
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
@@ -20,6 +21,12 @@ export interface MeshMember extends StackConfig {
     readonly file: string;
     /** Secret keys the file holds (encrypted), e.g. `sshPrivateKey`. */
     readonly secretKeys: readonly string[];
+    /**
+     * How long the file has been in the mesh, as a rank (0 oldest, ties share a rank): when two
+     * members clash, the newer one is told to change, so a deployed cluster keeps its id and
+     * addressing. Ties go to the lower cluster id.
+     */
+    readonly seniority: number;
 }
 
 export interface LoadedStacks {
@@ -156,6 +163,7 @@ function issueToProblems(file: string, section: StackConfigKey, raw: unknown, is
 export function parseStackConfig(
     file: string,
     config: Record<string, unknown>,
+    seniority = 0,
 ): { member?: MeshMember; problems: Problem[]; isMember: boolean } {
     const problems: Problem[] = [];
     const prefix = `${CONFIG_NAMESPACE}:`;
@@ -207,10 +215,53 @@ export function parseStackConfig(
         return { problems, isMember: true };
     }
     return {
-        member: { ...(parsed as StackConfig), stack: stackNameOf(file), file, secretKeys },
+        member: { ...(parsed as StackConfig), stack: stackNameOf(file), file, secretKeys, seniority },
         problems,
         isMember: true,
     };
+}
+
+function git(dir: string, args: string[]): string | undefined {
+    try {
+        return execFileSync("git", args, { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    } catch {
+        return undefined; // not a git checkout, or no git
+    }
+}
+
+/**
+ * How old each stack file is, as a rank (0 oldest; files of equal age share a rank). In a git
+ * checkout: the commit that added it (files added together tie), and files new or changed in
+ * the work tree are newest. Elsewhere: modification time.
+ */
+export function fileAges(dir: string, files: readonly string[]): Map<string, number> {
+    const log = files.length > 0 ? git(dir, ["log", "--reverse", "--diff-filter=A", "--format=format:@", "--name-only", "--relative", "--", ...files]) : undefined;
+    const ages = new Map<string, number>();
+    if (log === undefined) {
+        const times = [...new Set(files.map((f) => fs.statSync(path.join(dir, f)).mtimeMs))].sort((a, b) => a - b);
+        for (const f of files) {
+            ages.set(f, times.indexOf(fs.statSync(path.join(dir, f)).mtimeMs));
+        }
+        return ages;
+    }
+    let commit = -1;
+    for (const line of log.split("\n")) {
+        if (line === "@") {
+            commit++;
+        } else if (line.length > 0 && !ages.has(line)) {
+            ages.set(line, commit);
+        }
+    }
+    const changed = (git(dir, ["status", "--porcelain", "--untracked-files=all", "--", ...files]) ?? "")
+        .split("\n")
+        .map((l) => l.slice(3).trim())
+        .filter((f) => f.length > 0);
+    for (const f of files) {
+        if (!ages.has(f) || changed.includes(f)) {
+            ages.set(f, commit + 1);
+        }
+    }
+    return ages;
 }
 
 /** Reads and parses every stack file in `dir`. */
@@ -218,7 +269,9 @@ export function loadStacks(dir: string): LoadedStacks {
     const members: MeshMember[] = [];
     const others: string[] = [];
     const problems: Problem[] = [];
-    for (const file of stackFileNames(dir)) {
+    const files = stackFileNames(dir);
+    const age = fileAges(dir, files);
+    for (const file of files) {
         let doc: unknown;
         try {
             doc = parseYaml(fs.readFileSync(path.join(dir, file), "utf8"));
@@ -240,7 +293,7 @@ export function loadStacks(dir: string): LoadedStacks {
             problems.push({ file, key: "config", message: "is not a map of keys to values", fix: "write `config:` followed by indented keys" });
             continue;
         }
-        const result = parseStackConfig(file, config as Record<string, unknown>);
+        const result = parseStackConfig(file, config as Record<string, unknown>, age.get(file));
         problems.push(...result.problems);
         if (result.member) {
             members.push(result.member);

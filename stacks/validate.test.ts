@@ -12,8 +12,8 @@ const east: MemberSpec = { stack: "east", id: 2 };
 function problemsOf(specs: MemberSpec[]): string[] {
     const members = [];
     const lines: string[] = [];
-    for (const spec of specs) {
-        const parsed = parseStackConfig(`Pulumi.${spec.stack}.yaml`, stackConfig(spec));
+    for (const [seniority, spec] of specs.entries()) {
+        const parsed = parseStackConfig(`Pulumi.${spec.stack}.yaml`, stackConfig(spec), seniority);
         lines.push(...parsed.problems.map(formatProblem));
         if (parsed.member) {
             members.push(parsed.member);
@@ -280,7 +280,7 @@ describe("reporting", () => {
     });
 
     it("MeshConfigError lists the problems in a stable order", () => {
-        const members = [member(west), member({ ...east, id: 1, block: 2 })];
+        const members = [member(west), { ...member({ ...east, id: 1, block: 2 }), seniority: 1 }];
         const error = new MeshConfigError(validateMesh(members).problems);
         assert.match(error.message, /^The mesh configuration has 1 problem; nothing was built:\n {2}- Pulumi\.east\.yaml: clustermesh:cluster\.id 1 is already used/);
     });

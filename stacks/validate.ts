@@ -43,6 +43,11 @@ export function ciliumAtLeast(version: string, major: number, minor: number, pat
     return a !== major ? a > major : b !== minor ? b > minor : c >= patch;
 }
 
+/** Oldest first: of two clashing members, the newer one is asked to change. */
+function bySeniority(members: readonly MeshMember[]): MeshMember[] {
+    return [...members].sort((a, b) => a.seniority - b.seniority || a.cluster.id - b.cluster.id || a.file.localeCompare(b.file));
+}
+
 function where(member: MeshMember): string {
     return `${member.cluster.name} (${member.file})`;
 }
@@ -75,7 +80,7 @@ function freeIds(members: readonly MeshMember[], max: number, avoidEni: boolean)
 function checkNames(members: readonly MeshMember[]): Problem[] {
     const problems: Problem[] = [];
     const firstByName = new Map<string, MeshMember>();
-    for (const m of members) {
+    for (const m of bySeniority(members)) {
         const name = m.cluster.name;
         const key = "clustermesh:cluster.name";
         if (name.length > 32 || !NAME_PATTERN.test(name)) {
@@ -117,7 +122,7 @@ function checkIds(members: readonly MeshMember[]): Problem[] {
     const anyEni = members.some((m) => m.cilium.ipam === "eni");
     const nextFree = freeIds(members, Math.max(...members.map((m) => m.cilium.maxConnectedClusters)), anyEni);
     const firstById = new Map<number, MeshMember>();
-    for (const m of members) {
+    for (const m of bySeniority(members)) {
         const { id } = m.cluster;
         const max = m.cilium.maxConnectedClusters;
         const key = "clustermesh:cluster.id";
@@ -181,7 +186,8 @@ function checkAgreement<T extends string | number>(
     if (groups.size <= 1) {
         return [];
     }
-    const [meshValue, holders] = [...groups.entries()].sort((a, b) => b[1].length - a[1].length)[0];
+    const oldest = (group: MeshMember[]) => Math.min(...group.map((m) => m.seniority));
+    const [meshValue, holders] = [...groups.entries()].sort((a, b) => b[1].length - a[1].length || oldest(a[1]) - oldest(b[1]))[0];
     return members
         .filter((m) => read(m) !== meshValue)
         .map((m) => ({
@@ -276,7 +282,7 @@ function checkNodePorts(members: readonly MeshMember[]): Problem[] {
     const problems: Problem[] = [];
     const used = new Set(members.map((m) => m.cilium.apiserverNodePort));
     const firstByPort = new Map<number, MeshMember>();
-    for (const m of affected) {
+    for (const m of bySeniority(affected)) {
         const port = m.cilium.apiserverNodePort;
         const first = firstByPort.get(port);
         if (first) {
@@ -325,7 +331,7 @@ function checkCidrs(members: readonly MeshMember[]): Problem[] {
     const ranges = members.flatMap(rangesOf);
     const used = ranges.map((r) => r.range);
     const problems: Problem[] = [];
-    const order = new Map(members.map((m, i) => [m, i]));
+    const order = new Map(bySeniority(members).map((m, i) => [m, i]));
     for (const [a, b] of findOverlaps(ranges)) {
         // Report on the later member (or the later key within one member), so the cluster
         // that was there first keeps its addressing.
