@@ -40,7 +40,7 @@ const departing = (process.env.CLUSTERMESH_DEPARTING ?? "")
     .filter((s) => s.length > 0 && s !== name && s !== self.stack);
 
 for (const note of mesh.notes) {
-    pulumi.log.warn(note);
+    void pulumi.log.warn(note);
 }
 
 const awsProvider = isAwsBuilt(self) ? new aws.Provider(`${name}-aws`, { region: self.cluster.region as aws.Region }) : undefined;
@@ -113,7 +113,7 @@ const link = new ClusterMeshLink(`${name}-link`, {
     awsProvider,
 });
 for (const pending of link.pendingPeers) {
-    pulumi.log.info(`${name}: not linked to ${pending.name}: ${pending.reason}`);
+    void pulumi.log.info(`${name}: not linked to ${pending.name}: ${pending.reason}`);
 }
 
 const cilium = new CiliumRelease(`${name}-cilium`, {

@@ -106,7 +106,7 @@ export class K3sCluster extends pulumi.ComponentResource implements MeshCluster 
             this.vpcId = built.vpcId;
             this.routeTableId = built.routeTableId;
             this.securityGroupId = built.securityGroupId;
-            this.sshPrivateKey = pulumi.secret(built.server.privateKey as pulumi.Output<string>);
+            this.sshPrivateKey = pulumi.secret(built.server.privateKey);
         } else {
             const host = args.host!;
             const key = pulumi.secret(host.privateKey);
