@@ -43,7 +43,7 @@ describe("EksCluster", () => {
     it("has a secret kubeconfig using aws eks get-token, and a provider with a stable identity", async () => {
         const { value, secret } = await peek(cluster.kubeconfig);
         assert.equal(secret, true);
-        const doc = parse(value) as any;
+        const doc = parse(value);
         assert.deepEqual(doc.users[0].user.exec.args, ["eks", "get-token", "--cluster-name", "east", "--region", "us-east-1", "--output", "json"]);
         assert.equal(doc.clusters[0].cluster.server, "https://east-eks.mock.eks.amazonaws.com");
         assert.equal(get("east-provider").inputs.clusterIdentifier, "east");

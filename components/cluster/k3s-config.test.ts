@@ -91,7 +91,7 @@ users:
 `;
 
     it("points at the reachable address and names everything after the cluster", () => {
-        const doc = parse(rewriteKubeconfig(k3sWrote, "203.0.113.7", "west")) as any;
+        const doc = parse(rewriteKubeconfig(k3sWrote, "203.0.113.7", "west"));
         assert.equal(doc.clusters[0].cluster.server, "https://203.0.113.7:6443");
         assert.equal(doc.clusters[0].name, "west");
         assert.deepEqual(doc.contexts[0], { context: { cluster: "west", user: "west" }, name: "west" });
