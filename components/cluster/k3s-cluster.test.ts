@@ -52,7 +52,7 @@ describe("K3sCluster on a new EC2 VM", () => {
 
     it("opens SSH and the API to the operator only, and nothing else to the internet", () => {
         const rules = engine.resources.filter((r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.name.startsWith("west-"));
-        const described = rules.map((r) => `${r.inputs.cidrIpv4} ${r.inputs.ipProtocol} ${String(r.inputs.fromPort ?? "*")}`).sort();
+        const described = rules.map((r) => [r.inputs.cidrIpv4, r.inputs.ipProtocol, r.inputs.fromPort ?? "*"].join(" ")).sort();
         assert.deepEqual(described, ["10.10.0.0/16 -1 *", "203.0.113.10/32 tcp 22", "203.0.113.10/32 tcp 6443"]);
         assert.ok(!rules.some((r) => r.inputs.cidrIpv4 === "0.0.0.0/0"));
     });
