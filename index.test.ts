@@ -3,10 +3,10 @@
  * EKS member and a k3s member on an existing host, each in its own process.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import type { RecordedResource } from "./scripts/lib/mock-engine";
 import { writeProject } from "./stacks/test-fixtures";
 
@@ -15,10 +15,13 @@ interface Recording {
     outputs: Record<string, { value: unknown; secret: boolean }>;
 }
 
-function record(dir: string, stack: string): Recording {
-    const run = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "scripts/lib/run-program.ts"), dir, stack], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-    assert.equal(run.status, 0, run.stderr);
-    return JSON.parse(run.stdout) as Recording;
+/** Runs the program for `stack` in its own process; recordings started together run in parallel. */
+function record(dir: string, stack: string): Promise<Recording> {
+    return new Promise((resolve, reject) => {
+        execFile(process.execPath, ["--import", "tsx", path.join(__dirname, "scripts/lib/run-program.ts"), dir, stack], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+            err ? reject(new Error(`${stack}: ${stderr}`)) : resolve(JSON.parse(stdout) as Recording),
+        );
+    });
 }
 
 function finder(rec: Recording) {
@@ -29,9 +32,17 @@ function finder(rec: Recording) {
     };
 }
 
+// Every recording starts at once; each describe awaits its own.
+const westRun = record(__dirname, "west");
+const eastRun = record(__dirname, "east");
+
 describe("stack west (k3s on EC2, CA owner)", () => {
-    const rec = record(__dirname, "west");
-    const get = finder(rec);
+    let rec: Recording;
+    let get: ReturnType<typeof finder>;
+    before(async () => {
+        rec = await westRun;
+        get = finder(rec);
+    });
 
     it("builds the cluster, the link, Cilium and the app as components of their own", () => {
         assert.equal(get("west").type, "clustermesh:cluster:K3sCluster");
@@ -93,8 +104,12 @@ describe("stack west (k3s on EC2, CA owner)", () => {
 });
 
 describe("stack east (k3s on EC2, reads the CA)", () => {
-    const rec = record(__dirname, "east");
-    const get = finder(rec);
+    let rec: Recording;
+    let get: ReturnType<typeof finder>;
+    before(async () => {
+        rec = await eastRun;
+        get = finder(rec);
+    });
 
     it("reads the mesh CA from west's stack instead of making its own", () => {
         assert.equal(get("east-ca-ref").inputs.name, "organization/clustermesh/west");
@@ -113,13 +128,22 @@ describe("stack east (k3s on EC2, reads the CA)", () => {
 });
 
 describe("a linked mesh of three", () => {
-    const dir = writeProject([
+    const linked = [
         { stack: "west", id: 1, mesh: { link: true } },
         { stack: "east", id: 2, mesh: { link: true } },
         { stack: "north", id: 3, mesh: { link: true } },
-    ]);
-    const recordings = Object.fromEntries(["west", "east", "north"].map((s) => [s, record(dir, s)]));
-    fs.rmSync(dir, { recursive: true });
+    ];
+    let recordings: Record<string, Recording>;
+    let again: Recording;
+    before(async () => {
+        const dir = writeProject(linked);
+        const dir2 = writeProject(linked);
+        const runs = await Promise.all([...["west", "east", "north"].map((s) => record(dir, s)), record(dir2, "east")]);
+        recordings = { west: runs[0], east: runs[1], north: runs[2] };
+        again = runs[3];
+        fs.rmSync(dir, { recursive: true });
+        fs.rmSync(dir2, { recursive: true });
+    });
 
     it("gives each cluster every other member as a peer, never itself", () => {
         for (const [stack, rec] of Object.entries(recordings)) {
@@ -140,25 +164,22 @@ describe("a linked mesh of three", () => {
     });
 
     it("is deterministic: a second run records identical values", () => {
-        const dir2 = writeProject([
-            { stack: "west", id: 1, mesh: { link: true } },
-            { stack: "east", id: 2, mesh: { link: true } },
-            { stack: "north", id: 3, mesh: { link: true } },
-        ]);
-        const again = record(dir2, "east");
-        fs.rmSync(dir2, { recursive: true });
         assert.deepEqual(finder(again)("east-cilium-release").inputs.values, finder(recordings.east)("east-cilium-release").inputs.values);
     });
 });
 
 describe("an EKS member", () => {
-    const dir = writeProject([
-        { stack: "west", id: 1 },
-        { stack: "east", id: 2, kind: "eks", mesh: { link: true } },
-    ]);
-    const rec = record(dir, "east");
-    fs.rmSync(dir, { recursive: true });
-    const get = finder(rec);
+    let rec: Recording;
+    let get: ReturnType<typeof finder>;
+    before(async () => {
+        const dir = writeProject([
+            { stack: "west", id: 1 },
+            { stack: "east", id: 2, kind: "eks", mesh: { link: true } },
+        ]);
+        rec = await record(dir, "east");
+        fs.rmSync(dir, { recursive: true });
+        get = finder(rec);
+    });
 
     it("builds EKS and installs Cilium before the node group joins", () => {
         assert.equal(get("east").type, "clustermesh:cluster:EksCluster");
@@ -187,18 +208,21 @@ describe("an EKS member", () => {
 });
 
 describe("a k3s member on an existing host", () => {
-    const dir = writeProject([
-        { stack: "west", id: 1 },
-        {
-            stack: "lab",
-            id: 2,
-            cluster: { region: undefined, vpcCIDR: undefined, operatorCIDRs: [] },
-            k3s: { host: { address: "198.51.100.7", privateAddress: "172.30.1.89", user: "ubuntu" } },
-            extra: { "clustermesh:sshPrivateKey": { secure: "v1:AAAA" } },
-        },
-    ]);
-    const rec = record(dir, "lab");
-    fs.rmSync(dir, { recursive: true });
+    let rec: Recording;
+    before(async () => {
+        const dir = writeProject([
+            { stack: "west", id: 1 },
+            {
+                stack: "lab",
+                id: 2,
+                cluster: { region: undefined, vpcCIDR: undefined, operatorCIDRs: [] },
+                k3s: { host: { address: "198.51.100.7", privateAddress: "172.30.1.89", user: "ubuntu" } },
+                extra: { "clustermesh:sshPrivateKey": { secure: "v1:AAAA" } },
+            },
+        ]);
+        rec = await record(dir, "lab");
+        fs.rmSync(dir, { recursive: true });
+    });
 
     it("creates no AWS resource and installs over SSH with the key as a secret", () => {
         assert.equal(rec.resources.filter((r) => r.type.startsWith("aws:")).length, 0);

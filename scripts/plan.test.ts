@@ -3,19 +3,29 @@
  * mock engine, the repository's own stack files (or a temporary copy of them).
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { parse, stringify } from "yaml";
 
 const root = path.join(__dirname, "..");
 const planScript = path.join(__dirname, "plan.ts");
 
-function plan(args: string[]): { status: number | null; stdout: string; stderr: string } {
-    const run = spawnSync(process.execPath, ["--import", "tsx", planScript, ...args], { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-    return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+interface Run {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+/** Runs `npm run plan -- <args>` in its own process; runs started together go in parallel. */
+function plan(args: string[]): Promise<Run> {
+    return new Promise((resolve) => {
+        execFile(process.execPath, ["--import", "tsx", planScript, ...args], { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+            resolve({ status: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
+        });
+    });
 }
 
 /** A temporary copy of the project's stack files (the program itself runs from the repository). */
@@ -37,8 +47,13 @@ interface PlanJson {
 }
 
 describe("npm run plan -- --stack east --json", () => {
-    const run = plan(["--stack", "east", "--json"]);
-    const doc = JSON.parse(run.stdout || "{}") as PlanJson;
+    let run: Run;
+    let again: Run;
+    let doc: PlanJson;
+    before(async () => {
+        [run, again] = await Promise.all([plan(["--stack", "east", "--json"]), plan(["--stack", "east", "--json"])]);
+        doc = JSON.parse(run.stdout || "{}") as PlanJson;
+    });
 
     it("exits 0 and prints one JSON document with the promised fields", () => {
         assert.equal(run.status, 0, run.stderr);
@@ -79,14 +94,13 @@ describe("npm run plan -- --stack east --json", () => {
     });
 
     it("is byte-identical between two runs", () => {
-        const again = plan(["--stack", "east", "--json"]);
         assert.equal(again.stdout, run.stdout);
     });
 });
 
 describe("npm run plan -- --stack west (text)", () => {
-    it("prints the resource tree, the values and the mesh table", () => {
-        const run = plan(["--stack", "west"]);
+    it("prints the resource tree, the values and the mesh table", async () => {
+        const run = await plan(["--stack", "west"]);
         assert.equal(run.status, 0, run.stderr);
         assert.match(run.stdout, /^Plan for stack west: cluster west \(id 1, k3s, us-west-2\)/);
         assert.match(run.stdout, /clustermesh:mesh:MeshCertificateAuthority {2}mesh-ca/);
@@ -98,15 +112,14 @@ describe("npm run plan -- --stack west (text)", () => {
 });
 
 describe("bad input", () => {
-    it("stops before any resource with every problem, naming file, key, value and fix", () => {
+    it("stops before any resource with every problem, naming file, key, value and fix", async () => {
         const dir = copyOfProject();
         const east = parse(fs.readFileSync(path.join(dir, "Pulumi.east.yaml"), "utf8"));
         east.config["clustermesh:cluster"].id = 1;
         east.config["clustermesh:cluster"].podCIDR = "10.11.0.0/16";
         east.config["clustermesh:cilium"].maxConnectedClusters = 511;
         fs.writeFileSync(path.join(dir, "Pulumi.east.yaml"), stringify(east));
-        for (const stack of ["west", "east"]) {
-            const run = plan(["--stack", stack, "--dir", dir]);
+        for (const run of await Promise.all(["west", "east"].map((stack) => plan(["--stack", stack, "--dir", dir])))) {
             assert.equal(run.status, 1);
             assert.equal(run.stdout, "");
             assert.match(run.stderr, /The mesh configuration has 3 problems; nothing was planned:/);
@@ -117,21 +130,21 @@ describe("bad input", () => {
         fs.rmSync(dir, { recursive: true });
     });
 
-    it("names a stack that has no file", () => {
-        const run = plan(["--stack", "mars"]);
+    it("names a stack that has no file", async () => {
+        const run = await plan(["--stack", "mars"]);
         assert.equal(run.status, 1);
         assert.match(run.stderr, /Pulumi\.mars\.yaml: clustermesh:cluster is missing: the stack file does not exist; copy Pulumi\.east\.yaml/);
     });
 
-    it("explains its usage", () => {
-        const run = plan([]);
+    it("explains its usage", async () => {
+        const run = await plan([]);
         assert.equal(run.status, 2);
         assert.match(run.stderr, /usage: npm run plan -- --stack <name>/);
     });
 });
 
 describe("Add a region, as the README says", () => {
-    it("copying Pulumi.east.yaml and changing name, id, CIDRs and region plans with no code change", () => {
+    it("copying Pulumi.east.yaml and changing name, id, CIDRs and region plans with no code change", async () => {
         const dir = copyOfProject();
         const text = fs
             .readFileSync(path.join(dir, "Pulumi.east.yaml"), "utf8")
@@ -143,21 +156,24 @@ describe("Add a region, as the README says", () => {
             .replace("10.22.0.0/16", "10.32.0.0/16");
         fs.writeFileSync(path.join(dir, "Pulumi.central.yaml"), text);
 
-        const central = plan(["--stack", "central", "--json", "--dir", dir]);
+        const [central, west, east, all] = await Promise.all([
+            plan(["--stack", "central", "--json", "--dir", dir]),
+            plan(["--stack", "west", "--json", "--dir", dir]),
+            plan(["--stack", "east", "--json", "--dir", dir]),
+            plan(["--all", "--dir", dir]),
+        ]);
         assert.equal(central.status, 0, central.stderr);
         const centralDoc = JSON.parse(central.stdout) as PlanJson;
         assert.deepEqual(centralDoc.cluster.name, "central");
         assert.deepEqual(centralDoc.cilium.values.cluster, { id: 3, name: "central" });
 
-        for (const stack of ["west", "east"]) {
-            const run = plan(["--stack", stack, "--json", "--dir", dir]);
+        for (const [stack, run] of [["west", west], ["east", east]] as const) {
             assert.equal(run.status, 0, run.stderr);
             const doc = JSON.parse(run.stdout) as PlanJson;
             assert.deepEqual(doc.mesh.members.map((m) => m.name), ["west", "east", "central"]);
             assert.ok(doc.mesh.pendingPeers.some((p) => p.name === "central"), `${stack} lists central as a peer`);
         }
 
-        const all = plan(["--all", "--dir", dir]);
         assert.equal(all.status, 0, all.stderr);
         assert.match(all.stdout, /central +central +3 +k3s \(EC2\) +us-east-2 +10\.31\.0\.0\/16 +10\.32\.0\.0\/16 +10\.30\.0\.0\/16 +32379/);
         fs.rmSync(dir, { recursive: true });
