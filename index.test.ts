@@ -194,6 +194,7 @@ describe("an EKS member", () => {
     it("publishes its clustermesh-apiserver through a load balancer and uses the EKS API host", () => {
         const values = get("east-cilium-release").inputs.values as Record<string, any>;
         assert.equal(values.clustermesh.apiserver.service.type, "LoadBalancer");
+        assert.deepEqual(values.clustermesh.apiserver.service.loadBalancerSourceRanges, ["10.10.0.0/16"]);
         assert.match(values.k8sServiceHost as string, /\.eks\.amazonaws\.com$/);
         assert.doesNotMatch(values.k8sServiceHost as string, /^https:/);
         const endpoint = rec.outputs.clustermeshEndpoint.value as { address: string; port: number };

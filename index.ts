@@ -125,6 +125,7 @@ const cilium = new CiliumRelease(`${name}-cilium`, {
     peers: link.peers,
     nativeRoutingCIDR: self.cilium.routingMode === "native" ? coveringCidr(mesh.members.map((m) => m.cluster.podCIDR)) : undefined,
     apiserverServiceAnnotations: cluster instanceof EksCluster ? cluster.clustermeshServiceAnnotations : undefined,
+    apiserverLoadBalancerSourceRanges: cluster instanceof EksCluster ? link.ingress.sources.map((s) => s.cidr) : undefined,
 });
 
 const app = self.app.enabled ? new GlobalServiceApp(`${name}-app`, { cluster: meshCluster, app: self.app, dependsOn: cilium.ready }) : undefined;

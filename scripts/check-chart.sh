@@ -17,6 +17,13 @@ for f in Pulumi.*.yaml; do
   npm run --silent plan -- --stack "$stack" --json > "$out/$stack.json"
   files+=("$out/$stack.json")
 done
+# A linked sample mesh with an EKS member: peer entries, the load-balanced apiserver, MCS-API.
+sample=$(node --import tsx scripts/lib/sample-mesh.ts)
+for stack in west east north; do
+  npm run --silent plan -- --stack "$stack" --json --dir "$sample" > "$out/sample-$stack.json"
+  files+=("$out/sample-$stack.json")
+done
+rm -rf "$sample"
 "$check" --quiet "${files[@]}"
 # MCS-API values differ per chart (1.18: enableMCSAPISupport, 1.19: mcsapi.*): check both.
 for version in 1.18.12 1.19.6; do

@@ -25,6 +25,8 @@ export interface CiliumReleaseArgs {
     nativeRoutingCIDR?: string;
     /** Annotations making the clustermesh-apiserver a load balancer instead of a NodePort (EKS). Default: NodePort. */
     apiserverServiceAnnotations?: Record<string, string>;
+    /** With a load balancer, the ranges allowed to reach it (the peers'). Default: the cloud's default. */
+    apiserverLoadBalancerSourceRanges?: string[];
     /** Helm repository of the chart. Default `https://helm.cilium.io/`. */
     chartRepository?: string;
     /** Seconds Helm waits for the release. Default 900. */
@@ -98,6 +100,7 @@ export class CiliumRelease extends pulumi.ComponentResource {
                         peers,
                         nativeRoutingCIDR: args.nativeRoutingCIDR,
                         apiserverServiceAnnotations: args.apiserverServiceAnnotations,
+                        apiserverLoadBalancerSourceRanges: args.apiserverLoadBalancerSourceRanges,
                     }),
                 ),
         );

@@ -49,6 +49,8 @@ export interface CiliumValuesInput {
     readonly nativeRoutingCIDR?: string;
     /** Annotations of the clustermesh-apiserver Service (EKS: an internal load balancer). */
     readonly apiserverServiceAnnotations?: Readonly<Record<string, string>>;
+    /** With a load balancer: the only ranges it accepts (the peers'), instead of everything. */
+    readonly apiserverLoadBalancerSourceRanges?: readonly string[];
     /** Number of Cilium operator replicas; 1 fits single-node k3s, where a second replica cannot schedule. */
     readonly operatorReplicas?: number;
 }
@@ -122,7 +124,11 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
                 kvstoremesh: { enabled: true },
                 service:
                     input.apiserverServiceAnnotations !== undefined
-                        ? { type: "LoadBalancer", annotations: { ...input.apiserverServiceAnnotations } }
+                        ? {
+                              type: "LoadBalancer",
+                              annotations: { ...input.apiserverServiceAnnotations },
+                              ...(input.apiserverLoadBalancerSourceRanges?.length ? { loadBalancerSourceRanges: [...input.apiserverLoadBalancerSourceRanges] } : {}),
+                          }
                         : { type: "NodePort", nodePort: cilium.apiserverNodePort },
                 // Certificates issued by Pulumi (tls provider) instead of `auto.method: helm`,
                 // which re-issues them on every render and so shows a diff on every up.
