@@ -315,3 +315,14 @@ describe("reporting", () => {
         assert.ok(problems.some((p) => p.includes("is smaller than the mesh, which has 256 members; set 511 on every member, or remove members")), problems.join("\n"));
     });
 });
+
+describe("notes", () => {
+    it("say when clusters on existing hosts and in AWS need a route the program does not build", () => {
+        const lab = member({ stack: "lab", id: 3, block: 3, k3s: { host: { address: "172.30.1.89" } }, extra: { "clustermesh:sshPrivateKey": { secure: "v1:x" } } });
+        const { notes, problems } = validateMesh([member(west), lab]);
+        assert.deepEqual(problems, []);
+        assert.deepEqual(notes, [
+            "lab (Pulumi.lab.yaml) runs on existing hosts and west (Pulumi.west.yaml) in AWS VPCs: their node addresses must reach each other (VPN, Direct Connect or public addresses); the program opens the ports but builds no such route.",
+        ]);
+    });
+});

@@ -469,10 +469,19 @@ function checkApps(members: readonly MeshMember[]): Problem[] {
 
 function peeringNotes(members: readonly MeshMember[]): string[] {
     const vpcs = members.filter((m) => isAwsBuilt(m) && m.cluster.vpcCIDR);
+    const onHosts = members.filter((m) => !isAwsBuilt(m));
+    const notes: string[] = [];
+    if (vpcs.length > 0 && onHosts.length > 0) {
+        notes.push(
+            `${listOf(onHosts)} ${onHosts.length === 1 ? "runs" : "run"} on existing hosts and ${listOf(vpcs)} in AWS VPCs: ` +
+                "their node addresses must reach each other (VPN, Direct Connect or public addresses); the program opens the ports but builds no such route.",
+        );
+    }
     if (vpcs.length - 1 <= AWS_PEERINGS_PER_VPC) {
-        return [];
+        return notes;
     }
     return [
+        ...notes,
         `The mesh has ${vpcs.length} VPCs; a full mesh of VPC peerings needs ${vpcs.length - 1} per VPC, over AWS's limit of ${AWS_PEERINGS_PER_VPC}. ` +
             "Join the VPCs with Transit Gateway peering instead of VPC peering.",
     ];
