@@ -45,7 +45,7 @@ function stableNumber(text: string, modulo: number): number {
 }
 
 /** A fake, clearly-labelled PEM body: the plan never needs a real key, and tests compare by value. */
-function fakePem(kind: string, name: string): string {
+export function fakePem(kind: string, name: string): string {
     const body = Buffer.from(`mock ${kind} for ${name}`).toString("base64");
     return `-----BEGIN ${kind}-----\n${body}\n-----END ${kind}-----\n`;
 }

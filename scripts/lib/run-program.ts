@@ -4,7 +4,7 @@
  * process: Pulumi's mock runtime is process-wide.
  */
 import { inspectMesh, loadMesh, MeshConfigError, nthAddress, parseCidr, type MeshMember } from "../../stacks";
-import { installMockEngine, peek, settle, type RecordedResource, type StackOutputs } from "./mock-engine";
+import { fakePem, installMockEngine, peek, settle, type RecordedResource, type StackOutputs } from "./mock-engine";
 
 export interface ProgramRun {
     readonly members: MeshMember[];
@@ -30,8 +30,10 @@ export function deployedOutputs(members: readonly MeshMember[]): StackOutputs {
                     ? { name: m.cluster.name, port: 2379, address: `clustermesh-${m.cluster.name}.mock.elb.amazonaws.com` }
                     : { name: m.cluster.name, port: m.cilium.apiserverNodePort, ips: [host ?? (vpc ? nthAddress(vpc, 10) : "192.0.2.10")] },
             ...(vpc ? { network: { vpcId: `vpc-${m.stack}`, vpcCidr: m.cluster.vpcCIDR, routeTableId: `rtb-${m.stack}`, region: m.cluster.region } } : {}),
-            meshCaCertPem: "-----BEGIN CERTIFICATE-----\nbW9jayBtZXNoIENB\n-----END CERTIFICATE-----\n",
-            meshCaKeyPem: "-----BEGIN PRIVATE KEY-----\nbW9jayBtZXNoIENBIGtleQ==\n-----END PRIVATE KEY-----\n",
+            // What the CA owner's own run records for its MeshCertificateAuthority ("mesh-ca"),
+            // so every member of a mocked mesh carries the same CA, as a deployed one does.
+            meshCaCertPem: fakePem("CERTIFICATE", "mesh-ca-cert"),
+            meshCaKeyPem: fakePem("PRIVATE KEY", "mesh-ca-key"),
         };
     }
     return outputs;
