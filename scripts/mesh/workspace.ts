@@ -1,65 +1,140 @@
 /**
- * What the mesh runner needs from Pulumi, as an interface: the real one drives the Pulumi CLI
- * through the Automation API; tests use a fake that records the calls.
+ * What `npm run mesh` needs from Pulumi, as an interface: the real one drives the Pulumi CLI
+ * through the Automation API; the tests use a fake that records the calls.
  */
 import { execFile } from "child_process";
-
-export interface StepOptions {
-    /** Set `clustermesh:mesh.link` in the stack's file first. */
-    readonly link?: boolean;
-    /** Peers to drop from the link (CLUSTERMESH_DEPARTING). */
-    readonly departing?: readonly string[];
-}
+import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 
 export interface MeshWorkspace {
-    up(stack: string, options: StepOptions): Promise<void>;
-    preview(stack: string, options: StepOptions): Promise<void>;
+    /** Names of the stack's outputs (sorted), or undefined when the backend has no such stack. */
+    outputs(stack: string): Promise<readonly string[] | undefined>;
+    /** Selects the stack for the calls that follow, creating it (`pulumi stack init`) when missing. */
+    selectStack(stack: string): Promise<void>;
+    /**
+     * Sets one config value in the stack's file. A key with a dot is a path (`clustermesh:mesh.link`):
+     * the CLI stores "true"/"false" under a path as booleans.
+     */
+    setConfig(stack: string, key: string, value: string | boolean): Promise<void>;
+    /** `pulumi up` with `env` added to the program's environment. */
+    up(stack: string, env: Readonly<Record<string, string>>): Promise<void>;
+    /** `pulumi preview` with `env` added to the program's environment. */
+    preview(stack: string, env: Readonly<Record<string, string>>): Promise<void>;
+    /** `pulumi destroy`; the stack and its file stay. */
     destroy(stack: string): Promise<void>;
 }
 
 export class MissingPulumiCliError extends Error {
-    constructor() {
+    constructor(command = "pulumi") {
         super(
-            "npm run mesh drives real stacks and needs the Pulumi CLI, which is not on PATH.\n" +
-                "Install it (https://www.pulumi.com/docs/install/), log in (pulumi login), and set AWS credentials.\n" +
-                "Without it, `npm run plan -- --all` shows what every stack would build.",
+            `npm run mesh drives the real stacks and needs the Pulumi CLI, but \`${command}\` is not on PATH.\n` +
+                "Install it (curl -fsSL https://get.pulumi.com | sh, or see https://www.pulumi.com/docs/iac/download-install/), " +
+                "then log in (pulumi login) and provide AWS credentials.\n" +
+                "Without it, `npm run plan -- --all` shows what every stack would build, offline.",
         );
+        this.name = "MissingPulumiCliError";
     }
 }
 
-/** Resolves with the CLI's version, or rejects with MissingPulumiCliError. */
-export function pulumiCliVersion(run: typeof execFile = execFile): Promise<string> {
+/** The slice of `child_process.execFile` the CLI check uses, so tests can stand in for it. */
+export type ExecFileFn = (
+    file: string,
+    args: readonly string[],
+    options: { encoding: "utf8" },
+    callback: (error: (Error & { code?: string | number | null }) | null, stdout: string) => void,
+) => unknown;
+
+/**
+ * Resolves with the Pulumi CLI's version (`pulumi version`). Rejects with MissingPulumiCliError
+ * when the binary is not found, or with the CLI's own error when it is there but fails.
+ */
+export function pulumiCliVersion(command = "pulumi", run: ExecFileFn = execFile): Promise<string> {
     return new Promise((resolve, reject) => {
-        run("pulumi", ["version"], { encoding: "utf8" }, (err, stdout) => (err ? reject(new MissingPulumiCliError()) : resolve(String(stdout).trim())));
+        run(command, ["version"], { encoding: "utf8" }, (error, stdout) => {
+            if (error?.code === "ENOENT") {
+                reject(new MissingPulumiCliError(command));
+            } else if (error) {
+                reject(new Error(`\`${command} version\` failed: ${error.message}`));
+            } else {
+                resolve(String(stdout).trim());
+            }
+        });
     });
 }
 
-/** The real workspace: one LocalWorkspace per stack over this project directory. */
+/** The real workspace: the project in `workDir`, one Automation API stack per mesh member. */
 export class AutomationWorkspace implements MeshWorkspace {
+    private readonly stacks = new Map<string, Stack>();
+    private readonly baseEnv = new Map<string, Record<string, string>>();
+    private project?: Promise<LocalWorkspace>;
+    private listed?: Promise<readonly string[]>;
+    // The CLI's output reaches the terminal through a pipe, where its own "auto" turns colour off.
+    private readonly color = process.stdout.isTTY ? ("always" as const) : ("never" as const);
+
     constructor(
         private readonly workDir: string,
-        private readonly write: (text: string) => void = (t) => process.stdout.write(t),
+        private readonly write: (text: string) => void = (text) => process.stdout.write(text),
+        private readonly writeError: (text: string) => void = (text) => process.stderr.write(text),
     ) {}
 
-    private async stack(name: string, options: StepOptions) {
-        const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
-        const envVars: Record<string, string> = options.departing?.length ? { CLUSTERMESH_DEPARTING: options.departing.join(",") } : {};
-        const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: this.workDir }, { envVars });
-        if (options.link !== undefined) {
-            await stack.setConfig("clustermesh:mesh.link", { value: String(options.link) }, true);
+    private async automation() {
+        return import("@pulumi/pulumi/automation");
+    }
+
+    /** One workspace for the read-only calls: each LocalWorkspace.create runs `pulumi version`. */
+    private projectWorkspace(): Promise<LocalWorkspace> {
+        this.project ??= this.automation().then(({ LocalWorkspace }) => LocalWorkspace.create({ workDir: this.workDir }));
+        return this.project;
+    }
+
+    async outputs(name: string): Promise<readonly string[] | undefined> {
+        const workspace = await this.projectWorkspace();
+        this.listed ??= workspace.listStacks().then((stacks) => stacks.map((s) => s.name));
+        // `pulumi stack ls` may print a stack fully qualified (`org/project/name`).
+        const listed = (await this.listed).find((s) => s === name || s.endsWith(`/${name}`));
+        if (listed === undefined) {
+            return undefined;
+        }
+        return Object.keys(await workspace.stackOutputs(listed)).sort();
+    }
+
+    async selectStack(name: string): Promise<void> {
+        const { LocalWorkspace } = await this.automation();
+        const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: this.workDir });
+        this.stacks.set(name, stack);
+        this.baseEnv.set(name, { ...stack.workspace.envVars });
+    }
+
+    private stack(name: string): Stack {
+        const stack = this.stacks.get(name);
+        if (!stack) {
+            throw new Error(`stack ${name} was not selected before use`);
         }
         return stack;
     }
 
-    async up(name: string, options: StepOptions): Promise<void> {
-        await (await this.stack(name, options)).up({ onOutput: this.write });
+    async setConfig(name: string, key: string, value: string | boolean): Promise<void> {
+        await this.stack(name).setConfig(key, { value: String(value) }, key.includes("."));
     }
 
-    async preview(name: string, options: StepOptions): Promise<void> {
-        await (await this.stack(name, options)).preview({ onOutput: this.write });
+    private withEnv(name: string, env: Readonly<Record<string, string>>): Stack {
+        const stack = this.stack(name);
+        // The CLI inherits this process's environment; `env` overrides it for this operation only
+        // (the runner always sets CLUSTERMESH_DEPARTING, even empty, so a value left in the
+        // user's shell cannot reach the program).
+        const base = this.baseEnv.get(name) ?? {};
+        stack.workspace.envVars = { ...base, ...env };
+        return stack;
+    }
+
+    async up(name: string, env: Readonly<Record<string, string>>): Promise<void> {
+        await this.withEnv(name, env).up({ onOutput: this.write, onError: this.writeError, color: this.color });
+    }
+
+    async preview(name: string, env: Readonly<Record<string, string>>): Promise<void> {
+        await this.withEnv(name, env).preview({ onOutput: this.write, onError: this.writeError, color: this.color });
     }
 
     async destroy(name: string): Promise<void> {
-        await (await this.stack(name, {})).destroy({ onOutput: this.write });
+        await this.withEnv(name, {}).destroy({ onOutput: this.write, onError: this.writeError, color: this.color });
     }
 }

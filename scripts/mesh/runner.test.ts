@@ -1,0 +1,369 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { parse, stringify } from "yaml";
+import { inspectMesh } from "../../stacks";
+import { meshCli, runSteps, type MeshCliDeps } from "../mesh";
+import { planOrder, type StackStatus } from "./plan-order";
+import { AutomationWorkspace, MissingPulumiCliError, pulumiCliVersion, type ExecFileFn, type MeshWorkspace } from "./workspace";
+
+/** Stack files shaped like the real Pulumi.east.yaml, in a new project directory. */
+function project(specs: readonly { stack: string; id: number; link?: boolean; podCIDR?: string }[]): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clustermesh-runner-"));
+    const east = parse(fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.east.yaml"), "utf8")) as { config: Record<string, Record<string, unknown>> };
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: clustermesh\nruntime: nodejs\n");
+    for (const spec of specs) {
+        const n = spec.id * 10;
+        const config = structuredClone(east.config);
+        config["clustermesh:cluster"] = {
+            ...config["clustermesh:cluster"],
+            name: spec.stack,
+            id: spec.id,
+            vpcCIDR: `10.${n}.0.0/16`,
+            podCIDR: spec.podCIDR ?? `10.${n + 1}.0.0/16`,
+            serviceCIDR: `10.${n + 2}.0.0/16`,
+        };
+        config["clustermesh:mesh"] = { link: spec.link ?? false };
+        fs.writeFileSync(path.join(dir, `Pulumi.${spec.stack}.yaml`), stringify({ config }));
+    }
+    return dir;
+}
+
+const twoDir = project([
+    { stack: "west", id: 1 },
+    { stack: "east", id: 2 },
+]);
+const threeDir = project([
+    { stack: "west", id: 1, link: true },
+    { stack: "east", id: 2, link: true },
+    { stack: "north", id: 3, link: true },
+]);
+
+/** Records every call; `up` gives the stack its outputs, as a real first update would. */
+class FakeWorkspace implements MeshWorkspace {
+    readonly calls: string[] = [];
+    readonly reads: string[] = [];
+    private readonly state = new Map<string, string[]>();
+
+    constructor(
+        status: Record<string, StackStatus> = {},
+        private readonly failOn?: string,
+        private readonly failure: Error = new Error("boom"),
+    ) {
+        for (const [stack, s] of Object.entries(status)) {
+            if (s !== "missing") {
+                this.state.set(stack, s === "deployed" ? ["clusterName", "clustermeshEndpoint"] : []);
+            }
+        }
+    }
+
+    private record(call: string): Promise<void> {
+        this.calls.push(call);
+        return call === this.failOn ? Promise.reject(this.failure) : Promise.resolve();
+    }
+
+    outputs(stack: string) {
+        this.reads.push(stack);
+        return Promise.resolve(this.state.get(stack));
+    }
+    selectStack(stack: string) {
+        this.state.set(stack, this.state.get(stack) ?? []);
+        return this.record(`select ${stack}`);
+    }
+    setConfig(stack: string, key: string, value: string | boolean) {
+        return this.record(`set ${stack} ${key}=${String(value)}`);
+    }
+    async up(stack: string, env: Readonly<Record<string, string>>) {
+        await this.record(`up ${stack} ${JSON.stringify(env)}`);
+        this.state.set(stack, ["clusterName", "clustermeshEndpoint"]);
+    }
+    preview(stack: string, env: Readonly<Record<string, string>>) {
+        return this.record(`preview ${stack} ${JSON.stringify(env)}`);
+    }
+    destroy(stack: string) {
+        this.state.set(stack, []);
+        return this.record(`destroy ${stack}`);
+    }
+
+    /** The calls that change something, compactly: `up west`, `set west mesh.link=true`, `up west without=north`. */
+    get actions(): string[] {
+        return this.calls
+            .filter((c) => !c.startsWith("select "))
+            .map((c) =>
+                c
+                    .replace(/ \{"CLUSTERMESH_DEPARTING":""\}$/, "")
+                    .replace(/ \{"CLUSTERMESH_DEPARTING":"([^"]+)"\}$/, " without=$1")
+                    .replace("clustermesh:", ""),
+            );
+    }
+}
+
+function cli(dir: string, ws: FakeWorkspace, checkCli: () => Promise<string> = () => Promise.resolve("v3.248.0")) {
+    const out: string[] = [];
+    const err: string[] = [];
+    let built = 0;
+    const deps: MeshCliDeps = {
+        dir,
+        checkCli,
+        workspace: () => {
+            built++;
+            return ws;
+        },
+        out: (l) => out.push(l),
+        err: (l) => err.push(l),
+    };
+    return { out, err, deps, built: () => built };
+}
+
+describe("runSteps", () => {
+    const members = inspectMesh(twoDir).members;
+    const steps = planOrder({ members, command: "up", status: new Map() }).steps;
+
+    it("selects each stack, sets its config, then runs the action with CLUSTERMESH_DEPARTING always set", async () => {
+        const ws = new FakeWorkspace();
+        const log: string[] = [];
+        assert.deepEqual(await runSteps("up", steps, ws, (l) => log.push(l)), { completed: 4 });
+        assert.deepEqual(ws.calls, [
+            "select west",
+            'up west {"CLUSTERMESH_DEPARTING":""}',
+            "select east",
+            'up east {"CLUSTERMESH_DEPARTING":""}',
+            "select west",
+            "set west clustermesh:mesh.link=true",
+            'up west {"CLUSTERMESH_DEPARTING":""}',
+            "select east",
+            "set east clustermesh:mesh.link=true",
+            'up east {"CLUSTERMESH_DEPARTING":""}',
+        ]);
+        assert.equal(log.length, 4);
+        assert.match(log[0], /^\[1\/4\] up west: phase 1, unlinked: the mesh CA lives in this stack/);
+        assert.match(log[2], /^\[3\/4\] up west \[mesh\.link=true\]: phase 3, linked/);
+    });
+
+    it("stops at the first failure and says which step failed and what to do", async () => {
+        const ws = new FakeWorkspace({}, 'up east {"CLUSTERMESH_DEPARTING":""}');
+        const log: string[] = [];
+        const result = await runSteps("up", steps, ws, (l) => log.push(l));
+        assert.deepEqual(ws.actions, ["up west", "up east"]);
+        assert.equal(result.completed, 1);
+        assert.equal(result.failed?.index, 1);
+        assert.equal(result.failed?.step.stack, "east");
+        assert.equal(log[2], "step 2/4 failed: up east:\nboom");
+        assert.match(log[3], /^1 step finished before it\. Fix the cause .* run npm run mesh -- up again: it reads each stack's state afresh/);
+    });
+
+    it("keeps the tail of a long CLI error; the rest was streamed already", async () => {
+        const long = new Error(Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join("\n"));
+        const ws = new FakeWorkspace({}, 'up west {"CLUSTERMESH_DEPARTING":""}', long);
+        const log: string[] = [];
+        await runSteps("up", steps, ws, (l) => log.push(l));
+        assert.equal(log[1], `step 1/4 failed: up west:\n…\n${Array.from({ length: 12 }, (_, i) => `line ${i + 29}`).join("\n")}`);
+    });
+});
+
+describe("npm run mesh", () => {
+    it("up on a new 2-cluster mesh: CA owner first, the other unlinked, then both linked", async () => {
+        const ws = new FakeWorkspace();
+        const c = cli(twoDir, ws);
+        assert.equal(await meshCli(["up"], c.deps), 0, c.err.join("\n"));
+        assert.deepEqual(ws.reads, ["west", "east"]);
+        assert.deepEqual(ws.actions, ["up west", "up east", "set west mesh.link=true", "up west", "set east mesh.link=true", "up east"]);
+        assert.equal(c.out[0], "Pulumi CLI v3.248.0");
+        assert.equal(c.out[1], "mesh: west (id 1, missing), east (id 2, missing)");
+        assert.ok(c.out.includes("up done: 4 steps"));
+        assert.match(c.out.at(-1)!, /^next: Pulumi wrote clustermesh:mesh\.link: true into Pulumi\.west\.yaml, Pulumi\.east\.yaml; commit them/);
+    });
+
+    it("up on a new 3-cluster mesh whose files already say link: true unlinks them for the first build", async () => {
+        const ws = new FakeWorkspace();
+        assert.equal(await meshCli(["up"], cli(threeDir, ws).deps), 0);
+        assert.deepEqual(ws.actions, [
+            "set west mesh.link=false",
+            "up west",
+            "set east mesh.link=false",
+            "up east",
+            "set north mesh.link=false",
+            "up north",
+            "set west mesh.link=true",
+            "up west",
+            "set east mesh.link=true",
+            "up east",
+            "set north mesh.link=true",
+            "up north",
+        ]);
+    });
+
+    it("up --stacks with a new region: it is built unlinked, then every member is relinked", async () => {
+        const ws = new FakeWorkspace({ west: "deployed", east: "deployed" });
+        const c = cli(threeDir, ws);
+        assert.equal(await meshCli(["up", "--stacks", "north"], c.deps), 0, c.err.join("\n"));
+        assert.deepEqual(ws.actions, ["set north mesh.link=false", "up north", "up west", "up east", "set north mesh.link=true", "up north"]);
+    });
+
+    it("up again on a deployed mesh never unlinks it", async () => {
+        const ws = new FakeWorkspace({ west: "deployed", east: "deployed", north: "deployed" });
+        const c = cli(threeDir, ws);
+        assert.equal(await meshCli(["up"], c.deps), 0);
+        assert.deepEqual(ws.actions, ["up west", "up east", "up north"]);
+        assert.ok(c.out.includes("note: west, east, north are deployed already: no unlinked build, so the mesh stays linked; one linked update each"));
+    });
+
+    it("preview runs one preview per stack by cluster id and sets nothing", async () => {
+        const ws = new FakeWorkspace({ west: "deployed", east: "deployed", north: "deployed" });
+        assert.equal(await meshCli(["preview"], cli(threeDir, ws).deps), 0);
+        assert.deepEqual(ws.actions, ["preview west", "preview east", "preview north"]);
+    });
+
+    it("destroy of one region wants --yes, then updates the others without it before destroying it", async () => {
+        const ws = new FakeWorkspace({ west: "deployed", east: "deployed", north: "deployed" });
+        const first = cli(threeDir, ws);
+        assert.equal(await meshCli(["destroy", "--stacks", "north"], first.deps), 2);
+        assert.deepEqual(ws.actions, []);
+        assert.deepEqual(first.out.slice(2), [
+            "[1/3] up west [without north]: drop north from this cluster's link (peer entry, prefix-list ranges, peering) while it still exists",
+            "[2/3] up east [without north]: drop north from this cluster's link (peer entry, prefix-list ranges, peering) while it still exists",
+            "[3/3] destroy north: leaves the mesh; no remaining member references it any more",
+        ]);
+        assert.deepEqual(first.err, ["destroy removes every resource of north for good; nothing was run. Run again with --yes to do the steps above."]);
+
+        const second = cli(threeDir, ws);
+        assert.equal(await meshCli(["destroy", "--stacks", "north", "--yes"], second.deps), 0);
+        assert.deepEqual(ws.actions, ["up west without=north", "up east without=north", "destroy north"]);
+        assert.match(second.out.at(-1)!, /^next: Delete Pulumi\.north\.yaml/);
+    });
+
+    it("destroy of everything goes in reverse id order, the CA owner last", async () => {
+        const ws = new FakeWorkspace({ west: "deployed", east: "deployed", north: "deployed" });
+        assert.equal(await meshCli(["destroy", "--yes"], cli(threeDir, ws).deps), 0);
+        assert.deepEqual(ws.actions, ["destroy north", "destroy east", "destroy west"]);
+    });
+
+    it("refuses to destroy the CA owner alone, running nothing", async () => {
+        const ws = new FakeWorkspace({ west: "deployed", east: "deployed" });
+        const c = cli(twoDir, ws);
+        assert.equal(await meshCli(["destroy", "--stacks", "west", "--yes"], c.deps), 2);
+        assert.deepEqual(c.err, ["west holds the mesh CA that east uses; destroy it last, together with every other member (npm run mesh -- destroy), or destroy the others first"]);
+        assert.deepEqual(ws.calls, []);
+    });
+
+    it("stops at the first failing step with exit code 1", async () => {
+        const ws = new FakeWorkspace({}, 'up east {"CLUSTERMESH_DEPARTING":""}');
+        const c = cli(twoDir, ws);
+        assert.equal(await meshCli(["up"], c.deps), 1);
+        assert.deepEqual(ws.actions, ["up west", "up east"]);
+        assert.ok(c.out.includes("step 2/4 failed: up east:\nboom"));
+        assert.ok(!c.out.some((l) => l.startsWith("up done")));
+    });
+
+    it("says the real run needs the Pulumi CLI when it is missing, and touches no stack", async () => {
+        const ws = new FakeWorkspace();
+        const c = cli(twoDir, ws, () => Promise.reject(new MissingPulumiCliError()));
+        assert.equal(await meshCli(["up"], c.deps), 2);
+        assert.match(c.err.join("\n"), /needs the Pulumi CLI, but `pulumi` is not on PATH\.\nInstall it \(curl -fsSL https:\/\/get\.pulumi\.com \| sh/);
+        assert.match(c.err.join("\n"), /`npm run plan -- --all` shows what every stack would build, offline\.$/);
+        assert.equal(c.built(), 0);
+        assert.deepEqual([...ws.reads, ...ws.calls], []);
+    });
+
+    it("stops with exit code 1 when the stacks' state cannot be read", async () => {
+        const ws = new FakeWorkspace();
+        ws.outputs = () => Promise.reject(new Error("error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions"));
+        const c = cli(twoDir, ws);
+        assert.equal(await meshCli(["up"], c.deps), 1);
+        assert.match(c.err[0], /^Could not read the stacks' state from the Pulumi backend; nothing was run\. Are you logged in \(pulumi login\)\?\nerror: PULUMI_ACCESS_TOKEN/);
+        assert.deepEqual(ws.calls, []);
+    });
+
+    it("explains its usage and refuses unknown stacks before looking for the CLI", async () => {
+        const noCli = () => Promise.reject(new Error("the CLI must not be asked"));
+        for (const argv of [[], ["launch"], ["up", "down"], ["up", "--force"], ["up", "--stacks", " , "]]) {
+            const c = cli(twoDir, new FakeWorkspace(), noCli);
+            assert.equal(await meshCli(argv, c.deps), 2, argv.join(" "));
+            assert.match(c.err.join("\n"), /usage: npm run mesh -- preview\|up\|destroy \[--stacks a,b\] \[--yes\]/);
+        }
+        const c = cli(twoDir, new FakeWorkspace(), noCli);
+        assert.equal(await meshCli(["up", "--stacks", "west,mars"], c.deps), 2);
+        assert.deepEqual(c.err, ["--stacks names mars, which is not in the mesh; members: west, east"]);
+        const help = cli(twoDir, new FakeWorkspace(), noCli);
+        assert.equal(await meshCli(["--help"], help.deps), 0);
+        assert.match(help.out[0], /^usage: /);
+    });
+
+    it("runs nothing when the mesh configuration has problems", async () => {
+        const clash = project([
+            { stack: "west", id: 1 },
+            { stack: "east", id: 2, podCIDR: "10.11.0.0/16" },
+        ]);
+        const ws = new FakeWorkspace();
+        const c = cli(clash, ws, () => Promise.reject(new Error("the CLI must not be asked")));
+        assert.equal(await meshCli(["up"], c.deps), 1);
+        assert.match(c.err[0], /^The mesh configuration has problems; nothing was run:\n {2}- Pulumi\.east\.yaml: clustermesh:cluster\.podCIDR 10\.11\.0\.0\/16/);
+        assert.deepEqual(ws.calls, []);
+    });
+});
+
+describe("Pulumi CLI detection", () => {
+    it("turns a binary that is not on PATH into MissingPulumiCliError", async () => {
+        await assert.rejects(pulumiCliVersion("pulumi-not-installed-here"), (e: Error) => e instanceof MissingPulumiCliError && /`pulumi-not-installed-here` is not on PATH/.test(e.message));
+    });
+
+    it("returns the version, and passes on a CLI that is there but fails", async () => {
+        const present: ExecFileFn = (_file, _args, _options, callback) => callback(null, "v3.248.0\n");
+        assert.equal(await pulumiCliVersion("pulumi", present), "v3.248.0");
+        const broken: ExecFileFn = (_file, _args, _options, callback) => callback(Object.assign(new Error("exit status 1"), { code: 1 }), "");
+        await assert.rejects(pulumiCliVersion("pulumi", broken), /^Error: `pulumi version` failed: exit status 1$/);
+    });
+});
+
+describe("AutomationWorkspace against a stand-in pulumi binary", () => {
+    // A shell script answering like the CLI, so the real Automation API calls are checked:
+    // the arguments it passes and the environment the program would see.
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "clustermesh-fake-pulumi-"));
+    const log = path.join(bin, "calls.log");
+    fs.writeFileSync(
+        path.join(bin, "pulumi"),
+        `#!/bin/sh
+echo "$* | CLUSTERMESH_DEPARTING=\${CLUSTERMESH_DEPARTING-unset}" >> "${log}"
+case "$1 $2" in
+  "version "*) echo v3.248.0 ;;
+  "stack ls") echo '[{"name":"west","current":false},{"name":"acme/clustermesh/east","current":false}]' ;;
+  "stack output") echo '{"clustermeshEndpoint":{"name":"x"},"clusterName":"x"}' ;;
+  "stack history") echo '[{"version":1,"kind":"update","startTime":"2026-01-01T00:00:00.000Z","message":"","environment":{},"config":{},"result":"succeeded"}]' ;;
+esac
+`,
+        { mode: 0o755 },
+    );
+
+    it("reads outputs, sets path config with --path, and scopes CLUSTERMESH_DEPARTING to each operation", async () => {
+        const saved = { PATH: process.env.PATH, CLUSTERMESH_DEPARTING: process.env.CLUSTERMESH_DEPARTING };
+        process.env.PATH = `${bin}${path.delimiter}${process.env.PATH ?? ""}`;
+        process.env.CLUSTERMESH_DEPARTING = "left-in-the-shell";
+        try {
+            const ws = new AutomationWorkspace(twoDir, () => undefined, () => undefined);
+            assert.deepEqual(await ws.outputs("west"), ["clusterName", "clustermeshEndpoint"]);
+            assert.deepEqual(await ws.outputs("east"), ["clusterName", "clustermeshEndpoint"]);
+            assert.equal(await ws.outputs("north"), undefined);
+            await ws.selectStack("west");
+            await ws.setConfig("west", "clustermesh:mesh.link", true);
+            await ws.up("west", { CLUSTERMESH_DEPARTING: "" });
+            await ws.preview("west", { CLUSTERMESH_DEPARTING: "north" });
+            await ws.destroy("west");
+        } finally {
+            process.env.PATH = saved.PATH;
+            if (saved.CLUSTERMESH_DEPARTING === undefined) {
+                delete process.env.CLUSTERMESH_DEPARTING;
+            } else {
+                process.env.CLUSTERMESH_DEPARTING = saved.CLUSTERMESH_DEPARTING;
+            }
+        }
+        const calls = fs.readFileSync(log, "utf8").split("\n");
+        const find = (prefix: string) => calls.find((c) => c.startsWith(prefix));
+        assert.ok(find("stack output --json --stack acme/clustermesh/east "), "a fully qualified listing is matched by its last part");
+        assert.equal(find("config set "), "config set --path clustermesh:mesh.link --stack west --plaintext --non-interactive -- true | CLUSTERMESH_DEPARTING=left-in-the-shell");
+        assert.match(find("up ")!, /--stack west .*\| CLUSTERMESH_DEPARTING=$/);
+        assert.match(find("preview ")!, /--stack west .*\| CLUSTERMESH_DEPARTING=north$/);
+        assert.match(find("destroy ")!, /^destroy --yes .*--stack west /);
+    });
+});
