@@ -2,196 +2,395 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parseCidr } from "../../stacks/cidr";
-import { apiServerHost, assumeRolePolicy, CILIUM_AGENT_NOT_READY_TAINT, CLUSTERMESH_LB_ANNOTATIONS, eksSubnetCidrs, kubeconfigYaml } from "./eks-config";
+import {
+    accessPolicyArn,
+    adminPrincipalArn,
+    amiTypeFor,
+    apiServerHost,
+    assumeRolePolicy,
+    CILIUM_AGENT_NOT_READY_TAINT,
+    CLUSTERMESH_LB_ANNOTATIONS,
+    EKS_UNSUPPORTED_ZONE_IDS,
+    eksSubnetCidrs,
+    kubeconfigYaml,
+    managedPolicyArn,
+    serviceCidrProblem,
+} from "./eks-config";
 import type { MeshCluster } from "./mesh-cluster";
 
 export interface EksClusterArgs {
-    /** Cilium `cluster.name`; also the EKS cluster's name. */
+    /**
+     * Cilium `cluster.name`; also the EKS cluster's name, the kubeconfig's cluster/user/context
+     * name and the Kubernetes provider's `clusterIdentifier`. Letters, digits, `-` and `_`,
+     * starting alphanumeric, at most 100 characters (EKS's rule; the mesh allows 32).
+     */
     clusterName: string;
-    /** AWS region, for the kubeconfig's `aws eks get-token`. */
+    /**
+     * AWS region the cluster is in, written into the kubeconfig's `aws eks get-token --region`.
+     * It must be the region of the AWS provider the component uses (see the class comment):
+     * resources follow the provider, the kubeconfig follows this.
+     */
     region: string;
-    /** VPC CIDR (/19 or larger); nodes use two /20s in two zones. */
+    /**
+     * CIDR of the new VPC, IPv4, /16 to /19: its first two /20s become the cluster's subnets
+     * (`eksSubnetCidrs`). Must not overlap any other network of the mesh.
+     */
     vpcCidr: string;
-    /** Service CIDR (`kubernetesNetworkConfig.serviceIpv4Cidr`), /12 to /24 in a private range. */
+    /**
+     * Service CIDR: EKS `kubernetesNetworkConfig.serviceIpv4Cidr` (CoreDNS gets its 10th
+     * address). IPv4, /12 to /24, inside 10/8, 172.16/12 or 192.168/16, outside `vpcCidr`.
+     * Fixed at creation: changing it replaces the cluster.
+     */
     serviceCidr: string;
-    /** Kubernetes version. Default `1.33`. */
+    /** Kubernetes minor version of the control plane and nodes, e.g. `1.33`. Default `1.33`. */
     kubernetesVersion?: string;
-    /** Node instance type. Default `t3.large`. */
+    /** Instance type of the managed node group; Graviton types get the ARM AMI. Default `t3.large`. */
     instanceType?: string;
-    /** Node counts. Defaults 2, 1, 3. */
+    /**
+     * Node count when the group is created. Default 2. Ignored afterwards (`ignoreChanges`),
+     * so an autoscaler or a manual scale is not undone by the next `up`.
+     */
     desiredSize?: number;
+    /** Fewest nodes the group scales to. Default 1. */
     minSize?: number;
+    /** Most nodes the group scales to. Default 3. */
     maxSize?: number;
-    /** The only sources of the public API endpoint: where `pulumi up` runs. */
+    /**
+     * The only sources of the public API endpoint (`vpcConfig.publicAccessCidrs`): where
+     * `pulumi up` and kubectl run. Required; `0.0.0.0/0` is refused. Nodes and peers use the
+     * private endpoint, which this list does not limit.
+     */
     operatorCidrs: string[];
 }
 
+/** EKS's cluster name rule (CreateCluster). */
+const EKS_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
+
 /**
- * An EKS cluster for the mesh: no self-managed add-ons (no aws-node, no kube-proxy: Cilium
- * replaces both), API authentication with an access entry for whoever runs Pulumi, an OIDC
- * provider. Its nodes join only after Cilium is installed (`attachCni`), tainted until the
- * Cilium agent is ready; CoreDNS comes after them. Pass a region's `aws.Provider` as `provider`
- * in the options (as pulumi-eks does).
+ * An EKS cluster for the mesh, built for Cilium: no self-managed add-ons
+ * (`bootstrapSelfManagedAddons: false`: no aws-node, no kube-proxy, Cilium replaces both), API
+ * authentication with an access entry making whoever runs Pulumi cluster admin, an OIDC
+ * provider for IAM roles of service accounts, and a new VPC with two public subnets.
+ *
+ * Nodes must not join before Cilium is installed: `attachCni` creates the managed node group
+ * (tainted `node.cilium.io/agent-not-ready=true:NoExecute` until the Cilium agent runs) and
+ * then the CoreDNS add-on, which only becomes ACTIVE once pods can run.
+ *
+ * AWS provider: as with pulumi-eks's `Cluster`, pass a region's `aws.Provider` as `provider`
+ * in the resource options (`new EksCluster(name, args, { provider })`); every AWS child and
+ * data source inherits it through `parent`. Without one, the default provider (the stack's
+ * `aws:region` and ambient credentials) is used. Either way `args.region` must name the same
+ * region, and the kubeconfig's `aws eks get-token` runs with the operator's ambient AWS
+ * credentials (environment or `AWS_PROFILE`), not the provider's.
  */
 export class EksCluster extends pulumi.ComponentResource implements MeshCluster {
     public readonly clusterName: string;
     public readonly kind = "eks" as const;
+    /** Kubernetes provider for in-cluster objects; its `clusterIdentifier` is the cluster name. */
     public readonly provider: k8s.Provider;
     /** Kubeconfig using `aws eks get-token`. Secret. */
     public readonly kubeconfig: pulumi.Output<string>;
+    /** The EKS endpoint's host name (Cilium `k8sServiceHost`). */
     public readonly apiServerHost: pulumi.Output<string>;
+    /** Always 443 on EKS (Cilium `k8sServicePort`). */
     public readonly apiServerPort: pulumi.Output<number>;
     /**
-     * Empty: EKS nodes are replaced at will, so peers reach this cluster through the
-     * clustermesh-apiserver's internal load balancer (`clustermeshServiceAnnotations`), not node IPs.
+     * Always empty: EKS nodes are replaced at will (upgrades, scaling, repairs), so no node IP
+     * is a stable clustermesh endpoint. Peers must reach this cluster through its
+     * clustermesh-apiserver Service made an internal NLB (`clustermeshServiceAnnotations`),
+     * i.e. a ClusterMesh peer entry with `address` (the NLB's DNS name), not `ips`.
      */
     public readonly nodeAddresses: pulumi.Output<string[]>;
+    /** The EKS control plane: once it is gone, in-cluster objects are gone with it. */
     public readonly deletionAnchor: pulumi.Resource;
-    /** Annotations that make the clustermesh-apiserver Service an internal NLB. */
-    public readonly clustermeshServiceAnnotations: Record<string, string> = { ...CLUSTERMESH_LB_ANNOTATIONS };
+    /**
+     * Annotations for the clustermesh-apiserver Service (type LoadBalancer) that make it an
+     * internal Network Load Balancer, served by the EKS control plane's in-tree AWS cloud
+     * provider (no AWS Load Balancer Controller needed). See `CLUSTERMESH_LB_ANNOTATIONS`.
+     */
+    public readonly clustermeshServiceAnnotations: Readonly<Record<string, string>> = CLUSTERMESH_LB_ANNOTATIONS;
     public readonly eksCluster: aws.eks.Cluster;
+    /** The new VPC, for peering. */
     public readonly vpcId: pulumi.Output<string>;
+    /** The VPC's CIDR (`args.vpcCidr`), for peers' routes and security-group rules. */
+    public readonly vpcCidr: pulumi.Output<string>;
+    /** The route table of both subnets, where routes to peered VPCs go. */
     public readonly routeTableId: pulumi.Output<string>;
-    /** The cluster security group (control plane and managed nodes). */
+    /**
+     * The EKS cluster security group (`vpcConfig.clusterSecurityGroupId`). Managed node groups
+     * without a launch template get only this group, so rules admitting mesh traffic
+     * (VXLAN, health, clustermesh) go here. EKS lets members of the group reach each other.
+     */
     public readonly securityGroupId: pulumi.Output<string>;
-    /** Set once `attachCni` ran. */
-    public nodeGroup?: aws.eks.NodeGroup;
+    /** The two subnets (nodes, control-plane ENIs, internal NLB). */
+    public readonly subnetIds: pulumi.Output<string[]>;
+    /** OIDC provider for IAM roles of service accounts (IRSA). */
+    public readonly oidcProviderArn: pulumi.Output<string>;
+    /** The cluster's OIDC issuer URL (`https://oidc.eks.<region>.amazonaws.com/id/…`). */
+    public readonly oidcIssuer: pulumi.Output<string>;
+    /**
+     * The node IAM role: worker and ECR read-only policies only. Cilium in overlay mode never
+     * calls the EC2 API, so the CNI policy is not attached; Cilium's ENI IPAM needs EC2
+     * permissions for its operator: attach them to this role or, better, to an IRSA role.
+     */
+    public readonly nodeRole: aws.iam.Role;
+    /** The IAM principal given cluster admin through an access entry. */
+    public readonly adminPrincipalArn: pulumi.Output<string>;
 
-    private readonly nodeRole: aws.iam.Role;
-    private readonly subnetIds: pulumi.Output<string>[];
-    private readonly args: EksClusterArgs;
     private readonly name: string;
+    private readonly args: EksClusterArgs;
+    private readonly subnetIdList: pulumi.Output<string>[];
+    /** What nodes need before they can join: their policies and the subnets' internet route. */
+    private readonly nodePrerequisites: pulumi.Resource[];
+    private attached?: [aws.eks.NodeGroup, aws.eks.Addon];
 
     constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("clustermesh:cluster:EksCluster", name, {}, opts);
+        // Before registering anything, so a bad argument leaves no half-built component behind.
         validateArgs(name, args);
+        super("clustermesh:cluster:EksCluster", name, {}, opts);
         this.name = name;
         this.args = args;
         this.clusterName = args.clusterName;
         const child: pulumi.CustomResourceOptions = { parent: this };
-        const tags = (role: string) => ({ Name: `${args.clusterName}-${role}`, "clustermesh/cluster": args.clusterName });
+        const invoke: pulumi.InvokeOutputOptions = { parent: this };
+        const tags = (role: string): Record<string, string> => ({ Name: `${args.clusterName}-${role}`, "clustermesh/cluster": args.clusterName });
+        const partition = aws.getPartitionOutput({}, invoke).partition;
 
+        // Network: one VPC, one route table to an internet gateway, two public subnets.
         const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: args.vpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: tags("vpc") }, child);
         const gateway = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: tags("igw") }, child);
         const routes = new aws.ec2.RouteTable(`${name}-routes`, { vpcId: vpc.id, tags: tags("routes") }, child);
-        new aws.ec2.Route(`${name}-default-route`, { routeTableId: routes.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: gateway.id }, child);
-        const zones = aws.getAvailabilityZonesOutput({ state: "available" }, { parent: this });
-        this.subnetIds = eksSubnetCidrs(args.vpcCidr).map((cidr, i) => {
+        const defaultRoute = new aws.ec2.Route(`${name}-default-route`, { routeTableId: routes.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: gateway.id }, child);
+        const zones = aws.getAvailabilityZonesOutput(
+            {
+                state: "available",
+                // Local and Wavelength zones are opt-in; EKS control planes cannot use them.
+                filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
+                excludeZoneIds: [...EKS_UNSUPPORTED_ZONE_IDS],
+            },
+            invoke,
+        );
+        const associations: aws.ec2.RouteTableAssociation[] = [];
+        this.subnetIdList = eksSubnetCidrs(args.vpcCidr).map((cidrBlock, i) => {
             const subnet = new aws.ec2.Subnet(
                 `${name}-subnet-${i + 1}`,
-                { vpcId: vpc.id, cidrBlock: cidr, availabilityZone: zones.names[i], mapPublicIpOnLaunch: true, tags: { ...tags(`nodes-${i + 1}`), "kubernetes.io/role/internal-elb": "1" } },
+                {
+                    vpcId: vpc.id,
+                    cidrBlock,
+                    availabilityZone: zones.names[i],
+                    // Managed nodes in a public subnet need a public IP to reach ECR and EKS.
+                    mapPublicIpOnLaunch: true,
+                    tags: {
+                        ...tags(`subnet-${i + 1}`),
+                        // The in-tree cloud provider places internal load balancers by these tags
+                        // (cloud-provider-aws pkg/providers/v1/aws.go, findSubnets/findELBSubnets).
+                        [`kubernetes.io/cluster/${args.clusterName}`]: "shared",
+                        "kubernetes.io/role/internal-elb": "1",
+                    },
+                },
                 child,
             );
-            new aws.ec2.RouteTableAssociation(`${name}-subnet-${i + 1}-routes`, { routeTableId: routes.id, subnetId: subnet.id }, child);
+            associations.push(new aws.ec2.RouteTableAssociation(`${name}-subnet-${i + 1}-routes`, { routeTableId: routes.id, subnetId: subnet.id }, child));
             return subnet.id;
         });
 
+        // Control plane.
         const clusterRole = new aws.iam.Role(`${name}-cluster-role`, { assumeRolePolicy: assumeRolePolicy("eks.amazonaws.com"), tags: tags("cluster") }, child);
-        const clusterPolicy = new aws.iam.RolePolicyAttachment(`${name}-cluster-policy`, { role: clusterRole.name, policyArn: "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy" }, child);
-
+        const clusterPolicy = new aws.iam.RolePolicyAttachment(
+            `${name}-cluster-policy`,
+            { role: clusterRole.name, policyArn: partition.apply((p) => managedPolicyArn(p, "AmazonEKSClusterPolicy")) },
+            child,
+        );
         this.eksCluster = new aws.eks.Cluster(
             `${name}-eks`,
             {
                 name: args.clusterName,
                 version: args.kubernetesVersion ?? "1.33",
                 roleArn: clusterRole.arn,
-                // No aws-node and no kube-proxy: Cilium is the CNI and replaces kube-proxy.
+                // No aws-node, kube-proxy or CoreDNS at creation: Cilium is the CNI and replaces
+                // kube-proxy; CoreDNS comes as a managed add-on once nodes run (attachCni).
                 bootstrapSelfManagedAddons: false,
-                accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
+                accessConfig: {
+                    authenticationMode: "API",
+                    // The creator's implicit entry would clash with the explicit one below, and
+                    // could not be seen or changed in code.
+                    bootstrapClusterCreatorAdminPermissions: false,
+                },
                 kubernetesNetworkConfig: { serviceIpv4Cidr: args.serviceCidr },
-                vpcConfig: { subnetIds: this.subnetIds, endpointPublicAccess: true, endpointPrivateAccess: true, publicAccessCidrs: args.operatorCidrs },
+                vpcConfig: {
+                    subnetIds: this.subnetIdList,
+                    endpointPublicAccess: true,
+                    publicAccessCidrs: args.operatorCidrs,
+                    // Nodes (and Cilium, before any Service works) reach the API inside the VPC.
+                    endpointPrivateAccess: true,
+                },
                 tags: tags("eks"),
             },
+            // Without the policy attached for its whole life, EKS cannot clean up the ENIs and
+            // security groups it made when the cluster is deleted (the provider's own advice).
             { parent: this, dependsOn: [clusterPolicy] },
         );
 
-        new aws.iam.OpenIdConnectProvider(
-            `${name}-oidc`,
-            // No thumbprint: AWS trusts EKS's OIDC issuers through its own CA library.
-            { url: this.eksCluster.identities.apply((ids) => ids[0].oidcs?.[0]?.issuer ?? ""), clientIdLists: ["sts.amazonaws.com"], tags: tags("oidc") },
+        // IRSA. No thumbprint list: IAM then fetches the issuer's top intermediate CA
+        // thumbprint itself (CreateOpenIDConnectProvider, ThumbprintList), which is what
+        // pulumi-eks computes client-side with a TLS handshake (nodejs/eks/cluster/cert-thumprint.ts),
+        // and AWS validates its own EKS issuers against its trusted CA library anyway.
+        this.oidcIssuer = this.eksCluster.identities.apply((ids) => ids[0]?.oidcs?.[0]?.issuer ?? "");
+        const oidc = new aws.iam.OpenIdConnectProvider(`${name}-oidc`, { url: this.oidcIssuer, clientIdLists: ["sts.amazonaws.com"], tags: tags("oidc") }, child);
+        this.oidcProviderArn = oidc.arn;
+
+        // Whoever runs Pulumi administers the cluster (what the console's "creator admin"
+        // would do, but visible and in code). getSessionContext resolves an assumed-role
+        // session to its role with the path (terraform-aws-eks does the same).
+        const caller = aws.getCallerIdentityOutput({}, invoke);
+        const session = aws.iam.getSessionContextOutput({ arn: caller.arn }, invoke);
+        this.adminPrincipalArn = pulumi.all([caller.arn, session.issuerArn]).apply(([arn, issuer]) => adminPrincipalArn(arn, issuer));
+        const adminEntry = new aws.eks.AccessEntry(
+            `${name}-admin-access`,
+            { clusterName: this.eksCluster.name, principalArn: this.adminPrincipalArn, type: "STANDARD", tags: tags("admin") },
             child,
         );
-
-        // Whoever runs Pulumi administers the cluster; an assumed role's session ARN is turned into the role's ARN.
-        const caller = aws.getCallerIdentityOutput({}, { parent: this });
-        const principal = aws.iam.getSessionContextOutput({ arn: caller.arn }, { parent: this }).issuerArn;
-        const adminEntry = new aws.eks.AccessEntry(`${name}-admin-access`, { clusterName: this.eksCluster.name, principalArn: principal, type: "STANDARD" }, child);
         const adminPolicy = new aws.eks.AccessPolicyAssociation(
             `${name}-admin-policy`,
-            { clusterName: this.eksCluster.name, principalArn: principal, policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", accessScope: { type: "cluster" } },
+            {
+                clusterName: this.eksCluster.name,
+                principalArn: this.adminPrincipalArn,
+                policyArn: partition.apply((p) => accessPolicyArn(p, "AmazonEKSClusterAdminPolicy")),
+                accessScope: { type: "cluster" },
+            },
             { parent: this, dependsOn: [adminEntry] },
         );
 
+        // Node role, used by attachCni. No AmazonEKS_CNI_Policy: that is aws-node's, and
+        // Cilium's overlay never calls the EC2 API.
         this.nodeRole = new aws.iam.Role(`${name}-node-role`, { assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"), tags: tags("nodes") }, child);
-        // No CNI policy: Cilium's overlay never calls the EC2 API the way aws-node does.
-        for (const policy of ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"]) {
-            new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, { role: this.nodeRole.name, policyArn: `arn:aws:iam::aws:policy/${policy}` }, child);
-        }
+        const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"].map(
+            (policy) => new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, { role: this.nodeRole.name, policyArn: partition.apply((p) => managedPolicyArn(p, policy)) }, child),
+        );
+        this.nodePrerequisites = [...nodePolicies, defaultRoute, ...associations];
 
         this.kubeconfig = pulumi.secret(
-            pulumi.all([this.eksCluster.name, this.eksCluster.endpoint, this.eksCluster.certificateAuthority]).apply(([eksName, endpoint, ca]) =>
-                kubeconfigYaml({ clusterName: args.clusterName, eksName, region: args.region, endpoint, caData: ca.data ?? "" }),
-            ),
+            pulumi
+                .all([this.eksCluster.name, this.eksCluster.endpoint, this.eksCluster.certificateAuthority])
+                .apply(([eksName, endpoint, ca]) => kubeconfigYaml({ clusterName: args.clusterName, eksName, region: args.region, endpoint, caData: ca.data ?? "" })),
         );
+        // Only usable once the admin policy is associated; the stable clusterIdentifier keeps a
+        // changed kubeconfig (new CA, endpoint) from replacing every in-cluster object.
         this.provider = new k8s.Provider(`${name}-provider`, { kubeconfig: this.kubeconfig, clusterIdentifier: args.clusterName }, { parent: this, dependsOn: [adminPolicy] });
+
         this.apiServerHost = this.eksCluster.endpoint.apply(apiServerHost);
         this.apiServerPort = pulumi.output(443);
-        this.nodeAddresses = pulumi.output([]);
+        this.nodeAddresses = pulumi.output<string[]>([]);
         this.deletionAnchor = this.eksCluster;
         this.vpcId = vpc.id;
+        this.vpcCidr = vpc.cidrBlock;
         this.routeTableId = routes.id;
-        this.securityGroupId = this.eksCluster.vpcConfig.apply((c) => c.clusterSecurityGroupId);
-        this.registerOutputs({ kubeconfig: this.kubeconfig, apiServerHost: this.apiServerHost, vpcId: this.vpcId, securityGroupId: this.securityGroupId });
+        this.securityGroupId = this.eksCluster.vpcConfig.clusterSecurityGroupId;
+        this.subnetIds = pulumi.all(this.subnetIdList);
+        this.registerOutputs({
+            kubeconfig: this.kubeconfig,
+            apiServerHost: this.apiServerHost,
+            apiServerPort: this.apiServerPort,
+            vpcId: this.vpcId,
+            vpcCidr: this.vpcCidr,
+            routeTableId: this.routeTableId,
+            securityGroupId: this.securityGroupId,
+            subnetIds: this.subnetIds,
+            oidcProviderArn: this.oidcProviderArn,
+            adminPrincipalArn: this.adminPrincipalArn,
+        });
     }
 
-    /** Creates the node group once Cilium exists, then CoreDNS on the nodes. Call once. */
+    /** The managed node group, once `attachCni` has created it. */
+    public get nodeGroup(): aws.eks.NodeGroup | undefined {
+        return this.attached?.[0];
+    }
+
+    /**
+     * Creates the node group once the CNI (the Cilium release) exists, then the CoreDNS add-on
+     * once there are nodes; both are children of this component. Returns [nodeGroup, coredns]:
+     * what in-cluster workloads wait for. A cluster has one CNI, so a second call throws.
+     */
     attachCni(cni: pulumi.Resource): pulumi.Resource[] {
-        if (this.nodeGroup) {
-            throw new Error(`EksCluster ${this.name}: attachCni was already called; a cluster has one CNI`);
+        if (this.attached) {
+            throw new Error(`EksCluster ${this.name}: attachCni was already called; a cluster has one CNI and one node group`);
         }
         const args = this.args;
-        this.nodeGroup = new aws.eks.NodeGroup(
+        const instanceType = args.instanceType ?? "t3.large";
+        const nodeGroup = new aws.eks.NodeGroup(
             `${this.name}-nodes`,
             {
                 clusterName: this.eksCluster.name,
                 nodeRoleArn: this.nodeRole.arn,
-                subnetIds: this.subnetIds,
-                instanceTypes: [args.instanceType ?? "t3.large"],
+                subnetIds: this.subnetIdList,
+                instanceTypes: [instanceType],
+                amiType: amiTypeFor(instanceType),
                 scalingConfig: { desiredSize: args.desiredSize ?? 2, minSize: args.minSize ?? 1, maxSize: args.maxSize ?? 3 },
-                taints: [CILIUM_AGENT_NOT_READY_TAINT],
-                tags: { "clustermesh/cluster": args.clusterName },
+                // Pods stay off a node until the Cilium agent on it is ready and removes this.
+                taints: [{ ...CILIUM_AGENT_NOT_READY_TAINT }],
+                tags: { Name: `${args.clusterName}-nodes`, "clustermesh/cluster": args.clusterName },
             },
-            // The autoscaler owns desiredSize once the group runs; a later `up` must not reset it.
-            { parent: this, dependsOn: [cni], ignoreChanges: ["scalingConfig.desiredSize"] },
+            {
+                parent: this,
+                // Nodes joining before Cilium exists would sit NotReady and the group's creation
+                // would fail; they also need their policies and a route out to register.
+                dependsOn: [cni, ...this.nodePrerequisites],
+                // desiredSize is only the starting count: the cluster autoscaler or an operator
+                // owns it afterwards, and a later `up` must not scale the group back.
+                ignoreChanges: ["scalingConfig.desiredSize"],
+            },
         );
         const coredns = new aws.eks.Addon(
             `${this.name}-coredns`,
+            // OVERWRITE: take over any CoreDNS objects left from a previous install.
             { clusterName: this.eksCluster.name, addonName: "coredns", resolveConflictsOnCreate: "OVERWRITE" },
-            { parent: this, dependsOn: [this.nodeGroup] },
+            // The add-on turns ACTIVE only when its pods run, i.e. on nodes with Cilium ready.
+            { parent: this, dependsOn: [nodeGroup] },
         );
-        return [this.nodeGroup, coredns];
+        this.attached = [nodeGroup, coredns];
+        return [nodeGroup, coredns];
     }
 }
 
 function validateArgs(name: string, args: EksClusterArgs): void {
     const problems: string[] = [];
-    for (const [field, value] of [
-        ["vpcCidr", args.vpcCidr],
-        ["serviceCidr", args.serviceCidr],
-    ]) {
-        if (!parseCidr(value)) {
-            problems.push(`${field} ${value} is not a CIDR block`);
-        }
+    if (!EKS_NAME.test(args.clusterName)) {
+        problems.push(`clusterName ${JSON.stringify(args.clusterName)} is not an EKS cluster name; use letters, digits, - and _, starting alphanumeric, at most 100`);
     }
-    if (parseCidr(args.vpcCidr) && parseCidr(args.vpcCidr)!.prefix > 19) {
-        problems.push(`vpcCidr ${args.vpcCidr} is smaller than /19; EKS needs two /20 subnets`);
+    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(args.region)) {
+        problems.push(`region ${JSON.stringify(args.region)} is not an AWS region name such as us-east-1`);
     }
-    if (args.operatorCidrs.length === 0 || args.operatorCidrs.includes("0.0.0.0/0")) {
-        problems.push("operatorCidrs must list the addresses you run pulumi from (not empty, not 0.0.0.0/0)");
+    const vpc = parseCidr(args.vpcCidr);
+    if (!vpc || vpc.family !== "ipv4") {
+        problems.push(`vpcCidr ${args.vpcCidr} is not an IPv4 CIDR block; write e.g. 10.20.0.0/16`);
+    } else if (vpc.prefix < 16 || vpc.prefix > 19) {
+        problems.push(`vpcCidr ${args.vpcCidr} must be /16 to /19: an AWS VPC is at most a /16 and the cluster needs two /20 subnets`);
+    }
+    const service = serviceCidrProblem(args.serviceCidr, args.vpcCidr);
+    if (service) {
+        problems.push(service);
+    }
+    if (args.kubernetesVersion !== undefined && !/^1\.\d+$/.test(args.kubernetesVersion)) {
+        problems.push(`kubernetesVersion ${args.kubernetesVersion} is not a Kubernetes minor version such as 1.33`);
+    }
+    if (args.instanceType !== undefined && !/^[a-z0-9-]+\.[a-z0-9-]+$/.test(args.instanceType)) {
+        problems.push(`instanceType ${JSON.stringify(args.instanceType)} is not an EC2 instance type such as t3.large`);
     }
     const [min, desired, max] = [args.minSize ?? 1, args.desiredSize ?? 2, args.maxSize ?? 3];
-    if (!(min <= desired && desired <= max)) {
-        problems.push(`node counts min ${min} <= desired ${desired} <= max ${max} do not hold`);
+    if (![min, desired, max].every((n) => Number.isInteger(n) && n >= 0) || max < 1) {
+        problems.push(`node counts minSize ${min}, desiredSize ${desired}, maxSize ${max} must be whole numbers, maxSize at least 1`);
+    } else if (!(min <= desired && desired <= max)) {
+        problems.push(`node counts must satisfy minSize ${min} <= desiredSize ${desired} <= maxSize ${max}`);
+    }
+    if (args.operatorCidrs.length === 0) {
+        problems.push("operatorCidrs is empty; give the address you run pulumi from, e.g. 203.0.113.10/32");
+    }
+    for (const cidr of args.operatorCidrs) {
+        if (!parseCidr(cidr)) {
+            problems.push(`operatorCidrs ${cidr} is not a CIDR block; write e.g. 203.0.113.10/32`);
+        } else if (cidr === "0.0.0.0/0" || cidr === "::/0") {
+            problems.push(`operatorCidrs ${cidr} would open the Kubernetes API to the whole internet; list only your own addresses`);
+        }
     }
     if (problems.length > 0) {
         throw new Error(`EksCluster ${name}: ${problems.join("; ")}`);
