@@ -74,6 +74,7 @@ const cluster: K3sCluster | EksCluster =
                   minSize: self.eks.minSize,
                   maxSize: self.eks.maxSize,
                   operatorCidrs: self.cluster.operatorCIDRs,
+                  eniIpam: self.cilium.ipam === "eni",
               },
               { provider: awsProvider },
           )

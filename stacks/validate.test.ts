@@ -172,6 +172,11 @@ const badConfigurations: Array<{ rule: string; specs: MemberSpec[]; expected: st
         ],
     },
     {
+        rule: "an EKS VPC too small for two /20 subnets",
+        specs: [west, { ...east, kind: "eks", cluster: { vpcCIDR: "10.20.0.0/20" } }],
+        expected: ["Pulumi.east.yaml: clustermesh:cluster.vpcCIDR 10.20.0.0/20 is smaller than /19; an EKS cluster's nodes get two /20 subnets in two zones; use a /19 or larger, e.g. a /16"],
+    },
+    {
         rule: "operator CIDR open to the internet",
         specs: [{ ...west, cluster: { operatorCIDRs: ["0.0.0.0/0"] } }],
         expected: [

@@ -414,6 +414,14 @@ function checkAwsInputs(members: readonly MeshMember[]): Problem[] {
         }
         if (!m.cluster.vpcCIDR) {
             problems.push({ file: m.file, key: "clustermesh:cluster.vpcCIDR", message: `is missing; ${what} is built in a new VPC`, fix: "add a free range such as vpcCIDR: 10.30.0.0/16" });
+        } else if (m.cluster.kind === "eks" && (parseCidr(m.cluster.vpcCIDR)?.prefix ?? 0) > 19) {
+            problems.push({
+                file: m.file,
+                key: "clustermesh:cluster.vpcCIDR",
+                value: m.cluster.vpcCIDR,
+                message: "is smaller than /19; an EKS cluster's nodes get two /20 subnets in two zones",
+                fix: "use a /19 or larger, e.g. a /16",
+            });
         }
         if (m.cluster.operatorCIDRs.length === 0) {
             problems.push({

@@ -293,3 +293,12 @@ describe("EksCluster argument validation", () => {
         await refuse("empty", { minSize: 0, desiredSize: 0, maxSize: 0 }, /maxSize at least 1/);
     });
 });
+
+describe("EksCluster in ENI mode", () => {
+    it("gives the node role the EC2 permissions Cilium's operator needs to manage ENIs, and only then", async () => {
+        new Eks("eni", { ...args, clusterName: "eni", vpcCidr: "10.40.0.0/16", serviceCidr: "10.42.0.0/16", eniIpam: true });
+        await settle();
+        assert.ok(engine.resources.some((r) => r.name === "eni-node-AmazonEKS_CNI_Policy"));
+        assert.ok(!engine.resources.some((r) => r.name === "east-node-AmazonEKS_CNI_Policy"));
+    });
+});

@@ -61,6 +61,12 @@ export interface EksClusterArgs {
      * private endpoint, which this list does not limit.
      */
     operatorCidrs: string[];
+    /**
+     * Cilium runs in ENI mode (pods take VPC addresses): the Cilium operator on the nodes then
+     * manages ENIs through the EC2 API and the node role gets AmazonEKS_CNI_Policy. Default false
+     * (overlay, no EC2 API calls).
+     */
+    eniIpam?: boolean;
 }
 
 /** EKS's cluster name rule (CreateCluster). */
@@ -261,10 +267,10 @@ export class EksCluster extends pulumi.ComponentResource implements MeshCluster 
             { parent: this, dependsOn: [adminEntry] },
         );
 
-        // Node role, used by attachCni. No AmazonEKS_CNI_Policy: that is aws-node's, and
-        // Cilium's overlay never calls the EC2 API.
+        // Node role, used by attachCni. AmazonEKS_CNI_Policy only in ENI mode, where Cilium's
+        // operator allocates ENIs; the overlay never calls the EC2 API.
         this.nodeRole = new aws.iam.Role(`${name}-node-role`, { assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"), tags: tags("nodes") }, child);
-        const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"].map(
+        const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", ...(args.eniIpam ? ["AmazonEKS_CNI_Policy"] : [])].map(
             (policy) => new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, { role: this.nodeRole.name, policyArn: partition.apply((p) => managedPolicyArn(p, policy)) }, child),
         );
         this.nodePrerequisites = [...nodePolicies, defaultRoute, ...associations];
