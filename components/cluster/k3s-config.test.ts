@@ -1,12 +1,30 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
 import { parse } from "yaml";
-import { agentConfigYaml, clusterDns, installScript, nodeSubnetCidr, rewriteKubeconfig, serverConfigYaml } from "./k3s-config";
+import {
+    agentConfigYaml,
+    apiServerUrl,
+    clusterDns,
+    configDigest,
+    installScript,
+    isArmInstanceType,
+    K3S_API_PORT,
+    nodeSubnetCidr,
+    READ_KUBECONFIG,
+    rewriteKubeconfig,
+    serverConfigYaml,
+} from "./k3s-config";
 
-const settings = { podCIDR: "10.11.0.0/16", serviceCIDR: "10.12.0.0/16", nodeIp: "10.10.0.88", tlsSans: ["203.0.113.7"], kubeProxyReplacement: true, token: "s3cret" };
+const settings = { podCIDR: "10.11.0.0/16", serviceCIDR: "10.12.0.0/16", nodeIp: "10.10.0.88", tlsSans: ["203.0.113.7"], kubeProxyReplacement: true, token: "s3cret-token" };
+const VERSION = "v1.33.5+k3s1";
 
 describe("k3s server config", () => {
-    const config = parse(serverConfigYaml(settings)) as Record<string, unknown>;
+    const text = serverConfigYaml(settings);
+    const config = parse(text) as Record<string, unknown>;
 
     it("leaves networking to Cilium: no flannel, no network policy, no kube-proxy, no traefik or servicelb", () => {
         assert.equal(config["flannel-backend"], "none");
@@ -15,62 +33,221 @@ describe("k3s server config", () => {
         assert.deepEqual(config.disable, ["servicelb", "traefik"]);
     });
 
-    it("uses the member's CIDRs, with cluster-dns inside the service CIDR", () => {
+    it("uses the member's CIDRs, with cluster-dns the 10th address of the service CIDR", () => {
         assert.equal(config["cluster-cidr"], "10.11.0.0/16");
         assert.equal(config["service-cidr"], "10.12.0.0/16");
         assert.equal(config["cluster-dns"], "10.12.0.10");
         assert.equal(clusterDns("10.22.0.0/16"), "10.22.0.10");
+        assert.equal(clusterDns("10.96.0.0/12"), "10.96.0.10");
+        assert.equal(clusterDns("fd00:12::/108"), "fd00:12::a");
+        assert.throws(() => clusterDns("10.12.0.1/16"), /serviceCIDR 10\.12\.0\.1\/16 is not a CIDR block/);
+        assert.throws(() => clusterDns("10.12.0.0/30"), /has no address number 10/);
     });
 
-    it("serves the API on the node and operator addresses, with a private kubeconfig", () => {
+    it("serves the API on the node and public addresses, binds the node IP, keeps the kubeconfig private", () => {
         assert.equal(config["node-ip"], "10.10.0.88");
         assert.deepEqual(config["tls-san"], ["10.10.0.88", "203.0.113.7"]);
+        assert.deepEqual(parse(serverConfigYaml({ ...settings, tlsSans: ["10.10.0.88"] }))["tls-san"], ["10.10.0.88"], "no duplicate SAN");
         assert.equal(config["write-kubeconfig-mode"], "0600");
-        assert.equal(config.token, "s3cret");
+        // Quoted: unquoted 0600 is the integer 600 to a YAML 1.2 reader and octal to k3s's YAML 1.1.
+        assert.match(text, /^write-kubeconfig-mode: "0600"$/m);
+        assert.equal(config.token, "s3cret-token", "the token lives in the root-only file, passed on stdin");
+    });
+
+    it("holds exactly the expected keys, sorted", () => {
+        assert.deepEqual(Object.keys(config), [
+            "cluster-cidr",
+            "cluster-dns",
+            "disable",
+            "disable-kube-proxy",
+            "disable-network-policy",
+            "flannel-backend",
+            "node-ip",
+            "service-cidr",
+            "tls-san",
+            "token",
+            "write-kubeconfig-mode",
+        ]);
     });
 
     it("keeps kube-proxy when Cilium does not replace it", () => {
         assert.equal((parse(serverConfigYaml({ ...settings, kubeProxyReplacement: false })) as Record<string, unknown>)["disable-kube-proxy"], false);
     });
 
-    it("is byte-identical for the same input", () => {
+    it("is byte-identical for the same input, whatever the SAN order", () => {
         assert.equal(serverConfigYaml(settings), serverConfigYaml({ ...settings, tlsSans: [...settings.tlsSans] }));
+        assert.equal(serverConfigYaml({ ...settings, tlsSans: ["b.example", "a.example"] }), serverConfigYaml({ ...settings, tlsSans: ["a.example", "b.example"] }));
     });
 });
 
 describe("k3s agent config", () => {
-    it("joins the server on its private address", () => {
+    it("joins the server on its private address with the token", () => {
         assert.deepEqual(parse(agentConfigYaml({ serverIp: "10.10.0.88", nodeIp: "10.10.0.99", token: "t" })), { "node-ip": "10.10.0.99", server: "https://10.10.0.88:6443", token: "t" });
     });
+
+    it("brackets an IPv6 server address", () => {
+        assert.equal(apiServerUrl("fd00::5"), "https://[fd00::5]:6443");
+        assert.equal(apiServerUrl("203.0.113.7"), "https://203.0.113.7:6443");
+        assert.equal(apiServerUrl("k3s.example.com"), "https://k3s.example.com:6443");
+        assert.equal(K3S_API_PORT, 6443);
+    });
 });
 
-describe("install script", () => {
-    const script = installScript("server", "v1.33.5+k3s1", serverConfigYaml(settings));
+describe("install script (text)", () => {
+    const server = installScript({ role: "server", version: VERSION });
+    const agent = installScript({ role: "agent", version: VERSION, serverIp: "10.10.0.88" });
 
-    it("pins the k3s version and installs the server role from the official script", () => {
-        assert.match(script, /curl -sfL https:\/\/get\.k3s\.io \| sudo INSTALL_K3S_VERSION='v1\.33\.5\+k3s1' sh -s - server/);
+    it("downloads the official install script and runs it pinned to the version, server role", () => {
+        assert.match(server, /curl -sfL https:\/\/get\.k3s\.io -o "\$installer"/);
+        assert.match(server, /INSTALL_K3S_VERSION='v1\.33\.5\+k3s1' INSTALL_K3S_SKIP_START=true sh "\$installer" server\n/);
+        assert.match(server, /sudo -n systemctl restart --no-block k3s\n/);
     });
 
-    it("writes the config root-only and does nothing when it is unchanged", () => {
-        assert.match(script, /sudo install -m 0600 "\$tmp" \/etc\/rancher\/k3s\/config\.yaml/);
-        assert.match(script, /if sudo cmp -s "\$tmp" \/etc\/rancher\/k3s\/config\.yaml && systemctl is-active --quiet k3s/);
+    it("reads the config on stdin and writes it root-only and atomically", () => {
+        assert.match(server, /^config=\$\(cat\)$/m);
+        assert.match(server, /sudo -n sh -c 'umask 077 && cat > \/etc\/rancher\/k3s\/config\.yaml\.next && mv -f \/etc\/rancher\/k3s\/config\.yaml\.next \/etc\/rancher\/k3s\/config\.yaml'/);
     });
 
-    it("waits for the API's /readyz, not for node readiness, with a deadline", () => {
-        assert.match(script, /k3s kubectl get --raw \/readyz/);
-        assert.match(script, /seq 1 120/);
-        assert.doesNotMatch(script, /wait --for=condition=Ready node/);
+    it("skips the install when the same version runs with the same config", () => {
+        assert.match(server, /if printf '%s\\n' "\$config" \| sudo -n cmp -s - \/etc\/rancher\/k3s\/config\.yaml \\\n {2}&& systemctl is-active --quiet k3s \\\n {2}&& k3s --version 2>\/dev\/null \| grep -qF 'k3s version v1\.33\.5\+k3s1 '; then/);
     });
 
-    it("agents install the agent role and do not wait on the API", () => {
-        const agent = installScript("agent", "v1.33.5+k3s1", agentConfigYaml({ serverIp: "a", nodeIp: "b", token: "t" }));
-        assert.match(agent, /sh -s - agent/);
-        assert.match(agent, /systemctl is-active --quiet k3s-agent/);
+    it("waits for the API's /readyz with a deadline, never for node readiness", () => {
+        assert.match(server, /for _ in \$\(seq 1 120\); do\n {2}if sudo -n k3s kubectl get --raw \/readyz >\/dev\/null 2>&1; then exit 0; fi\n {2}sleep 5\ndone/);
+        assert.match(server, /did not answer \/readyz within 10 minutes/);
+        assert.doesNotMatch(server, /condition=Ready|get nodes/);
+    });
+
+    it("holds no secret and no bash-only syntax", () => {
+        assert.doesNotMatch(server, /token|s3cret/i);
+        assert.doesNotMatch(server + agent, /pipefail|\[\[|<<</);
+    });
+
+    it("agents get K3S_URL, the agent role, and wait for their unit, not for /readyz", () => {
+        assert.match(agent, /K3S_URL='https:\/\/10\.10\.0\.88:6443' INSTALL_K3S_VERSION='v1\.33\.5\+k3s1' INSTALL_K3S_SKIP_START=true sh "\$installer" agent\n/);
+        assert.match(agent, /systemctl is-active --quiet k3s-agent; then exit 0/);
+        assert.match(agent, /check that it reaches https:\/\/10\.10\.0\.88:6443/);
         assert.doesNotMatch(agent, /readyz/);
     });
+
+    it("quotes what it interpolates", () => {
+        assert.match(installScript({ role: "server", version: "v1'x" }), /INSTALL_K3S_VERSION='v1'"'"'x'/);
+    });
+
+    it("parses as POSIX sh", { skip: !existsSync("/bin/sh") }, () => {
+        for (const script of [server, agent]) {
+            const result = spawnSync("/bin/sh", ["-n"], { input: script, encoding: "utf8" });
+            assert.equal(result.status, 0, result.stderr);
+        }
+    });
 });
 
-describe("kubeconfig rewrite", () => {
+/**
+ * Runs the script for real under /bin/sh, with stand-ins for sudo (runs the command with
+ * /etc/rancher moved into a sandbox), systemctl, k3s and curl (serves a fake installer that logs
+ * its environment). Checks behaviour, not text: first install, no-op re-run, reinstall on change.
+ */
+describe("install script (run against stand-ins)", { skip: !existsSync("/bin/sh") }, () => {
+    const sandbox = mkdtempSync(join(tmpdir(), "k3s-install-"));
+    after(() => rmSync(sandbox, { recursive: true, force: true }));
+    const bin = join(sandbox, "bin");
+    const state = join(sandbox, "state");
+    mkdirSync(bin);
+    mkdirSync(state);
+    const stub = (name: string, body: string) => {
+        writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
+        chmodSync(join(bin, name), 0o755);
+    };
+    stub("sudo", ['[ "$1" = -n ] && shift', 'for a; do set -- "$@" "$(printf \'%s\' "$a" | sed "s#/etc/rancher#$SANDBOX/etc/rancher#g")"; shift; done', 'exec "$@"'].join("\n"));
+    stub(
+        "systemctl",
+        ['case "$1" in', '  is-active) [ -f "$SANDBOX/state/active" ] ;;', '  restart) echo "restart $*" >> "$SANDBOX/log"; touch "$SANDBOX/state/active" ;;', "  *) exit 1 ;;", "esac"].join("\n"),
+    );
+    stub(
+        "k3s",
+        [
+            'case "$1" in',
+            '  --version) [ -f "$SANDBOX/state/version" ] && echo "k3s version $(cat "$SANDBOX/state/version") (0123abcd)" ;;',
+            '  kubectl) [ -f "$SANDBOX/state/active" ] ;;',
+            "  *) exit 1 ;;",
+            "esac",
+        ].join("\n"),
+    );
+    stub(
+        "curl",
+        [
+            '[ -f "$SANDBOX/state/offline" ] && exit 22',
+            'out=""; while [ $# -gt 0 ]; do [ "$1" = -o ] && out="$2"; shift; done',
+            "cat > \"$out\" <<'EOF'",
+            'echo "installer $* K3S_URL=${K3S_URL:-} VERSION=$INSTALL_K3S_VERSION SKIP_START=$INSTALL_K3S_SKIP_START" >> "$SANDBOX/log"',
+            'printf \'%s\' "$INSTALL_K3S_VERSION" > "$SANDBOX/state/version"',
+            "EOF",
+        ].join("\n"),
+    );
+    const env = { PATH: `${bin}:${process.env.PATH}`, SANDBOX: sandbox, HOME: sandbox };
+    const run = (script: string, config: string) => spawnSync("/bin/sh", ["-c", script], { input: config, env, encoding: "utf8", timeout: 20_000 });
+    const log = () => (existsSync(join(sandbox, "log")) ? readFileSync(join(sandbox, "log"), "utf8") : "");
+    const clearLog = () => rmSync(join(sandbox, "log"), { force: true });
+    const configFile = join(sandbox, "etc/rancher/k3s/config.yaml");
+    const server = installScript({ role: "server", version: VERSION });
+    const config = serverConfigYaml(settings);
+
+    it("installs on a fresh host: config 0600, installer pinned with start skipped, then one restart", () => {
+        const result = run(server, config);
+        assert.equal(result.status, 0, result.stderr);
+        assert.equal(readFileSync(configFile, "utf8"), config);
+        assert.equal(statSync(configFile).mode & 0o777, 0o600);
+        assert.equal(log(), `installer server K3S_URL= VERSION=${VERSION} SKIP_START=true\nrestart restart --no-block k3s\n`);
+        assert.doesNotMatch(result.stdout + result.stderr, /s3cret/, "the token is never printed");
+    });
+
+    it("does nothing on a re-run with the same inputs", () => {
+        clearLog();
+        const result = run(server, config);
+        assert.equal(result.status, 0, result.stderr);
+        assert.equal(log(), "");
+        assert.match(result.stdout, /already runs with this configuration/);
+    });
+
+    it("reinstalls when the config or the version changes", () => {
+        clearLog();
+        const changed = serverConfigYaml({ ...settings, tlsSans: ["203.0.113.8"] });
+        assert.equal(run(server, changed).status, 0);
+        assert.equal(readFileSync(configFile, "utf8"), changed);
+        assert.match(log(), /^installer server /);
+        clearLog();
+        assert.equal(run(installScript({ role: "server", version: "v1.34.1+k3s1" }), changed).status, 0);
+        assert.match(log(), /VERSION=v1\.34\.1\+k3s1/);
+    });
+
+    it("fails, without restarting, when the installer cannot be downloaded", () => {
+        clearLog();
+        rmSync(join(state, "version"));
+        writeFileSync(join(state, "offline"), "");
+        const result = run(server, serverConfigYaml({ ...settings, nodeIp: "10.10.0.89" }));
+        rmSync(join(state, "offline"));
+        assert.notEqual(result.status, 0);
+        assert.equal(log(), "");
+    });
+
+    it("refuses to run without a config on stdin", () => {
+        const result = run(server, "");
+        assert.equal(result.status, 1);
+        assert.match(result.stderr, /no k3s config on standard input/);
+    });
+
+    it("passes K3S_URL to the installer of an agent", () => {
+        clearLog();
+        rmSync(join(state, "active"), { force: true });
+        const agent = installScript({ role: "agent", version: VERSION, serverIp: "10.10.0.88" });
+        const result = run(agent, agentConfigYaml({ serverIp: "10.10.0.88", nodeIp: "10.10.0.99", token: "agent-s3cret" }));
+        assert.equal(result.status, 0, result.stderr);
+        assert.equal(log(), `installer agent K3S_URL=https://10.10.0.88:6443 VERSION=${VERSION} SKIP_START=true\nrestart restart --no-block k3s-agent\n`);
+        assert.doesNotMatch(result.stdout + result.stderr, /agent-s3cret/);
+    });
+});
+
+describe("kubeconfig", () => {
     const k3sWrote = `apiVersion: v1
 clusters:
 - cluster:
@@ -84,20 +261,33 @@ contexts:
   name: default
 current-context: default
 kind: Config
+preferences: {}
 users:
 - name: default
   user:
     client-certificate-data: Q0VSVA==
+    client-key-data: S0VZ
 `;
 
-    it("points at the reachable address and names everything after the cluster", () => {
+    it("is read back with sudo from where k3s writes it", () => {
+        assert.equal(READ_KUBECONFIG, "sudo -n cat /etc/rancher/k3s/k3s.yaml");
+    });
+
+    it("points at the reachable address and names cluster, context and user after the cluster", () => {
         const doc = parse(rewriteKubeconfig(k3sWrote, "203.0.113.7", "west"));
         assert.equal(doc.clusters[0].cluster.server, "https://203.0.113.7:6443");
         assert.equal(doc.clusters[0].name, "west");
+        assert.equal(doc.clusters[0].cluster["certificate-authority-data"], "Q0E=");
         assert.deepEqual(doc.contexts[0], { context: { cluster: "west", user: "west" }, name: "west" });
         assert.equal(doc["current-context"], "west");
         assert.equal(doc.users[0].name, "west");
-        assert.equal(doc.users[0].user["client-certificate-data"], "Q0VSVA==");
+        assert.deepEqual(doc.users[0].user, { "client-certificate-data": "Q0VSVA==", "client-key-data": "S0VZ" });
+        assert.doesNotMatch(rewriteKubeconfig(k3sWrote, "203.0.113.7", "west"), /127\.0\.0\.1|default/);
+    });
+
+    it("is deterministic and brackets IPv6", () => {
+        assert.equal(rewriteKubeconfig(k3sWrote, "203.0.113.7", "west"), rewriteKubeconfig(k3sWrote, "203.0.113.7", "west"));
+        assert.equal(parse(rewriteKubeconfig(k3sWrote, "2001:db8::7", "west")).clusters[0].cluster.server, "https://[2001:db8::7]:6443");
     });
 
     it("still rewrites the address in text it cannot parse", () => {
@@ -105,10 +295,28 @@ users:
     });
 });
 
-describe("node subnet", () => {
-    it("is the VPC's first /20", () => {
+describe("helpers", () => {
+    it("puts the nodes in the VPC's first /20", () => {
         assert.equal(nodeSubnetCidr("10.10.0.0/16"), "10.10.0.0/20");
         assert.equal(nodeSubnetCidr("10.10.0.0/22"), "10.10.0.0/22");
-        assert.throws(() => nodeSubnetCidr("10.10.0.0/28"), /must be an IPv4 block of \/24 or larger/);
+        assert.throws(() => nodeSubnetCidr("10.10.0.0/28"), /must be an IPv4 block from \/16 to \/24/);
+        assert.throws(() => nodeSubnetCidr("10.0.0.0/8"), /must be an IPv4 block from \/16 to \/24/);
+        assert.throws(() => nodeSubnetCidr("fd00::/56"), /must be an IPv4 block/);
+    });
+
+    it("tells Arm (Graviton) instance types from x86 ones", () => {
+        for (const arm of ["t4g.medium", "m7gd.large", "c6gn.xlarge", "a1.large", "im4gn.large", "x2gd.large", "g5g.xlarge", "hpc7g.4xlarge", "r8g.large"]) {
+            assert.equal(isArmInstanceType(arm), true, arm);
+        }
+        for (const x86 of ["t3.medium", "t3a.large", "m5.large", "g4dn.xlarge", "c7i.large", "m7a.large", "g5.xlarge", "g6e.xlarge", "inf2.xlarge", "mac1.metal"]) {
+            assert.equal(isArmInstanceType(x86), false, x86);
+        }
+    });
+
+    it("digests a config for triggers without revealing the token", () => {
+        const digest = configDigest(serverConfigYaml(settings));
+        assert.match(digest, /^sha256:[0-9a-f]{64}$/);
+        assert.equal(digest, configDigest(serverConfigYaml(settings)));
+        assert.notEqual(digest, configDigest(serverConfigYaml({ ...settings, token: "other" })));
     });
 });
