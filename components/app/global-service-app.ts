@@ -2,14 +2,26 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AppConfig } from "../../stacks/schema";
 import type { MeshCluster } from "../cluster/mesh-cluster";
-import { appLabels, containerArgs, globalServiceAnnotations, serviceExport } from "./app-manifests";
+import { appConfigProblems, appLabels, containerArgs, containerEnv, globalServiceAnnotations, SERVICE_PORT, serviceExport, serviceFqdn } from "./app-manifests";
 
 export interface GlobalServiceAppArgs {
-    /** The cluster to deploy to; its provider is used and its deletion anchor ends every object. */
+    /**
+     * The cluster to deploy to. Every object uses its `provider` and is deleted with its
+     * `deletionAnchor` (once the cluster is gone its API server cannot be asked to delete
+     * anything, pulumi-kubernetes #2675). Required.
+     */
     cluster: MeshCluster;
-    /** The app: name, namespace, image, port, replicas, shared, affinity, serviceExport. */
+    /**
+     * The app (`clustermesh:app`, defaults applied by the stack schema): name and namespace
+     * (identical in every cluster, or the Service is not merged into one global service), image,
+     * args, port, replicas, shared, affinity, serviceExport. `enabled` is the caller's business.
+     * Required.
+     */
     app: AppConfig;
-    /** What must exist first, usually the CNI (`CiliumRelease.ready`). Default none. */
+    /**
+     * What the workloads wait for, usually the CNI (`CiliumRelease.ready`): pods cannot get an
+     * address before Cilium runs. Default: nothing.
+     */
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -21,24 +33,29 @@ export interface GlobalServiceAppArgs {
 export class GlobalServiceApp extends pulumi.ComponentResource {
     /** The Service's name (the same in every cluster). */
     public readonly serviceName: pulumi.Output<string>;
+    /** The namespace of the Deployment and the Service (the same in every cluster). */
     public readonly namespace: pulumi.Output<string>;
-    /** In-cluster DNS name of the global service. */
+    /** In-cluster DNS name of the global service, `<name>.<namespace>.svc.cluster.local`. */
     public readonly serviceFqdn: pulumi.Output<string>;
 
     constructor(name: string, args: GlobalServiceAppArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Checked before even the component registers, so a bad config leaves nothing behind.
+        const problems = appConfigProblems(args.app);
+        if (problems.length > 0) {
+            throw new Error(`GlobalServiceApp ${name}: ${problems.join("; ")} (stack config key clustermesh:app)`);
+        }
         super("clustermesh:app:GlobalServiceApp", name, {}, opts);
         const { app, cluster } = args;
-        if (app.serviceExport && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(app.namespace)) {
-            throw new Error(`GlobalServiceApp ${name}: namespace ${app.namespace} is not a DNS-1123 label`);
-        }
-        if (!Number.isInteger(app.port) || app.port < 1 || app.port > 65535) {
-            throw new Error(`GlobalServiceApp ${name}: port ${app.port} is not a TCP port (1-65535)`);
-        }
-        const inCluster: pulumi.CustomResourceOptions = { parent: this, provider: cluster.provider, deletedWith: cluster.deletionAnchor };
+        const inCluster: pulumi.CustomResourceOptions = {
+            parent: this,
+            provider: cluster.provider,
+            deletedWith: cluster.deletionAnchor,
+            dependsOn: args.dependsOn,
+        };
         const labels = appLabels(app);
 
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: app.namespace } }, { ...inCluster, dependsOn: args.dependsOn });
-        const deployment = new k8s.apps.v1.Deployment(
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: app.namespace } }, inCluster);
+        new k8s.apps.v1.Deployment(
             `${name}-deployment`,
             {
                 metadata: { name: app.name, namespace: namespace.metadata.name, labels },
@@ -53,11 +70,9 @@ export class GlobalServiceApp extends pulumi.ComponentResource {
                                     name: app.name,
                                     image: app.image,
                                     args: containerArgs(app),
-                                    env: [
-                                        { name: "CLUSTER_NAME", value: cluster.clusterName },
-                                        { name: "PORT", value: String(app.port) },
-                                    ],
-                                    ports: [{ name: "http", containerPort: app.port }],
+                                    env: containerEnv(cluster.clusterName, app),
+                                    ports: [{ name: "http", containerPort: app.port, protocol: "TCP" }],
+                                    // A pod joins the global service's backends only once it answers.
                                     readinessProbe: { tcpSocket: { port: app.port }, periodSeconds: 5 },
                                     resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "64Mi" } },
                                 },
@@ -66,22 +81,30 @@ export class GlobalServiceApp extends pulumi.ComponentResource {
                     },
                 },
             },
-            { ...inCluster, dependsOn: args.dependsOn },
+            inCluster,
         );
         const service = new k8s.core.v1.Service(
             `${name}-service`,
             {
                 metadata: { name: app.name, namespace: namespace.metadata.name, labels, annotations: globalServiceAnnotations(app) },
-                spec: { type: "ClusterIP", selector: labels, ports: [{ name: "http", port: 80, targetPort: app.port, protocol: "TCP" }] },
+                spec: {
+                    type: "ClusterIP",
+                    selector: labels,
+                    ports: [{ name: "http", port: SERVICE_PORT, targetPort: app.port, protocol: "TCP" }],
+                },
             },
-            { ...inCluster, dependsOn: [deployment] },
+            inCluster,
         );
         if (app.serviceExport) {
-            new k8s.apiextensions.CustomResource(`${name}-service-export`, serviceExport(app), { ...inCluster, dependsOn: [service] });
+            // The CRD comes with Cilium's MCS-API support (clustermesh:cilium.mcsAPI), hence the CNI dependency.
+            new k8s.apiextensions.CustomResource(`${name}-service-export`, serviceExport(app), {
+                ...inCluster,
+                dependsOn: [service, ...(args.dependsOn ?? [])],
+            });
         }
         this.serviceName = service.metadata.name;
         this.namespace = namespace.metadata.name;
-        this.serviceFqdn = pulumi.interpolate`${service.metadata.name}.${namespace.metadata.name}.svc.cluster.local`;
+        this.serviceFqdn = pulumi.all([service.metadata.name, namespace.metadata.name]).apply(([n, ns]) => serviceFqdn({ name: n, namespace: ns }));
         this.registerOutputs({ serviceName: this.serviceName, namespace: this.namespace, serviceFqdn: this.serviceFqdn });
     }
 }
