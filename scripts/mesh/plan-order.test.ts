@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { describe, it } from "node:test";
-import { parse, stringify } from "yaml";
+import { projectLikeEast } from "../../stacks/test-fixtures";
 import { inspectMesh, type MeshMember } from "../../stacks";
 import { LINK_KEY, MeshPlanError, planOrder, selectStacks, stackStatus, type MeshCommand, type MeshStep, type StackStatus } from "./plan-order";
 
@@ -19,23 +16,7 @@ interface FixtureMember {
  * with inspectMesh like the CLI does.
  */
 function meshFixture(specs: readonly FixtureMember[]): { dir: string; members: MeshMember[] } {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clustermesh-order-"));
-    const east = parse(fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.east.yaml"), "utf8")) as { config: Record<string, Record<string, unknown>> };
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: clustermesh\nruntime: nodejs\n");
-    for (const spec of specs) {
-        const n = spec.id * 10;
-        const config = structuredClone(east.config);
-        config["clustermesh:cluster"] = {
-            ...config["clustermesh:cluster"],
-            name: spec.stack,
-            id: spec.id,
-            vpcCIDR: `10.${n}.0.0/16`,
-            podCIDR: `10.${n + 1}.0.0/16`,
-            serviceCIDR: `10.${n + 2}.0.0/16`,
-        };
-        config["clustermesh:mesh"] = { link: spec.link ?? false };
-        fs.writeFileSync(path.join(dir, `Pulumi.${spec.stack}.yaml`), stringify({ config }));
-    }
+    const dir = projectLikeEast(specs);
     const { members, problems } = inspectMesh(dir);
     assert.deepEqual(problems, [], "the fixture mesh is valid");
     return { dir, members };

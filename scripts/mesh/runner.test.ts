@@ -3,33 +3,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { parse, stringify } from "yaml";
 import { inspectMesh } from "../../stacks";
+import { projectLikeEast } from "../../stacks/test-fixtures";
 import { meshCli, runSteps, type MeshCliDeps } from "../mesh";
 import { planOrder, type StackStatus } from "./plan-order";
 import { AutomationWorkspace, MissingPulumiCliError, pulumiCliVersion, type ExecFileFn, type MeshWorkspace } from "./workspace";
 
-/** Stack files shaped like the real Pulumi.east.yaml, in a new project directory. */
-function project(specs: readonly { stack: string; id: number; link?: boolean; podCIDR?: string }[]): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clustermesh-runner-"));
-    const east = parse(fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.east.yaml"), "utf8")) as { config: Record<string, Record<string, unknown>> };
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: clustermesh\nruntime: nodejs\n");
-    for (const spec of specs) {
-        const n = spec.id * 10;
-        const config = structuredClone(east.config);
-        config["clustermesh:cluster"] = {
-            ...config["clustermesh:cluster"],
-            name: spec.stack,
-            id: spec.id,
-            vpcCIDR: `10.${n}.0.0/16`,
-            podCIDR: spec.podCIDR ?? `10.${n + 1}.0.0/16`,
-            serviceCIDR: `10.${n + 2}.0.0/16`,
-        };
-        config["clustermesh:mesh"] = { link: spec.link ?? false };
-        fs.writeFileSync(path.join(dir, `Pulumi.${spec.stack}.yaml`), stringify({ config }));
-    }
-    return dir;
-}
+const project = projectLikeEast;
 
 const twoDir = project([
     { stack: "west", id: 1 },
