@@ -85,6 +85,7 @@ describe("stack west (k3s on EC2, CA owner)", () => {
         assert.equal(rec.outputs.clusterId.value, 1);
         assert.equal(rec.outputs.kubeconfig.secret, true);
         assert.equal(rec.outputs.meshCaKeyPem.secret, true);
+        assert.equal(rec.outputs.sshPrivateKey.secret, true);
         assert.equal(rec.outputs.meshCaCertPem.secret, false);
         assert.equal(rec.outputs.appServiceName.value, "echo");
         const endpoint = rec.outputs.clustermeshEndpoint.value as { name: string; port: number; ips: string[] };

@@ -168,5 +168,7 @@ export const network =
               region: self.cluster.region!,
           }))
         : undefined;
+/** The SSH key of new EC2 VMs, for `pulumi stack output sshPrivateKey --show-secrets`. Secret. */
+export const sshPrivateKey = cluster instanceof K3sCluster && cluster.sshPrivateKey ? pulumi.secret(cluster.sshPrivateKey) : undefined;
 export const meshCaCertPem = ownCa?.certPem;
 export const meshCaKeyPem = ownCa ? pulumi.secret(ownCa.privateKeyPem) : undefined;
