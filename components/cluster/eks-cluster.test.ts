@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import * as settings from "@pulumi/pulumi/runtime/settings";
 import { parse } from "yaml";
 import { installMockEngine, peek, settle, type MockEngine, type RecordedResource } from "../../scripts/lib/mock-engine";
 import type { EksCluster as EksClusterType, EksClusterArgs } from "./eks-cluster";
@@ -9,8 +8,6 @@ let engine: MockEngine;
 let Eks: typeof EksClusterType;
 let cluster: EksClusterType;
 let west: EksClusterType;
-/** `ignoreChanges` of each registration, which the mock engine does not record. */
-const ignoreChanges = new Map<string, string[]>();
 
 const get = (name: string): RecordedResource => {
     const r = engine.resources.find((x) => x.name === name);
@@ -21,12 +18,6 @@ const args: EksClusterArgs = { clusterName: "east", region: "us-east-1", vpcCidr
 
 before(async () => {
     engine = await installMockEngine("east");
-    const monitor = settings.getMonitor() as unknown as { registerResource(req: { getName(): string; getIgnorechangesList?(): string[] }, callback: unknown): unknown };
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, callback) => {
-        ignoreChanges.set(req.getName(), req.getIgnorechangesList?.() ?? []);
-        return register(req, callback);
-    };
     const aws = await import("@pulumi/aws");
     Eks = (await import("./eks-cluster")).EksCluster;
     cluster = new Eks("east", args);
@@ -215,7 +206,7 @@ describe("EksCluster.attachCni", () => {
         for (const prerequisite of ["east-node-AmazonEKSWorkerNodePolicy", "east-node-AmazonEC2ContainerRegistryReadOnly", "east-default-route", "east-subnet-1-routes"]) {
             assert.ok(nodes.dependsOn.includes(get(prerequisite).urn), `nodes wait for ${prerequisite}`);
         }
-        assert.deepEqual(ignoreChanges.get("east-nodes"), ["scalingConfig.desiredSize"]);
+        assert.deepEqual(get("east-nodes").ignoreChanges, ["scalingConfig.desiredSize"]);
 
         assert.equal(coredns.type, "aws:eks/addon:Addon");
         assert.equal(coredns.parent, get("east").urn);

@@ -5,10 +5,6 @@ import { installMockEngine, peek, settle, type MockEngine, type RecordedResource
 let engine: MockEngine;
 let K3s: typeof import("./k3s-cluster").K3sCluster;
 let config: typeof import("./k3s-config");
-/** Resource options the mock engine does not record, captured from the same monitor requests. */
-const options = new Map<string, { ignoreChanges: string[]; additionalSecretOutputs: string[] }>();
-/** Data-source calls (token and arguments). */
-const invokes: Array<{ token: string; args: Record<string, unknown> }> = [];
 
 const get = (name: string): RecordedResource => {
     const r = engine.resources.find((x) => x.name === name);
@@ -16,37 +12,12 @@ const get = (name: string): RecordedResource => {
     return r;
 };
 const under = (prefix: string) => engine.resources.filter((r) => r.name === prefix || r.name.startsWith(`${prefix}-`));
-/** The parts of the monitor's protobuf requests the tests read. */
-interface RegisterRequest {
-    getName(): string;
-    getIgnorechangesList(): string[];
-    getAdditionalsecretoutputsList(): string[];
-}
-interface InvokeRequest {
-    getTok(): string;
-    getArgs(): { toJavaScript(): Record<string, unknown> } | undefined;
-}
 
 const base = { podCIDR: "10.11.0.0/16", serviceCIDR: "10.12.0.0/16", version: "v1.33.5+k3s1" };
 const OPERATORS = ["203.0.113.10/32", "198.51.100.0/24"];
 
 before(async () => {
     engine = await installMockEngine("west");
-    const settings = await import("@pulumi/pulumi/runtime/settings");
-    const monitor = settings.getMonitor() as unknown as {
-        registerResource: (req: RegisterRequest, callback: unknown) => unknown;
-        invoke: (req: InvokeRequest, callback: unknown) => unknown;
-    };
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, callback) => {
-        options.set(req.getName(), { ignoreChanges: req.getIgnorechangesList(), additionalSecretOutputs: req.getAdditionalsecretoutputsList() });
-        return register(req, callback);
-    };
-    const invoke = monitor.invoke.bind(monitor);
-    monitor.invoke = (req, callback) => {
-        invokes.push({ token: req.getTok(), args: req.getArgs()?.toJavaScript() ?? {} });
-        return invoke(req, callback);
-    };
     K3s = (await import("./k3s-cluster")).K3sCluster;
     config = await import("./k3s-config");
 });
@@ -145,10 +116,10 @@ describe("K3sCluster on new EC2 VMs", () => {
             assert.deepEqual(vm.vpcSecurityGroupIds, ["west-nodes-sg-id"]);
             assert.deepEqual(vm.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required" });
             assert.deepEqual(vm.rootBlockDevice, { deleteOnTermination: true, encrypted: true, volumeSize: 30, volumeType: "gp3" });
-            assert.deepEqual(options.get(name)?.ignoreChanges, ["ami"], name);
+            assert.deepEqual(get(name).ignoreChanges, ["ami"], name);
         }
         assert.equal(engine.resources.filter((r) => r.type === "aws:ec2/instance:Instance" && r.name.startsWith("west-")).length, 3, "server + 2 agents");
-        const ami = invokes.find((i) => i.token === "aws:ec2/getAmi:getAmi");
+        const ami = engine.invokes.find((i) => i.token === "aws:ec2/getAmi:getAmi");
         assert.ok(ami);
         assert.deepEqual(ami.args.owners, ["099720109477"]);
         assert.equal(ami.args.mostRecent, true);
@@ -181,9 +152,9 @@ describe("K3sCluster on new EC2 VMs", () => {
         assert.deepEqual([connection.host, connection.user, connection.port], [publicIp, "ubuntu", 22]);
         assert.match(String(connection.privateKey), /OPENSSH PRIVATE KEY/);
         for (const output of ["connection", "stdin", "stdout", "stderr"]) {
-            assert.ok(options.get("west-install-server")?.additionalSecretOutputs.includes(output), output);
+            assert.ok(get("west-install-server").additionalSecretOutputs.includes(output), output);
         }
-        assert.equal(options.get("west-token")?.additionalSecretOutputs.includes("result"), true);
+        assert.equal(get("west-token").additionalSecretOutputs.includes("result"), true);
         assert.deepEqual([get("west-token").inputs.length, get("west-token").inputs.special], [48, false]);
     });
 
@@ -220,7 +191,7 @@ describe("K3sCluster on new EC2 VMs", () => {
         assert.ok(read.dependsOn.includes(get("west-install-server").urn));
         assert.deepEqual(read.inputs.triggers, ["west-install-server-id"]);
         assert.ok(read.secretInputs.includes("connection"));
-        assert.ok(options.get("west-kubeconfig")?.additionalSecretOutputs.includes("stdout"));
+        assert.ok(get("west-kubeconfig").additionalSecretOutputs.includes("stdout"));
         assert.equal((await peek(cluster.kubeconfig)).secret, true);
         const provider = get("west-provider");
         assert.equal(provider.inputs.clusterIdentifier, "west");

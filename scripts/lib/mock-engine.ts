@@ -25,6 +25,9 @@ export interface RecordedResource {
     readonly provider?: string;
     readonly dependsOn: readonly string[];
     readonly deletedWith?: string;
+    /** Resource options the real engine honours that the mocks would otherwise drop. */
+    readonly ignoreChanges: readonly string[];
+    readonly additionalSecretOutputs: readonly string[];
     /** Inputs with secrets unwrapped (see `secretInputs`). */
     readonly inputs: Record<string, unknown>;
     /** Top-level input names whose value is (or contains) a secret. */
@@ -75,15 +78,27 @@ function unwrapDeep(value: unknown): { value: unknown; secret: boolean } {
     return { value, secret: false };
 }
 
+/** What a registration carries besides its inputs, read off the monitor request. */
+interface RequestMeta {
+    parent?: string;
+    provider?: string;
+    dependsOn: string[];
+    deletedWith?: string;
+    ignoreChanges: string[];
+    additionalSecretOutputs: string[];
+}
+
 export class MockEngine implements pulumi.runtime.Mocks {
     readonly resources: RecordedResource[] = [];
-    private readonly pending = new Map<string, { parent?: string; provider?: string; dependsOn: string[]; deletedWith?: string }>();
+    /** Data-source calls (invokes) with their arguments, in order. */
+    readonly invokes: Array<{ token: string; args: Record<string, unknown> }> = [];
+    private readonly pending = new Map<string, RequestMeta>();
     private readonly subnetCidrs = new Map<string, string>();
 
     constructor(private readonly options: MockEngineOptions = {}) {}
 
     /** Called from the monitor hook with the raw request, before `newResource`. */
-    noteRequest(type: string, name: string, meta: { parent?: string; provider?: string; dependsOn: string[]; deletedWith?: string }): void {
+    noteRequest(type: string, name: string, meta: RequestMeta): void {
         this.pending.set(`${type}::${name}`, meta);
     }
 
@@ -97,7 +112,7 @@ export class MockEngine implements pulumi.runtime.Mocks {
                 secretInputs.push(key);
             }
         }
-        const meta = this.pending.get(`${args.type}::${args.name}`) ?? { dependsOn: [] };
+        const meta = this.pending.get(`${args.type}::${args.name}`) ?? { dependsOn: [], ignoreChanges: [], additionalSecretOutputs: [] };
         this.pending.delete(`${args.type}::${args.name}`);
         const urnType = meta.parent ? `${meta.parent.split("::")[2].split("$").pop()}$${args.type}` : args.type;
         this.resources.push({
@@ -109,6 +124,8 @@ export class MockEngine implements pulumi.runtime.Mocks {
             provider: meta.provider ? meta.provider.split("::").slice(0, 4).join("::") : undefined,
             dependsOn: [...meta.dependsOn].sort(),
             deletedWith: meta.deletedWith || undefined,
+            ignoreChanges: meta.ignoreChanges,
+            additionalSecretOutputs: meta.additionalSecretOutputs,
             inputs: unwrapped,
             secretInputs: secretInputs.sort(),
         });
@@ -117,6 +134,7 @@ export class MockEngine implements pulumi.runtime.Mocks {
     }
 
     call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+        this.invokes.push({ token: args.token, args: args.inputs as Record<string, unknown> });
         switch (args.token) {
             case "aws:index/getAvailabilityZones:getAvailabilityZones":
                 return { names: ["a", "b", "c"].map((z) => `mock-region-1${z}`), zoneIds: ["az1", "az2", "az3"] };
@@ -213,6 +231,8 @@ export async function installMockEngine(stack: string, options: MockEngineOption
                 provider: req.getProvider() || undefined,
                 dependsOn: req.getDependenciesList?.() ?? [],
                 deletedWith: req.getDeletedwith?.() || undefined,
+                ignoreChanges: req.getIgnorechangesList?.() ?? [],
+                additionalSecretOutputs: req.getAdditionalsecretoutputsList?.() ?? [],
             });
             return original(req, callback);
         };
@@ -227,6 +247,8 @@ interface RegisterRequest {
     getProvider(): string;
     getDependenciesList?(): string[];
     getDeletedwith?(): string;
+    getIgnorechangesList?(): string[];
+    getAdditionalsecretoutputsList?(): string[];
 }
 
 /** Waits until every resource registration the program started has reached the engine. */
