@@ -12,8 +12,8 @@ fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 files=()
-for f in Pulumi.*.yaml; do
-  stack=${f#Pulumi.}; stack=${stack%.yaml}
+# The same stack discovery the pull-request workflow uses (scripts/list-stacks.ts).
+for stack in $(node --import tsx scripts/list-stacks.ts | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).join(" "))'); do
   npm run --silent plan -- --stack "$stack" --json > "$out/$stack.json"
   files+=("$out/$stack.json")
 done

@@ -5,23 +5,17 @@
  * (default: the project directory), sorted. The pull-request workflow feeds it to its preview
  * matrix, so adding a region is adding a stack file: no workflow edit.
  */
-import * as fs from "fs";
 import { projectDir } from "../stacks";
-import { stackNameOf } from "../stacks/load";
+import { stackFileNames, stackNameOf } from "../stacks/load";
 
-/** A stack file: `Pulumi.<stack>.yaml` (or `.yml`); `Pulumi.yaml` is the project file, not a stack. */
-export const STACK_FILE = /^Pulumi\.[^.]+\.ya?ml$/;
+export { STACK_FILE } from "../stacks/load";
 
 /** What the Pulumi CLI accepts as a stack name (the org and project come from elsewhere). */
 const STACK_NAME = /^[A-Za-z0-9_-]+$/;
 
 /** The stack names of every stack file in `dir`, sorted; throws on a name Pulumi would reject. */
 export function listStacks(dir: string): string[] {
-    const files = fs
-        .readdirSync(dir)
-        .filter((f) => STACK_FILE.test(f))
-        .sort();
-    const names = files.map((file) => {
+    const names = stackFileNames(dir).map((file) => {
         const name = stackNameOf(file);
         if (!STACK_NAME.test(name)) {
             throw new Error(`${file}: stack name ${JSON.stringify(name)} is not a valid Pulumi stack name; rename the file to Pulumi.<name>.yaml using only letters, digits, - and _`);

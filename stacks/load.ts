@@ -46,10 +46,14 @@ const examples: Record<string, string> = {
     "cluster.serviceCIDR": "serviceCIDR: 10.32.0.0/16",
 };
 
-function stackFileNames(dir: string): string[] {
+/** A stack file: `Pulumi.<stack>.yaml` (or `.yml`); `Pulumi.yaml` is the project file, not a stack. */
+export const STACK_FILE = /^Pulumi\.[^.]+\.ya?ml$/;
+
+/** The stack files in `dir`, sorted by name. */
+export function stackFileNames(dir: string): string[] {
     return fs
         .readdirSync(dir)
-        .filter((f) => /^Pulumi\.[^.]+\.ya?ml$/.test(f))
+        .filter((f) => STACK_FILE.test(f))
         .sort();
 }
 
