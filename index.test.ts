@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import type { RecordedResource } from "./scripts/lib/mock-engine";
+import type { RecordedResource } from "./scripts/plan/mock-engine";
 import { writeProject } from "./stacks/test-fixtures";
 
 interface Recording {
@@ -18,7 +18,7 @@ interface Recording {
 /** Runs the program for `stack` in its own process; recordings started together run in parallel. */
 function record(dir: string, stack: string): Promise<Recording> {
     return new Promise((resolve, reject) => {
-        execFile(process.execPath, ["--import", "tsx", path.join(__dirname, "scripts/lib/run-program.ts"), dir, stack], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+        execFile(process.execPath, ["--import", "tsx", path.join(__dirname, "scripts/plan/run-program.ts"), dir, stack], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
             err ? reject(new Error(`${stack}: ${stderr}`)) : resolve(JSON.parse(stdout) as Recording),
         );
     });

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { installMockEngine, peek, settle, type MockEngine } from "../scripts/lib/mock-engine";
+import { installMockEngine, peek, settle, type MockEngine } from "../scripts/plan/mock-engine";
 import { member } from "../stacks/test-fixtures";
 
 let engine: MockEngine;

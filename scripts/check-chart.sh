@@ -18,7 +18,7 @@ for stack in $(node --import tsx scripts/list-stacks.ts | node -e 'process.stdou
   files+=("$out/$stack.json")
 done
 # A linked sample mesh with an EKS member: peer entries, the load-balanced apiserver, MCS-API.
-sample=$(node --import tsx scripts/lib/sample-mesh.ts)
+sample=$(node --import tsx scripts/plan/sample-mesh.ts)
 for stack in west east north; do
   npm run --silent plan -- --stack "$stack" --json --dir "$sample" > "$out/sample-$stack.json"
   files+=("$out/sample-$stack.json")
@@ -27,7 +27,7 @@ rm -rf "$sample"
 "$check" --quiet "${files[@]}"
 # MCS-API values differ per chart (1.18: enableMCSAPISupport, 1.19: mcsapi.*): check both.
 for version in 1.18.12 1.19.6; do
-  node --import tsx scripts/lib/mcs-values.ts "$version" > "$out/mcs-$version.json"
+  node --import tsx scripts/plan/mcs-values.ts "$version" > "$out/mcs-$version.json"
   "$check" --quiet --chart-version "$version" "$out/mcs-$version.json"
 done
 echo "check-chart: every stack's Cilium values pass the real chart"

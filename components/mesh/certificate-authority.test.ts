@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { installMockEngine, peek, settle, type MockEngine } from "../../scripts/lib/mock-engine";
+import { installMockEngine, peek, settle, type MockEngine } from "../../scripts/plan/mock-engine";
 
 let engine: MockEngine;
 let ca: import("./certificate-authority").MeshCertificateAuthority;

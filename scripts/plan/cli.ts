@@ -1,0 +1,134 @@
+/**
+ * npm run plan -- --stack <name> [--json] [--dir DIR]
+ * npm run plan -- --all [--json] [--dir DIR] [--workers N]
+ *
+ * Runs the real program under Pulumi's mock engine: no Pulumi CLI, no cloud account, no
+ * credentials. Prints the resources the stack would build, its Cilium values (secrets redacted)
+ * and the mesh. Any mesh problem is printed, all at once, and the exit code is 1.
+ */
+import * as path from "path";
+import { parseArgs } from "util";
+import { MeshConfigError } from "../../stacks";
+import { formatDuration, LiveView } from "../lib/live-view";
+import { planMesh, type MeshPlan, type PlanProgress } from "./plan-mesh";
+import { planStack } from "./plan-stack";
+import { formatMeshTable, formatPlan, formatProblems, memberRow, toJson } from "./report";
+
+export const usage = `usage: npm run plan -- --stack <name> [--json] [--dir DIR]
+       npm run plan -- --all [--json] [--dir DIR] [--workers N]
+  --stack NAME  plan one stack: its resources, Cilium values and the mesh table
+  --all         plan every stack in one process: the mesh table, each stack's summary and any
+                problem; with --json, one document with every stack's whole plan
+  --json        print JSON (stable key order, secrets redacted) instead of text
+  --dir DIR     the directory holding the Pulumi.<stack>.yaml files (default: here)
+  --workers N   with --all: worker threads planning beside the main one (default: none below
+                16 stacks, else one per further CPU, at most 3)`;
+
+export interface PlanCliDeps {
+    readonly out: (text: string) => void;
+    readonly err: (text: string) => void;
+    /** Progress of `--all`; default: a live view on stderr once it has taken 2 s. */
+    readonly progress?: (p: PlanProgress) => void;
+}
+
+/** Shows `planned 37/120 stacks (12s)` once planning has taken `after` ms: redrawn on a terminal, every 10 s elsewhere. */
+export function planProgress(view: LiveView = new LiveView(), after = 2000, every = 10_000): { onProgress: (p: PlanProgress) => void; done: () => void } {
+    const start = Date.now();
+    let lastLine = start + after - every;
+    let shown = false;
+    return {
+        onProgress: (p) => {
+            const now = Date.now();
+            const text = `plan --all: ${p.done}/${p.total} stacks planned (${formatDuration(now - start)})`;
+            if (view.tty && now - start >= after) {
+                view.draw([text]);
+                shown = true;
+            } else if (!view.tty && now - lastLine >= every && p.done < p.total) {
+                view.log(text);
+                lastLine = now;
+            }
+        },
+        done: () => {
+            if (shown) {
+                view.done();
+            }
+        },
+    };
+}
+
+function printAll(result: MeshPlan, dir: string, json: boolean, deps: PlanCliDeps): number {
+    const { members, problems, notes, others, plans, failed } = result;
+    if (json) {
+        deps.out(
+            toJson({
+                mesh: { members: members.map(memberRow), notes, problems: problems.map((p) => ({ ...p })) },
+                stacks: plans.map((p) => ({ stack: p.stack, resources: p.resources.length, linkedPeers: p.mesh.linkedPeers, pendingPeers: p.mesh.pendingPeers })),
+                failed,
+                plans,
+            }),
+        );
+    } else {
+        const lines = [`Mesh (${members.length} members from ${path.resolve(dir)}):`, formatMeshTable(members.map(memberRow))];
+        if (others.length > 0) {
+            lines.push(`Not mesh members (no clustermesh:cluster): ${others.join(", ")}`);
+        }
+        lines.push(...notes.map((note) => `Note: ${note}`));
+        for (const plan of plans) {
+            const pending = plan.mesh.pendingPeers.length > 0 ? `; not linked: ${plan.mesh.pendingPeers.map((p) => p.name).join(", ")}` : "";
+            lines.push(`  ${plan.stack}: ${plan.resources.length} resources, linked to ${plan.mesh.linkedPeers.join(", ") || "none"}${pending}`);
+        }
+        deps.out(`${lines.join("\n")}\n`);
+    }
+    if (problems.length > 0) {
+        deps.err(formatProblems(problems));
+        return 1;
+    }
+    for (const f of failed) {
+        deps.err(`plan of ${f.stack} failed: ${f.error}\n  (npm run plan -- --stack ${f.stack} shows the whole trace)\n`);
+    }
+    return failed.length > 0 ? 1 : 0;
+}
+
+export async function planCli(argv: readonly string[], deps: PlanCliDeps): Promise<number> {
+    let args;
+    try {
+        args = parseArgs({
+            args: [...argv],
+            options: { stack: { type: "string" }, all: { type: "boolean" }, json: { type: "boolean" }, dir: { type: "string" }, workers: { type: "string" }, help: { type: "boolean", short: "h" } },
+            strict: true,
+        }).values;
+    } catch (err) {
+        deps.err(`${(err as Error).message}\n${usage}\n`);
+        return 2;
+    }
+    if (args.help) {
+        deps.out(`${usage}\n`);
+        return 0;
+    }
+    const workers = args.workers === undefined ? undefined : Number(args.workers);
+    if ((!args.stack && !args.all) || (args.stack && args.all) || (workers !== undefined && (!Number.isInteger(workers) || workers < 0 || !args.all))) {
+        deps.err(`${usage}\n`);
+        return 2;
+    }
+    const dir = path.resolve(args.dir ?? process.cwd());
+    if (args.all) {
+        const progress = deps.progress ? { onProgress: deps.progress, done: () => undefined } : planProgress();
+        try {
+            return printAll(await planMesh(dir, { workers, onProgress: progress.onProgress }), dir, args.json ?? false, deps);
+        } finally {
+            progress.done();
+        }
+    }
+    try {
+        const doc = await planStack(dir, args.stack!);
+        deps.out(args.json ? toJson(doc) : formatPlan(doc));
+        return 0;
+    } catch (err) {
+        if (err instanceof MeshConfigError) {
+            deps.err(formatProblems(err.problems));
+            return 1;
+        }
+        throw err;
+    }
+}
+

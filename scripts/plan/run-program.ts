@@ -1,0 +1,141 @@
+/**
+ * Runs the real program (index.ts) for one stack under the mock engine and returns what it
+ * registered and exported. Shared by `npm run plan` and the whole-stack tests.
+ *
+ * Several stacks may run one after another in one process (`plan --all`): each run installs a
+ * fresh mock engine (which resets Pulumi's runtime state: options, stack resource, config) and
+ * evaluates index.ts afresh, since its top level is the stack. Runs must not overlap.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import { inspectMesh, loadMesh, MeshConfigError, nthAddress, parseCidr, type Mesh, type MeshMember, type Problem } from "../../stacks";
+import { fakePem, installMockEngine, peek, settle, type RecordedResource, type StackOutputs } from "./mock-engine";
+
+export interface ProgramRun {
+    readonly members: MeshMember[];
+    readonly self: MeshMember;
+    readonly notes: string[];
+    readonly resources: RecordedResource[];
+    /** What the program logged (pulumi.log), in order: shown by the plan, kept off stdout. */
+    readonly logs: string[];
+    /** Every stack output with whether it is secret. */
+    readonly outputs: Record<string, { value: unknown; secret: boolean }>;
+}
+
+/** What `inspectMesh(dir)` returns: every member, the problems and notes. */
+export interface MeshInspection {
+    readonly members: MeshMember[];
+    readonly problems: Problem[];
+    readonly notes: string[];
+    readonly others: string[];
+}
+
+/** Stand-ins for what each member's stack exports once deployed, for the stack references. */
+export function deployedOutputs(members: readonly MeshMember[]): StackOutputs {
+    const outputs: StackOutputs = {};
+    for (const m of members) {
+        const vpc = m.cluster.vpcCIDR ? parseCidr(m.cluster.vpcCIDR) : undefined;
+        const host = m.k3s.host ? (m.k3s.host.privateAddress ?? m.k3s.host.address) : undefined;
+        outputs[m.stack] = {
+            clusterName: m.cluster.name,
+            clustermeshEndpoint:
+                m.cluster.kind === "eks"
+                    ? { name: m.cluster.name, port: 2379, address: `clustermesh-${m.cluster.name}.mock.elb.amazonaws.com` }
+                    : { name: m.cluster.name, port: m.cilium.apiserverNodePort, ips: [host ?? (vpc ? nthAddress(vpc, 10) : "192.0.2.10")] },
+            ...(vpc ? { network: { vpcId: `vpc-${m.stack}`, vpcCidr: m.cluster.vpcCIDR, routeTableId: `rtb-${m.stack}`, region: m.cluster.region } } : {}),
+            // What the CA owner's own run records for its MeshCertificateAuthority ("mesh-ca"),
+            // so every member of a mocked mesh carries the same CA, as a deployed one does.
+            meshCaCertPem: fakePem("CERTIFICATE", "mesh-ca-cert"),
+            meshCaKeyPem: fakePem("PRIVATE KEY", "mesh-ca-key"),
+        };
+    }
+    return outputs;
+}
+
+const programPath = require.resolve("../../index");
+const stacksPath = require.resolve("../../stacks");
+
+/**
+ * Evaluates index.ts afresh. While it runs, the program's `loadMesh(dir, stack)` is answered
+ * from `inspection` (the same stack files, already read and validated once for the whole plan)
+ * instead of re-reading every stack file per stack; any other call goes to the real loader.
+ * Members are copied per stack, so no run sees another's objects.
+ */
+function evaluateProgram(dir: string, inspection: MeshInspection): Record<string, unknown> {
+    const cached = require.cache[stacksPath];
+    const original = cached?.exports as (Record<string, unknown> & { loadMesh: typeof loadMesh }) | undefined;
+    if (cached && original && inspection.problems.length === 0) {
+        const descriptors = Object.getOwnPropertyDescriptors(original);
+        descriptors.loadMesh = {
+            enumerable: true,
+            value: (loadDir: string, stack: string): Mesh => {
+                const members = structuredClone(inspection.members);
+                const self = members.find((m) => m.stack === stack);
+                if (path.resolve(loadDir) !== path.resolve(dir) || !self) {
+                    return original.loadMesh(loadDir, stack);
+                }
+                return { members, self, peers: members.filter((m) => m !== self), notes: [...inspection.notes] };
+            },
+        };
+        const patched = Object.defineProperties({}, descriptors) as Record<string, unknown>;
+        cached.exports = patched;
+    }
+    delete require.cache[programPath];
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh evaluation of the program's top level, per stack
+        return require(programPath) as Record<string, unknown>;
+    } finally {
+        if (cached && original) {
+            cached.exports = original;
+        }
+    }
+}
+
+/**
+ * Validates the mesh in `dir` (or takes `inspection`, the result of `inspectMesh(dir)`, when the
+ * caller already has it), then runs index.ts as `stack`. Throws MeshConfigError first if the mesh
+ * is wrong.
+ */
+export async function runProgram(dir: string, stack: string, inspection: MeshInspection = inspectMesh(dir)): Promise<ProgramRun> {
+    const { members, problems, notes } = inspection;
+    const self = members.find((m) => m.stack === stack);
+    if (problems.length > 0 || !self) {
+        loadMesh(dir, stack); // throws, naming a missing stack file too
+        throw new MeshConfigError(problems);
+    }
+    const engine = await installMockEngine(stack, { stackOutputs: deployedOutputs(members) });
+    // No Pulumi CLI, so stack secrets cannot be decrypted: a stand-in, marked secret, goes in.
+    // Set on every run, even empty, so no config is left over from the previous stack.
+    const hasSshKey = self.secretKeys.includes("sshPrivateKey");
+    pulumi.runtime.setAllConfig(hasSshKey ? { "clustermesh:sshPrivateKey": "stand-in for the encrypted SSH key" } : {}, hasSshKey ? ["clustermesh:sshPrivateKey"] : []);
+    // With no engine to send them to, pulumi.log writes to the console: collect them instead,
+    // so `--json` stays one JSON document.
+    const logs: string[] = [];
+    const log = pulumi.log as unknown as Record<"info" | "warn" | "debug", (msg: string) => void>;
+    log.info = (msg) => void logs.push(`info: ${msg}`);
+    log.warn = (msg) => void logs.push(`warning: ${msg}`);
+    log.debug = () => undefined;
+    process.env.CLUSTERMESH_PROJECT_DIR = dir;
+    const program = evaluateProgram(dir, inspection);
+    await settle();
+    const outputs: ProgramRun["outputs"] = {};
+    for (const key of Object.keys(program).sort()) {
+        if (program[key] !== undefined) {
+            outputs[key] = await peek(program[key] as never);
+        }
+    }
+    await settle();
+    return { members, self, notes, logs, resources: engine.resources, outputs };
+}
+
+if (require.main === module) {
+    // node --import tsx scripts/plan/run-program.ts <dir> <stack>: the recording as JSON, for tests.
+    const [dir, stack] = process.argv.slice(2);
+    runProgram(dir, stack).then(
+        (run) => process.stdout.write(JSON.stringify({ resources: run.resources, outputs: run.outputs })),
+        (err: unknown) => {
+            process.stderr.write(err instanceof Error ? (err.stack ?? err.message) : String(err));
+            process.exitCode = 1;
+        },
+    );
+}
