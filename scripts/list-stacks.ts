@@ -30,10 +30,15 @@ export function listStacks(dir: string): string[] {
 }
 
 if (require.main === module) {
-    try {
-        process.stdout.write(`${JSON.stringify(listStacks(process.argv[2] ?? projectDir()))}\n`);
-    } catch (err) {
-        process.stderr.write(`list-stacks: ${(err as Error).message}\n`);
-        process.exit(1);
+    const arg = process.argv[2];
+    if (arg === "--help" || arg === "-h") {
+        process.stdout.write("usage: node --import tsx scripts/list-stacks.ts [DIR]\n  prints the JSON array of the stack names of the Pulumi.<stack>.yaml files in DIR (default: the project)\n");
+    } else {
+        try {
+            process.stdout.write(`${JSON.stringify(listStacks(arg ?? projectDir()))}\n`);
+        } catch (err) {
+            process.stderr.write(`list-stacks: ${(err as Error).message}\n`);
+            process.exitCode = 1;
+        }
     }
 }

@@ -4,12 +4,7 @@
  * Entry point; the command lives in scripts/verify/cli.ts, the checks in scripts/verify/checks.ts.
  */
 import { projectDir } from "../stacks";
+import { runMain } from "./lib/main";
 import { defaultDeps, verifyCli } from "./verify/cli";
 
-verifyCli(process.argv.slice(2), defaultDeps(projectDir())).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-        process.stderr.write(`verify failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-        process.exit(1);
-    },
-);
+runMain("verify", () => verifyCli(process.argv.slice(2), defaultDeps(projectDir())));

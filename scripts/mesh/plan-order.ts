@@ -6,6 +6,9 @@
  * (pulumi #16591), and every member but the CA owner (lowest cluster id) reads the mesh CA from
  * the owner's stack. So:
  *
+ * Steps are grouped in phases: the steps of one phase run concurrently (`--parallel`), and a
+ * phase starts only when every step of the previous one has succeeded.
+ *
  * up       phase 1: the CA owner, unlinked, if it has not been deployed yet.
  *          phase 2: every other selected stack not deployed yet, unlinked.
  *          phase 3: every stack with `clustermesh:mesh.link: true`, now that every peer has
@@ -13,11 +16,11 @@
  *          (there is no separate app phase). A stack already deployed skips phases 1-2: running
  *          `up` again never unlinks a working mesh. Members outside `--stacks` take part in
  *          phase 3 only when a new member was built, so that they list it as a peer.
- * preview  every selected stack by cluster id, with the config its file holds.
+ * preview  every selected stack (one phase), with the config its file holds.
  * destroy  every remaining deployed member is first updated without the departing stacks
  *          (CLUSTERMESH_DEPARTING: their peer entries, prefix-list ranges and peerings go while
- *          the departing clusters still exist), then the departing stacks are destroyed, highest
- *          id first. The CA owner goes last, and only together with every other member.
+ *          the departing clusters still exist: phase 1), then the departing stacks are destroyed
+ *          (phase 2), the CA owner last (phase 3), and only together with every other member.
  *
  * `config` holds only the values that differ from what the file says at that point, so a run
  * over an already-linked mesh leaves the stack files alone.
@@ -49,6 +52,11 @@ export function stackStatus(outputNames: readonly string[] | undefined): StackSt
 }
 
 export interface MeshStep {
+    /**
+     * Steps of one phase run concurrently; a phase starts once every step of the one before has
+     * succeeded. Numbered from 1 in the order they run (not every number need occur).
+     */
+    readonly phase: number;
     readonly stack: string;
     readonly action: "up" | "preview" | "destroy";
     /** Config to set in the stack's file before the action (path keys); empty keeps the file as it is. */
@@ -163,6 +171,7 @@ function planUp(members: readonly MeshMember[], selected: readonly MeshMember[],
     const fresh = selected.filter((m) => !deployed(m));
     for (const m of fresh) {
         steps.push({
+            phase: m === owner ? 1 : 2,
             stack: m.stack,
             action: "up",
             config: setLink(m, false),
@@ -179,7 +188,7 @@ function planUp(members: readonly MeshMember[], selected: readonly MeshMember[],
         const why = selected.includes(m)
             ? "phase 3, linked: list every peer with the endpoint from its stack outputs; the app is part of this program and comes up in the same update"
             : `phase 3, linked: not in --stacks, but it must list the new peer${newPeers.length === 1 ? "" : "s"} ${list(newPeers)}`;
-        steps.push({ stack: m.stack, action: "up", config: setLink(m, true), departing: [], reason: why });
+        steps.push({ phase: 3, stack: m.stack, action: "up", config: setLink(m, true), departing: [], reason: why });
     }
 
     const changed = members.filter((m) => link.get(m.stack) !== m.mesh.link);
@@ -203,7 +212,7 @@ function planPreview(members: readonly MeshMember[], selected: readonly MeshMemb
                 : m.mesh.link && absentPeers.length > 0
                   ? `; expect it to fail: link is on and ${list(absentPeers)} ${absentPeers.length === 1 ? "has" : "have"} not been deployed (pulumi #16591); run npm run mesh -- up`
                   : "";
-        return { stack: m.stack, action: "preview", config: {}, departing: [], reason: `as its file says (link ${m.mesh.link ? "on" : "off"}), changing nothing${warning}` };
+        return { phase: 1, stack: m.stack, action: "preview", config: {}, departing: [], reason: `as its file says (link ${m.mesh.link ? "on" : "off"}), changing nothing${warning}` };
     });
     return { steps, notes: [], next: [] };
 }
@@ -232,6 +241,7 @@ function planDestroy(members: readonly MeshMember[], selected: readonly MeshMemb
                 continue;
             }
             steps.push({
+                phase: 1,
                 stack: m.stack,
                 action: "up",
                 config: {},
@@ -245,11 +255,11 @@ function planDestroy(members: readonly MeshMember[], selected: readonly MeshMemb
             remaining.length > 0
                 ? "leaves the mesh; no remaining member references it any more"
                 : m !== owner
-                  ? "highest cluster id first; the CA owner goes last"
+                  ? "every member but the CA owner, together; the CA owner goes last"
                   : existing.length > 1
                     ? "the CA owner goes last: every other member read the mesh CA from it"
                     : "the CA owner, the last member";
-        steps.push({ stack: m.stack, action: "destroy", config: {}, departing: [], reason });
+        steps.push({ phase: m === owner ? 3 : 2, stack: m.stack, action: "destroy", config: {}, departing: [], reason });
     }
     const next =
         remaining.length > 0

@@ -5,9 +5,12 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { inspectMesh } from "../../stacks";
 import { projectLikeEast } from "../../stacks/test-fixtures";
-import { meshCli, runSteps, type MeshCliDeps } from "../mesh";
+import { DEFAULT_PARALLEL, meshCli, type MeshCliDeps } from "./cli";
 import { planOrder, type StackStatus } from "./plan-order";
-import { AutomationWorkspace, MissingPulumiCliError, pulumiCliVersion, type ExecFileFn, type MeshWorkspace } from "./workspace";
+import { errorTail, transitionLine } from "./progress";
+import { runSteps, type StepState } from "./runner";
+import { simulate, simulatedMembers, SimulatedWorkspace, VirtualClock } from "./simulate";
+import { AutomationWorkspace, MissingPulumiCliError, pulumiCliVersion, type ExecFileFn, type MeshWorkspace, type OperationHooks } from "./workspace";
 
 const project = projectLikeEast;
 
@@ -55,7 +58,7 @@ class FakeWorkspace implements MeshWorkspace {
     setConfig(stack: string, key: string, value: string | boolean) {
         return this.record(`set ${stack} ${key}=${String(value)}`);
     }
-    async up(stack: string, env: Readonly<Record<string, string>>) {
+    async up(stack: string, env: Readonly<Record<string, string>>, _hooks?: OperationHooks) {
         await this.record(`up ${stack} ${JSON.stringify(env)}`);
         this.state.set(stack, ["clusterName", "clustermeshEndpoint"]);
     }
@@ -83,7 +86,9 @@ class FakeWorkspace implements MeshWorkspace {
 function cli(dir: string, ws: FakeWorkspace, checkCli: () => Promise<string> = () => Promise.resolve("v3.248.0")) {
     const out: string[] = [];
     const err: string[] = [];
+    const progress: string[] = [];
     let built = 0;
+    let clock = 0;
     const deps: MeshCliDeps = {
         dir,
         checkCli,
@@ -93,8 +98,23 @@ function cli(dir: string, ws: FakeWorkspace, checkCli: () => Promise<string> = (
         },
         out: (l) => out.push(l),
         err: (l) => err.push(l),
+        progress: () => ({
+            onChange: (state) => {
+                const line = transitionLine(state, clock);
+                if (line) {
+                    progress.push(line);
+                }
+            },
+            stop: () => undefined,
+        }),
+        now: () => clock++,
     };
-    return { out, err, deps, built: () => built };
+    return { out, err, progress, deps, built: () => built };
+}
+
+/** `npm run mesh -- <argv> --parallel 1`: one stack at a time, so the calls come in the plan's order. */
+function oneByOne(argv: string[], deps: MeshCliDeps): Promise<number> {
+    return meshCli([...argv, "--parallel", "1"], deps);
 }
 
 describe("runSteps", () => {
@@ -103,8 +123,12 @@ describe("runSteps", () => {
 
     it("selects each stack, sets its config, then runs the action with CLUSTERMESH_DEPARTING always set", async () => {
         const ws = new FakeWorkspace();
-        const log: string[] = [];
-        assert.deepEqual(await runSteps("up", steps, ws, (l) => log.push(l)), { completed: 4 });
+        const result = await runSteps(steps, ws, { parallel: 1 });
+        assert.equal(result.ok, true);
+        assert.deepEqual(
+            result.states.map((s) => s.status),
+            ["done", "done", "done", "done"],
+        );
         assert.deepEqual(ws.calls, [
             "select west",
             'up west {"CLUSTERMESH_DEPARTING":""}',
@@ -117,29 +141,91 @@ describe("runSteps", () => {
             "set east clustermesh:mesh.link=true",
             'up east {"CLUSTERMESH_DEPARTING":""}',
         ]);
-        assert.equal(log.length, 4);
-        assert.match(log[0], /^\[1\/4\] up west: phase 1, unlinked: the mesh CA lives in this stack/);
-        assert.match(log[2], /^\[3\/4\] up west \[mesh\.link=true\]: phase 3, linked/);
     });
 
-    it("stops at the first failure and says which step failed and what to do", async () => {
+    it("a failure leaves the rest of its phase running and starts no later phase", async () => {
         const ws = new FakeWorkspace({}, 'up east {"CLUSTERMESH_DEPARTING":""}');
-        const log: string[] = [];
-        const result = await runSteps("up", steps, ws, (l) => log.push(l));
-        assert.deepEqual(ws.actions, ["up west", "up east"]);
-        assert.equal(result.completed, 1);
-        assert.equal(result.failed?.index, 1);
-        assert.equal(result.failed?.step.stack, "east");
-        assert.equal(log[2], "step 2/4 failed: up east:\nboom");
-        assert.match(log[3], /^1 step finished before it\. Fix the cause .* run npm run mesh -- up again: it reads each stack's state afresh/);
+        const three = planOrder({ members: inspectMesh(threeDir).members, command: "up", status: new Map() }).steps;
+        const result = await runSteps(three, ws, { parallel: 8 });
+        assert.equal(result.ok, false);
+        assert.deepEqual(ws.actions, ["set west mesh.link=false", "up west", "set east mesh.link=false", "set north mesh.link=false", "up east", "up north"]);
+        assert.deepEqual(
+            result.states.map((s) => `${s.step.phase} ${s.step.stack} ${s.status}`),
+            ["1 west done", "2 east failed", "2 north done", "3 west not started", "3 east not started", "3 north not started"],
+        );
+        assert.equal(result.states[1].error, "boom");
     });
 
-    it("keeps the tail of a long CLI error; the rest was streamed already", async () => {
-        const long = new Error(Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join("\n"));
-        const ws = new FakeWorkspace({}, 'up west {"CLUSTERMESH_DEPARTING":""}', long);
-        const log: string[] = [];
-        await runSteps("up", steps, ws, (l) => log.push(l));
-        assert.equal(log[1], `step 1/4 failed: up west:\n…\n${Array.from({ length: 12 }, (_, i) => `line ${i + 29}`).join("\n")}`);
+    it("keeps the tail of a long CLI error; the whole is in the stack's log", () => {
+        const long = Array.from({ length: 40 }, (_, i) => `line ${i + 1}`).join("\n");
+        assert.equal(errorTail(long), `…\n${Array.from({ length: 12 }, (_, i) => `line ${i + 29}`).join("\n")}`);
+    });
+});
+
+describe("the schedule, on a simulated workspace where every operation takes T", () => {
+    const members = simulatedMembers(64);
+
+    it("brings up 64 members with --parallel 64 in 3T: the CA owner, the members, the link", async () => {
+        const run = await simulate(members, "up", 64);
+        assert.equal(run.makespan, 3);
+        assert.deepEqual(run.phases, [
+            { phase: 1, steps: 1, waves: 1 },
+            { phase: 2, steps: 63, waves: 1 },
+            { phase: 3, steps: 64, waves: 1 },
+        ]);
+        assert.ok(run.result.ok);
+    });
+
+    for (const parallel of [1, 7, 8, 16, 32]) {
+        it(`with --parallel ${parallel}: (1 + ceil(63/P) + ceil(64/P)) T, never more than P at once`, async () => {
+            const run = await simulate(members, "up", parallel);
+            assert.equal(run.makespan, 1 + Math.ceil(63 / parallel) + Math.ceil(64 / parallel));
+            if (63 % parallel !== 0) {
+                assert.equal(run.makespan, 1 + 2 * Math.ceil(63 / parallel), "the issue's 1 + 2*ceil(63/P)");
+            }
+            const ops = run.workspace.operations;
+            for (const op of ops) {
+                const concurrent = ops.filter((o) => o.start <= op.start && o.end > op.start).length;
+                assert.ok(concurrent <= parallel, `${concurrent} at once at ${op.start}`);
+            }
+            // Phases never overlap: every linked update starts after every unlinked one ended.
+            const lastUnlinked = Math.max(...run.result.states.filter((s) => s.step.phase < 3).map((s) => s.endedAt!));
+            assert.ok(run.result.states.filter((s) => s.step.phase === 3).every((s) => s.startedAt! >= lastUnlinked));
+        });
+    }
+
+    it("a member failing in phase 2 lets the other 62 finish, starts no link, and a re-run resumes from the state", async () => {
+        const clock = new VirtualClock();
+        const ws = new SimulatedWorkspace(clock, 1, new Map(), new Set(["up r17"]));
+        const first = await simulate(members, "up", 16, ws);
+        assert.equal(first.result.ok, false);
+        const byStatus = (status: StepState["status"]) => first.result.states.filter((s) => s.status === status).length;
+        assert.deepEqual([byStatus("done"), byStatus("failed"), byStatus("not started")], [63, 1, 64]);
+        assert.equal(first.makespan, 1 + 4);
+
+        ws.failOn.clear();
+        const calls = ws.calls.length;
+        const second = await simulate(members, "up", 16, ws);
+        assert.ok(second.result.ok);
+        // Only the failed member is built unlinked again; then every member links.
+        assert.deepEqual(second.phases, [
+            { phase: 2, steps: 1, waves: 1 },
+            { phase: 3, steps: 64, waves: 4 },
+        ]);
+        assert.ok(ws.calls.slice(calls).includes("up r17"));
+        assert.equal(second.makespan, 1 + 4);
+    });
+
+    it("destroys every member but the CA owner together, then the owner", async () => {
+        const clock = new VirtualClock();
+        const deployed = new Map(members.map((m) => [m.stack, "deployed"]));
+        const run = await simulate(members, "destroy", 64, new SimulatedWorkspace(clock, 1, deployed));
+        assert.equal(run.makespan, 2);
+        assert.deepEqual(run.phases, [
+            { phase: 2, steps: 63, waves: 1 },
+            { phase: 3, steps: 1, waves: 1 },
+        ]);
+        assert.equal(run.workspace.operations.at(-1)?.call, "destroy r1");
     });
 });
 
@@ -147,7 +233,7 @@ describe("npm run mesh", () => {
     it("up on a new 2-cluster mesh: CA owner first, the other unlinked, then both linked", async () => {
         const ws = new FakeWorkspace();
         const c = cli(twoDir, ws);
-        assert.equal(await meshCli(["up"], c.deps), 0, c.err.join("\n"));
+        assert.equal(await oneByOne(["up"], c.deps), 0, c.err.join("\n"));
         assert.deepEqual(ws.reads, ["west", "east"]);
         assert.deepEqual(ws.actions, ["up west", "up east", "set west mesh.link=true", "up west", "set east mesh.link=true", "up east"]);
         assert.equal(c.out[0], "Pulumi CLI v3.248.0");
@@ -158,7 +244,7 @@ describe("npm run mesh", () => {
 
     it("up on a new 3-cluster mesh whose files already say link: true unlinks them for the first build", async () => {
         const ws = new FakeWorkspace();
-        assert.equal(await meshCli(["up"], cli(threeDir, ws).deps), 0);
+        assert.equal(await oneByOne(["up"], cli(threeDir, ws).deps), 0);
         assert.deepEqual(ws.actions, [
             "set west mesh.link=false",
             "up west",
@@ -178,28 +264,28 @@ describe("npm run mesh", () => {
     it("up --stacks with a new region: it is built unlinked, then every member is relinked", async () => {
         const ws = new FakeWorkspace({ west: "deployed", east: "deployed" });
         const c = cli(threeDir, ws);
-        assert.equal(await meshCli(["up", "--stacks", "north"], c.deps), 0, c.err.join("\n"));
+        assert.equal(await oneByOne(["up", "--stacks", "north"], c.deps), 0, c.err.join("\n"));
         assert.deepEqual(ws.actions, ["set north mesh.link=false", "up north", "up west", "up east", "set north mesh.link=true", "up north"]);
     });
 
     it("up again on a deployed mesh never unlinks it", async () => {
         const ws = new FakeWorkspace({ west: "deployed", east: "deployed", north: "deployed" });
         const c = cli(threeDir, ws);
-        assert.equal(await meshCli(["up"], c.deps), 0);
+        assert.equal(await oneByOne(["up"], c.deps), 0);
         assert.deepEqual(ws.actions, ["up west", "up east", "up north"]);
         assert.ok(c.out.includes("note: west, east, north are deployed already: no unlinked build, so the mesh stays linked; one linked update each"));
     });
 
     it("preview runs one preview per stack by cluster id and sets nothing", async () => {
         const ws = new FakeWorkspace({ west: "deployed", east: "deployed", north: "deployed" });
-        assert.equal(await meshCli(["preview"], cli(threeDir, ws).deps), 0);
+        assert.equal(await oneByOne(["preview"], cli(threeDir, ws).deps), 0);
         assert.deepEqual(ws.actions, ["preview west", "preview east", "preview north"]);
     });
 
     it("destroy of one region wants --yes, then updates the others without it before destroying it", async () => {
         const ws = new FakeWorkspace({ west: "deployed", east: "deployed", north: "deployed" });
         const first = cli(threeDir, ws);
-        assert.equal(await meshCli(["destroy", "--stacks", "north"], first.deps), 2);
+        assert.equal(await oneByOne(["destroy", "--stacks", "north"], first.deps), 2);
         assert.deepEqual(ws.actions, []);
         assert.deepEqual(first.out.slice(2), [
             "[1/3] up west [without north]: drop north from this cluster's link (peer entry, prefix-list ranges, peering) while it still exists",
@@ -209,38 +295,70 @@ describe("npm run mesh", () => {
         assert.deepEqual(first.err, ["destroy removes every resource of north for good; nothing was run. Run again with --yes to do the steps above."]);
 
         const second = cli(threeDir, ws);
-        assert.equal(await meshCli(["destroy", "--stacks", "north", "--yes"], second.deps), 0);
+        assert.equal(await oneByOne(["destroy", "--stacks", "north", "--yes"], second.deps), 0);
         assert.deepEqual(ws.actions, ["up west without=north", "up east without=north", "destroy north"]);
         assert.match(second.out.at(-1)!, /^next: Delete Pulumi\.north\.yaml/);
     });
 
     it("destroy of everything goes in reverse id order, the CA owner last", async () => {
         const ws = new FakeWorkspace({ west: "deployed", east: "deployed", north: "deployed" });
-        assert.equal(await meshCli(["destroy", "--yes"], cli(threeDir, ws).deps), 0);
+        assert.equal(await oneByOne(["destroy", "--yes"], cli(threeDir, ws).deps), 0);
         assert.deepEqual(ws.actions, ["destroy north", "destroy east", "destroy west"]);
     });
 
     it("refuses to destroy the CA owner alone, running nothing", async () => {
         const ws = new FakeWorkspace({ west: "deployed", east: "deployed" });
         const c = cli(twoDir, ws);
-        assert.equal(await meshCli(["destroy", "--stacks", "west", "--yes"], c.deps), 2);
+        assert.equal(await oneByOne(["destroy", "--stacks", "west", "--yes"], c.deps), 2);
         assert.deepEqual(c.err, ["west holds the mesh CA that east uses; destroy it last, together with every other member (npm run mesh -- destroy), or destroy the others first"]);
         assert.deepEqual(ws.calls, []);
     });
 
-    it("stops at the first failing step with exit code 1", async () => {
+    it("a failing stack: the others of its phase finish, later phases wait, a summary table and exit code 1", async () => {
         const ws = new FakeWorkspace({}, 'up east {"CLUSTERMESH_DEPARTING":""}');
-        const c = cli(twoDir, ws);
+        const c = cli(threeDir, ws);
         assert.equal(await meshCli(["up"], c.deps), 1);
-        assert.deepEqual(ws.actions, ["up west", "up east"]);
-        assert.ok(c.out.includes("step 2/4 failed: up east:\nboom"));
+        assert.deepEqual(ws.actions, ["set west mesh.link=false", "up west", "set east mesh.link=false", "set north mesh.link=false", "up east", "up north"]);
+        const summary = c.out.find((l) => l.includes("stack  action"))!;
+        assert.deepEqual(
+            summary.trim().split("\n").map((l) => l.split(/ {2,}/)),
+            [
+                ["stack", "action", "phase", "result", "duration", "error"],
+                ["-----", "------", "-----", "-----------", "--------", "-----"],
+                ["west", "up", "1", "ok", "0s"],
+                ["east", "up", "2", "failed", "0s", "boom"],
+                ["north", "up", "2", "ok", "0s"],
+                ["west", "up", "3", "not started", "-"],
+                ["east", "up", "3", "not started", "-"],
+                ["north", "up", "3", "not started", "-"],
+            ],
+        );
         assert.ok(!c.out.some((l) => l.startsWith("up done")));
+        assert.match(c.err[0], /^up east failed \(the whole output: .*east\.log\):\nboom$/);
+        assert.match(c.err[1], /^up stopped: 1 step failed, 2 finished, 3 not started .* run npm run mesh -- up again: it reads each stack's state afresh/);
+        assert.ok(c.progress.includes("up east FAILED after 0s: boom"));
+        assert.ok(c.progress.includes("up west not started: an earlier phase failed"));
+    });
+
+    it("runs a phase's stacks at once, --parallel 8 by default, and says so", async () => {
+        const ws = new FakeWorkspace();
+        const c = cli(threeDir, ws);
+        assert.equal(await meshCli(["up"], c.deps), 0);
+        assert.equal(DEFAULT_PARALLEL, 8);
+        // Both phase-2 stacks were selected before either was brought up.
+        assert.deepEqual(ws.calls.filter((l) => / (east|north)/.test(l)).slice(0, 4), ["select east", "select north", "set east clustermesh:mesh.link=false", "set north clustermesh:mesh.link=false"]);
+        assert.match(c.out.find((l) => l.startsWith("up: "))!, /^up: 6 steps in 3 phases, at most 8 at once; each stack's Pulumi output goes to .*\/<stack>\.log$/);
+        for (const bad of ["0", "two", "1.5"]) {
+            const b = cli(threeDir, new FakeWorkspace());
+            assert.equal(await meshCli(["up", "--parallel", bad], b.deps), 2);
+            assert.match(b.err[0], new RegExp(`^--parallel ${bad} is not a whole number of at least 1`));
+        }
     });
 
     it("says the real run needs the Pulumi CLI when it is missing, and touches no stack", async () => {
         const ws = new FakeWorkspace();
         const c = cli(twoDir, ws, () => Promise.reject(new MissingPulumiCliError()));
-        assert.equal(await meshCli(["up"], c.deps), 2);
+        assert.equal(await oneByOne(["up"], c.deps), 2);
         assert.match(c.err.join("\n"), /needs the Pulumi CLI, but `pulumi` is not on PATH\.\nInstall it \(curl -fsSL https:\/\/get\.pulumi\.com \| sh/);
         assert.match(c.err.join("\n"), /`npm run plan -- --all` shows what every stack would build, offline\.$/);
         assert.equal(c.built(), 0);
@@ -251,7 +369,7 @@ describe("npm run mesh", () => {
         const ws = new FakeWorkspace();
         ws.outputs = () => Promise.reject(new Error("error: PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions"));
         const c = cli(twoDir, ws);
-        assert.equal(await meshCli(["up"], c.deps), 1);
+        assert.equal(await oneByOne(["up"], c.deps), 1);
         assert.match(c.err[0], /^Could not read the stacks' state from the Pulumi backend; nothing was run\. Are you logged in \(pulumi login\)\?\nerror: PULUMI_ACCESS_TOKEN/);
         assert.deepEqual(ws.calls, []);
     });
@@ -261,13 +379,13 @@ describe("npm run mesh", () => {
         for (const argv of [[], ["launch"], ["up", "down"], ["up", "--force"], ["up", "--stacks", " , "]]) {
             const c = cli(twoDir, new FakeWorkspace(), noCli);
             assert.equal(await meshCli(argv, c.deps), 2, argv.join(" "));
-            assert.match(c.err.join("\n"), /usage: npm run mesh -- preview\|up\|destroy \[--stacks a,b\] \[--yes\]/);
+            assert.match(c.err.join("\n"), /usage: npm run mesh -- preview\|up\|destroy \[--stacks a,b\] \[--parallel N\] \[--logs DIR\] \[--yes\]/);
         }
         const c = cli(twoDir, new FakeWorkspace(), noCli);
-        assert.equal(await meshCli(["up", "--stacks", "west,mars"], c.deps), 2);
+        assert.equal(await oneByOne(["up", "--stacks", "west,mars"], c.deps), 2);
         assert.deepEqual(c.err, ["--stacks names mars, which is not in the mesh; members: west, east"]);
         const help = cli(twoDir, new FakeWorkspace(), noCli);
-        assert.equal(await meshCli(["--help"], help.deps), 0);
+        assert.equal(await oneByOne(["--help"], help.deps), 0);
         assert.match(help.out[0], /^usage: /);
     });
 
@@ -278,7 +396,7 @@ describe("npm run mesh", () => {
         ]);
         const ws = new FakeWorkspace();
         const c = cli(clash, ws, () => Promise.reject(new Error("the CLI must not be asked")));
-        assert.equal(await meshCli(["up"], c.deps), 1);
+        assert.equal(await oneByOne(["up"], c.deps), 1);
         assert.match(c.err[0], /^The mesh configuration has problems; nothing was run:\n {2}- Pulumi\.east\.yaml: clustermesh:cluster\.podCIDR 10\.11\.0\.0\/16/);
         assert.deepEqual(ws.calls, []);
     });
@@ -302,6 +420,7 @@ describe("AutomationWorkspace against a stand-in pulumi binary", () => {
     // the arguments it passes and the environment the program would see.
     const bin = fs.mkdtempSync(path.join(os.tmpdir(), "clustermesh-fake-pulumi-"));
     const log = path.join(bin, "calls.log");
+    const logDir = path.join(bin, "logs");
     fs.writeFileSync(
         path.join(bin, "pulumi"),
         `#!/bin/sh
@@ -321,7 +440,7 @@ esac
         process.env.PATH = `${bin}${path.delimiter}${process.env.PATH ?? ""}`;
         process.env.CLUSTERMESH_DEPARTING = "left-in-the-shell";
         try {
-            const ws = new AutomationWorkspace(twoDir, () => undefined, () => undefined);
+            const ws = new AutomationWorkspace(twoDir, logDir);
             assert.deepEqual(await ws.outputs("west"), ["clusterName", "clustermeshEndpoint"]);
             assert.deepEqual(await ws.outputs("east"), ["clusterName", "clustermeshEndpoint"]);
             assert.equal(await ws.outputs("north"), undefined);
@@ -338,6 +457,7 @@ esac
                 process.env.CLUSTERMESH_DEPARTING = saved.CLUSTERMESH_DEPARTING;
             }
         }
+        assert.match(fs.readFileSync(path.join(logDir, "west.log"), "utf8"), /=== \S+ pulumi up --stack west\n[^]*=== \S+ pulumi preview --stack west\n[^]*=== \S+ pulumi destroy --stack west\n/);
         const calls = fs.readFileSync(log, "utf8").split("\n");
         const find = (prefix: string) => calls.find((c) => c.startsWith(prefix));
         assert.ok(find("stack output --json --stack acme/clustermesh/east "), "a fully qualified listing is matched by its last part");

@@ -3,7 +3,15 @@
  * through the Automation API; the tests use a fake that records the calls.
  */
 import { execFile } from "child_process";
-import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import * as fs from "fs";
+import * as path from "path";
+import type { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+
+/** What the runner hears about one operation while it runs. */
+export interface OperationHooks {
+    /** Called each time the engine reports a resource finished (created, updated, deleted or previewed). */
+    readonly onResource?: () => void;
+}
 
 export interface MeshWorkspace {
     /** Names of the stack's outputs (sorted), or undefined when the backend has no such stack. */
@@ -16,11 +24,11 @@ export interface MeshWorkspace {
      */
     setConfig(stack: string, key: string, value: string | boolean): Promise<void>;
     /** `pulumi up` with `env` added to the program's environment. */
-    up(stack: string, env: Readonly<Record<string, string>>): Promise<void>;
+    up(stack: string, env: Readonly<Record<string, string>>, hooks?: OperationHooks): Promise<void>;
     /** `pulumi preview` with `env` added to the program's environment. */
-    preview(stack: string, env: Readonly<Record<string, string>>): Promise<void>;
+    preview(stack: string, env: Readonly<Record<string, string>>, hooks?: OperationHooks): Promise<void>;
     /** `pulumi destroy`; the stack and its file stay. */
-    destroy(stack: string): Promise<void>;
+    destroy(stack: string, hooks?: OperationHooks): Promise<void>;
 }
 
 export class MissingPulumiCliError extends Error {
@@ -61,20 +69,42 @@ export function pulumiCliVersion(command = "pulumi", run: ExecFileFn = execFile)
     });
 }
 
-/** The real workspace: the project in `workDir`, one Automation API stack per mesh member. */
+/**
+ * The real workspace: the project in `workDir`, one Automation API stack per mesh member. Stacks
+ * run concurrently, so the CLI's output of each goes to its own file, `<logDir>/<stack>.log`
+ * (appended, one header per operation), not to the terminal.
+ */
 export class AutomationWorkspace implements MeshWorkspace {
     private readonly stacks = new Map<string, Stack>();
     private readonly baseEnv = new Map<string, Record<string, string>>();
     private project?: Promise<LocalWorkspace>;
     private listed?: Promise<readonly string[]>;
-    // The CLI's output reaches the terminal through a pipe, where its own "auto" turns colour off.
-    private readonly color = process.stdout.isTTY ? ("always" as const) : ("never" as const);
 
     constructor(
         private readonly workDir: string,
-        private readonly write: (text: string) => void = (text) => process.stdout.write(text),
-        private readonly writeError: (text: string) => void = (text) => process.stderr.write(text),
+        /** Where each stack's CLI output goes; created when first written. */
+        readonly logDir: string,
     ) {}
+
+    /** The file `stack`'s CLI output goes to. */
+    logFile(stack: string): string {
+        return path.join(this.logDir, `${stack}.log`);
+    }
+
+    private log(stack: string, operation: string) {
+        fs.mkdirSync(this.logDir, { recursive: true });
+        fs.appendFileSync(this.logFile(stack), `\n=== ${new Date().toISOString()} pulumi ${operation} --stack ${stack}\n`);
+        const write = (text: string) => fs.appendFileSync(this.logFile(stack), text);
+        return { onOutput: write, onError: write, color: "never" as const };
+    }
+
+    private static events(hooks: OperationHooks = {}): (event: EngineEvent) => void {
+        return (event) => {
+            if (event.resOutputsEvent) {
+                hooks.onResource?.();
+            }
+        };
+    }
 
     private async automation() {
         return import("@pulumi/pulumi/automation");
@@ -126,15 +156,15 @@ export class AutomationWorkspace implements MeshWorkspace {
         return stack;
     }
 
-    async up(name: string, env: Readonly<Record<string, string>>): Promise<void> {
-        await this.withEnv(name, env).up({ onOutput: this.write, onError: this.writeError, color: this.color });
+    async up(name: string, env: Readonly<Record<string, string>>, hooks?: OperationHooks): Promise<void> {
+        await this.withEnv(name, env).up({ ...this.log(name, "up"), onEvent: AutomationWorkspace.events(hooks) });
     }
 
-    async preview(name: string, env: Readonly<Record<string, string>>): Promise<void> {
-        await this.withEnv(name, env).preview({ onOutput: this.write, onError: this.writeError, color: this.color });
+    async preview(name: string, env: Readonly<Record<string, string>>, hooks?: OperationHooks): Promise<void> {
+        await this.withEnv(name, env).preview({ ...this.log(name, "preview"), onEvent: AutomationWorkspace.events(hooks) });
     }
 
-    async destroy(name: string): Promise<void> {
-        await this.withEnv(name, {}).destroy({ onOutput: this.write, onError: this.writeError, color: this.color });
+    async destroy(name: string, hooks?: OperationHooks): Promise<void> {
+        await this.withEnv(name, {}).destroy({ ...this.log(name, "destroy"), onEvent: AutomationWorkspace.events(hooks) });
     }
 }

@@ -8,6 +8,7 @@ import type { HelmValue, HelmValues } from "../../components/cilium/values";
 import { sortKeys } from "../../components/cilium/values";
 import type { MeshMember } from "../../stacks/load";
 import { formatProblem, type Problem } from "../../stacks/problems";
+import { table } from "../lib/table";
 import type { RecordedResource } from "./mock-engine";
 
 export const REDACTED = "[secret]";
@@ -115,12 +116,6 @@ export function ciliumValuesOf(resources: readonly RecordedResource[]): HelmValu
 
 export function toJson(doc: unknown): string {
     return `${JSON.stringify(sortKeys(doc as HelmValue), null, 2)}\n`;
-}
-
-function table(headers: string[], rows: string[][]): string {
-    const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
-    return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
 /** The mesh table: name, id, kind, region, CIDRs, endpoint port, peers, link state. */

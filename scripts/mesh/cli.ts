@@ -1,0 +1,204 @@
+/**
+ * npm run mesh -- preview|up|destroy [--stacks a,b] [--parallel N] [--logs DIR] [--yes]
+ *
+ * Drives every stack of the mesh in the right order with Pulumi's Automation API: the order is
+ * decided by scripts/mesh/plan-order.ts from the stack files and each stack's outputs, and run
+ * by scripts/mesh/runner.ts phase by phase, the stacks of a phase concurrently. The real run
+ * needs the Pulumi CLI (and cloud credentials); without it the command says so and
+ * `npm run plan -- --all` still works.
+ *
+ * Exit codes: 0 done; 1 a step failed, the mesh configuration has problems, or the CLI or the
+ * stacks' state could not be read; 2 usage, a refused order, a missing CLI, or destroy without --yes.
+ */
+import * as os from "os";
+import * as path from "path";
+import { parseArgs } from "util";
+import { formatProblem, inspectMesh } from "../../stacks";
+import { LiveView } from "../lib/live-view";
+import { MESH_COMMANDS, MeshPlanError, planOrder, selectStacks, stackStatus, type MeshCommand, type StackStatus } from "./plan-order";
+import { describeStep, errorTail, formatSummary, MeshProgress } from "./progress";
+import { phasesOf, runSteps, type StepState } from "./runner";
+import { MissingPulumiCliError, type MeshWorkspace } from "./workspace";
+
+export const DEFAULT_PARALLEL = 8;
+
+export const usage = `usage: npm run mesh -- preview|up|destroy [--stacks a,b] [--parallel N] [--logs DIR] [--yes]
+  preview   preview every stack (or those in --stacks) as its file says
+  up        build and link the mesh: the CA owner, then new clusters unlinked, then every stack linked
+  destroy   remove the stacks in --stacks (the others are updated without them first), or all of them,
+            the CA owner last; needs --yes
+  --stacks a,b    only these members (and what the order needs)
+  --parallel N    at most N stacks at once within a phase (default ${DEFAULT_PARALLEL}); phases never overlap
+  --logs DIR      where each stack's Pulumi output goes, DIR/<stack>.log (default: a new temporary directory)`;
+
+/** What the CLI is told about each step as it runs; `stop` is called once every step has ended. */
+export interface ProgressSink {
+    readonly onChange: (state: StepState, states: readonly StepState[]) => void;
+    readonly stop: () => void;
+}
+
+export interface MeshCliDeps {
+    /** Project directory holding Pulumi.yaml and the stack files. */
+    readonly dir: string;
+    /** Resolves with the Pulumi CLI version; rejects with MissingPulumiCliError when there is none. */
+    readonly checkCli: () => Promise<string>;
+    /** The workspace for the project in `dir`, writing each stack's CLI output under `logDir`. */
+    readonly workspace: (dir: string, logDir: string) => MeshWorkspace;
+    readonly out: (line: string) => void;
+    readonly err: (line: string) => void;
+    /** The live view; default: MeshProgress on stderr. */
+    readonly progress?: (command: MeshCommand) => ProgressSink;
+    /** The clock for durations; default Date.now. */
+    readonly now?: () => number;
+}
+
+async function readStatus(workspace: MeshWorkspace, stacks: readonly string[]): Promise<Map<string, StackStatus>> {
+    const status = new Map<string, StackStatus>();
+    for (const stack of stacks) {
+        status.set(stack, stackStatus(await workspace.outputs(stack)));
+    }
+    return status;
+}
+
+function plural(n: number, word: string): string {
+    return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+export async function meshCli(argv: readonly string[], deps: MeshCliDeps): Promise<number> {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: [...argv],
+            allowPositionals: true,
+            options: {
+                stacks: { type: "string" },
+                parallel: { type: "string" },
+                logs: { type: "string" },
+                yes: { type: "boolean" },
+                help: { type: "boolean", short: "h" },
+            },
+        });
+    } catch (e) {
+        deps.err(`${(e as Error).message}\n${usage}`);
+        return 2;
+    }
+    if (parsed.values.help) {
+        deps.out(usage);
+        return 0;
+    }
+    const [command, ...extra] = parsed.positionals;
+    if (!MESH_COMMANDS.includes(command as MeshCommand) || extra.length > 0) {
+        deps.err(command === undefined ? usage : `unknown command ${[command, ...extra].join(" ")}\n${usage}`);
+        return 2;
+    }
+    const meshCommand = command as MeshCommand;
+    const stacks = parsed.values.stacks
+        ?.split(",")
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
+    if (parsed.values.stacks !== undefined && stacks?.length === 0) {
+        deps.err(`--stacks names no stack\n${usage}`);
+        return 2;
+    }
+    const parallel = parsed.values.parallel === undefined ? DEFAULT_PARALLEL : Number(parsed.values.parallel);
+    if (!Number.isInteger(parallel) || parallel < 1) {
+        deps.err(`--parallel ${parsed.values.parallel} is not a whole number of at least 1\n${usage}`);
+        return 2;
+    }
+
+    const { members, problems } = inspectMesh(deps.dir);
+    if (problems.length > 0) {
+        deps.err(`The mesh configuration has problems; nothing was run:\n${problems.map((p) => `  - ${formatProblem(p)}`).join("\n")}`);
+        return 1;
+    }
+    try {
+        selectStacks(members, stacks);
+    } catch (e) {
+        if (e instanceof MeshPlanError) {
+            deps.err(e.message);
+            return 2;
+        }
+        throw e;
+    }
+
+    try {
+        deps.out(`Pulumi CLI ${await deps.checkCli()}`);
+    } catch (e) {
+        if (e instanceof MissingPulumiCliError) {
+            deps.err(e.message);
+            return 2;
+        }
+        deps.err(`The Pulumi CLI is there but did not answer; nothing was run.\n${errorTail((e as Error).message)}`);
+        return 1;
+    }
+
+    const logDir = path.resolve(parsed.values.logs ?? path.join(os.tmpdir(), `clustermesh-mesh-${meshCommand}-${new Date().toISOString().replace(/[:.]/g, "-")}`));
+    const workspace = deps.workspace(deps.dir, logDir);
+    let status: Map<string, StackStatus>;
+    try {
+        status = await readStatus(
+            workspace,
+            members.map((m) => m.stack),
+        );
+    } catch (e) {
+        deps.err(`Could not read the stacks' state from the Pulumi backend; nothing was run. Are you logged in (pulumi login)?\n${errorTail((e as Error).message)}`);
+        return 1;
+    }
+
+    let plan;
+    try {
+        plan = planOrder({ members, command: meshCommand, stacks, status });
+    } catch (e) {
+        if (e instanceof MeshPlanError) {
+            deps.err(e.message);
+            return 2;
+        }
+        throw e;
+    }
+    deps.out(`mesh: ${members.map((m) => `${m.stack} (id ${m.cluster.id}, ${status.get(m.stack) ?? "missing"})`).join(", ")}`);
+    for (const note of plan.notes) {
+        deps.out(`note: ${note}`);
+    }
+    if (plan.steps.length === 0) {
+        deps.out(`${meshCommand}: nothing to do`);
+        return 0;
+    }
+    const steps = plan.steps;
+    if (meshCommand === "destroy" && !parsed.values.yes) {
+        steps.forEach((step, i) => deps.out(describeStep(step, i, steps.length)));
+        const doomed = steps.filter((s) => s.action === "destroy").map((s) => s.stack);
+        deps.err(`destroy removes every resource of ${doomed.join(", ")} for good; nothing was run. Run again with --yes to do the steps above.`);
+        return 2;
+    }
+
+    const phases = phasesOf(steps);
+    deps.out(`${meshCommand}: ${plural(steps.length, "step")} in ${plural(phases.length, "phase")}, at most ${parallel} at once; each stack's Pulumi output goes to ${logDir}/<stack>.log`);
+    steps.forEach((step, i) => deps.out(describeStep(step, i, steps.length)));
+    const progress = (deps.progress ?? ((c: MeshCommand) => new MeshProgress(new LiveView(), c, deps.now)))(meshCommand);
+    let result;
+    try {
+        result = await runSteps(steps, workspace, { parallel, now: deps.now, onChange: progress.onChange });
+    } finally {
+        progress.stop();
+    }
+
+    deps.out(`\n${formatSummary(result.states)}`);
+    const failed = result.states.filter((s) => s.status === "failed");
+    if (failed.length > 0) {
+        for (const s of failed) {
+            deps.err(`${s.step.action} ${s.step.stack} failed (the whole output: ${path.join(logDir, `${s.step.stack}.log`)}):\n${errorTail(s.error ?? "")}`);
+        }
+        const finished = result.states.filter((s) => s.status === "done").length;
+        const notStarted = result.states.filter((s) => s.status === "not started").length;
+        deps.err(
+            `${meshCommand} stopped: ${plural(failed.length, "step")} failed, ${finished} finished, ${notStarted} not started (later phases wait for every stack of the one before). ` +
+                `Fix the cause and run npm run mesh -- ${meshCommand} again: it reads each stack's state afresh, so finished stacks are not rebuilt unlinked and finished updates are no-ops.`,
+        );
+        return 1;
+    }
+    deps.out(`${meshCommand} done: ${plural(steps.length, "step")}`);
+    for (const line of plan.next) {
+        deps.out(`next: ${line}`);
+    }
+    return 0;
+}

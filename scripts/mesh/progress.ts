@@ -1,0 +1,173 @@
+/**
+ * What `npm run mesh` shows while it runs and when it ends. On a terminal: a block redrawn in
+ * place with every running and failed stack (elapsed time, resources the engine has finished)
+ * and the count of waiting and finished ones. Elsewhere (CI): a timestamped line whenever a
+ * stack starts, finishes or fails, and a line every minute with what is still running. At the
+ * end: the summary table. The formatting is pure; MeshProgress wires it to a LiveView.
+ */
+import { formatDuration, type LiveView } from "../lib/live-view";
+import { table } from "../lib/table";
+import type { MeshCommand, MeshStep } from "./plan-order";
+import type { StepState } from "./runner";
+
+/** One line per step: `[2/4] up east [mesh.link=false]: phase 2, ...`. */
+export function describeStep(step: MeshStep, index: number, total: number): string {
+    const settings = [
+        ...Object.keys(step.config)
+            .sort()
+            .map((key) => `${key.replace(/^clustermesh:/, "")}=${String(step.config[key])}`),
+        ...(step.departing.length > 0 ? [`without ${step.departing.join(",")}`] : []),
+    ];
+    return `[${index + 1}/${total}] ${step.action} ${step.stack}${settings.length > 0 ? ` [${settings.join("; ")}]` : ""}: ${step.reason}`;
+}
+
+/** The line of an error that says what went wrong: the first `error:` line, else the first line. */
+export function firstErrorLine(error: string, width = 100): string {
+    const lines = error
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l.length > 0);
+    const line = lines.find((l) => /^error:/i.test(l)) ?? lines[0] ?? "";
+    return line.length > width ? `${line.slice(0, width - 1)}…` : line;
+}
+
+/** The end of a (long) CLI error: the cause is usually in the last lines; the whole is in the stack's log. */
+export function errorTail(error: string, lines = 12): string {
+    const kept = error
+        .split("\n")
+        .map((l) => l.trimEnd())
+        .filter((l) => l.trim().length > 0);
+    return kept.length <= lines ? kept.join("\n") : ["…", ...kept.slice(-lines)].join("\n");
+}
+
+function elapsed(state: StepState, now: number): number {
+    return (state.endedAt ?? now) - (state.startedAt ?? now);
+}
+
+function resources(state: StepState): string {
+    return `${state.resources} resource${state.resources === 1 ? "" : "s"}`;
+}
+
+function count(states: readonly StepState[], status: StepState["status"]): number {
+    return states.filter((s) => s.status === status).length;
+}
+
+/** The block a terminal shows: a header line, then the running and failed stacks (at most `rows` lines). */
+export function progressLines(command: MeshCommand, states: readonly StepState[], now: number, startedAt: number, rows = 20): string[] {
+    const running = states.filter((s) => s.status === "running");
+    const phase = running[0]?.step.phase ?? states.find((s) => s.status === "waiting")?.step.phase;
+    const header =
+        `mesh ${command}${phase !== undefined ? `, phase ${phase}` : ""} (${formatDuration(now - startedAt)}): ` +
+        `${count(states, "done")} done, ${running.length} running, ${count(states, "waiting")} waiting` +
+        `${count(states, "failed") > 0 ? `, ${count(states, "failed")} failed` : ""}`;
+    const width = Math.max(0, ...states.map((s) => s.step.stack.length));
+    const line = (s: StepState, what: string) => `  ${s.step.stack.padEnd(width)}  ${s.step.action.padEnd(7)}  ${what}`;
+    const body = [
+        ...states.filter((s) => s.status === "failed").map((s) => line(s, `failed after ${formatDuration(elapsed(s, now))}: ${firstErrorLine(s.error ?? "")}`)),
+        ...running.map((s) => line(s, `running ${formatDuration(elapsed(s, now))}, ${resources(s)}`)),
+    ];
+    const room = Math.max(1, rows - 1);
+    return [header, ...(body.length > room ? [...body.slice(0, room - 1), `  … and ${body.length - room + 1} more running`] : body)];
+}
+
+/** The plain line for a change of a step's status, or undefined when there is nothing to say (a resource count). */
+export function transitionLine(state: StepState, now: number): string | undefined {
+    const what = `${state.step.action} ${state.step.stack}`;
+    switch (state.status) {
+        case "running":
+            return state.resources === 0 ? `phase ${state.step.phase}: ${what} started` : undefined;
+        case "done":
+            return `${what} done in ${formatDuration(elapsed(state, now))} (${resources(state)})`;
+        case "failed":
+            return `${what} FAILED after ${formatDuration(elapsed(state, now))}: ${firstErrorLine(state.error ?? "")}`;
+        case "not started":
+            return `${what} not started: an earlier phase failed`;
+        default:
+            return undefined;
+    }
+}
+
+/** The minute line of a non-terminal view: what is still running. */
+export function heartbeatLine(states: readonly StepState[], now: number): string | undefined {
+    const running = states.filter((s) => s.status === "running");
+    if (running.length === 0) {
+        return undefined;
+    }
+    return `running: ${running.map((s) => `${s.step.stack} (${formatDuration(elapsed(s, now))}, ${resources(s)})`).join(", ")}; ${count(states, "waiting")} waiting`;
+}
+
+/** The table printed at the end: one row per step. */
+export function formatSummary(states: readonly StepState[]): string {
+    return table(
+        ["stack", "action", "phase", "result", "duration", "error"],
+        states.map((s) => [
+            s.step.stack,
+            s.step.action,
+            String(s.step.phase),
+            s.status === "done" ? "ok" : s.status,
+            s.startedAt !== undefined && s.endedAt !== undefined ? formatDuration(s.endedAt - s.startedAt) : "-",
+            s.status === "failed" ? firstErrorLine(s.error ?? "") : "",
+        ]),
+    );
+}
+
+/** Wires the runner's changes to a LiveView: redraws (terminal) or lines (elsewhere). */
+export class MeshProgress {
+    private states: readonly StepState[] = [];
+    private readonly timer: NodeJS.Timeout;
+    private lastHeartbeat: number;
+    private readonly startedAt: number;
+
+    constructor(
+        private readonly view: LiveView,
+        private readonly command: MeshCommand,
+        private readonly now: () => number = Date.now,
+        heartbeatMs = 60_000,
+    ) {
+        this.startedAt = now();
+        this.lastHeartbeat = this.startedAt;
+        // Elapsed times move on a terminal; elsewhere, a line now and then says what still runs.
+        this.timer = setInterval(
+            () => {
+                if (this.view.tty) {
+                    this.draw();
+                } else if (this.now() - this.lastHeartbeat >= heartbeatMs) {
+                    this.lastHeartbeat = this.now();
+                    const line = heartbeatLine(this.states, this.now());
+                    if (line) {
+                        this.view.log(line);
+                    }
+                }
+            },
+            this.view.tty ? 1000 : Math.min(heartbeatMs, 10_000),
+        );
+        this.timer.unref();
+    }
+
+    private draw(): void {
+        this.view.draw(progressLines(this.command, this.states, this.now(), this.startedAt, Math.max(5, (process.stderr.rows ?? 24) - 4)));
+    }
+
+    readonly onChange = (state: StepState, states: readonly StepState[]): void => {
+        this.states = states;
+        if (this.view.tty) {
+            if (state.status === "failed") {
+                this.view.log(transitionLine(state, this.now())!);
+            }
+            this.draw();
+        } else {
+            const line = transitionLine(state, this.now());
+            if (line) {
+                this.view.log(line);
+            }
+        }
+    };
+
+    stop(): void {
+        clearInterval(this.timer);
+        if (this.view.tty) {
+            this.draw();
+            this.view.done();
+        }
+    }
+}
