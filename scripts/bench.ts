@@ -1,40 +1,46 @@
 /**
- * npm run bench [-- --runs N]
+ * npm run bench [-- --runs N] [--quick]
  *
- * Generates meshes of 2, 64, 255 and 511 clusters in temporary directories and measures, for
- * one stack of each, (1) the whole `npm run plan` (a fresh process running the real program
- * under mocks, as a user runs it) and (2) loading and validating the mesh alone. Prints each
- * as a ratio to the 2-cluster time. The 255-cluster plan must stay within 3x of the 2-cluster
- * one; the exit code is 1 when it does not.
+ * Three measurements, each as ratios measured in the same run:
+ *
+ * 1. One stack's plan in generated meshes of 2, 64, 255 and 511 clusters (the whole
+ *    `npm run plan -- --stack r1`, a fresh process as a user runs it) and loading and validating
+ *    the mesh alone, as ratios to the 2-cluster time. Budget: the 255-cluster plan within 3x.
+ * 2. `npm run plan -- --all` of meshes of 2, 64 and 120 clusters, as ratios to one stack's plan
+ *    of the same mesh. Budget: 120 clusters within 5x.
+ * 3. The schedule of `npm run mesh -- up` for a new 64-member mesh on a simulated workspace
+ *    where every `up` takes T: the waves of each phase and the total, for several --parallel.
+ *
+ * The exit code is 1 when a budget is exceeded. --quick skips the 255/511-cluster plans.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { inspectMesh } from "../stacks";
-import { writeProject, type MemberSpec } from "../stacks/test-fixtures";
+import { writeProject } from "../stacks/sample-stacks";
+import { runMain } from "./common/main";
+import { simulate, simulatedMembers } from "./mesh/simulate";
+import { sampleMembers } from "./plan/sample-mesh";
 
 const LIMIT_255 = 3;
-
-function meshSpecs(size: number): MemberSpec[] {
-    const max = size > 255 ? 511 : 255;
-    return Array.from({ length: size }, (_, i) => ({ stack: `r${i + 1}`, id: i + 1, block: i + 10, cilium: { maxConnectedClusters: max } }));
-}
+const LIMIT_ALL_120 = 5;
 
 function median(samples: number[]): number {
     const sorted = [...samples].sort((a, b) => a - b);
     return sorted[Math.floor(sorted.length / 2)];
 }
 
-function timePlan(dir: string, runs: number): number {
+/** Median wall time (ms) of `npm run plan -- <args> --json --dir <dir>` in a fresh process. */
+function timePlan(dir: string, args: string[], runs: number): number {
     const plan = path.join(__dirname, "plan.ts");
     const samples: number[] = [];
     for (let i = 0; i < runs; i++) {
         const start = process.hrtime.bigint();
-        const run = spawnSync(process.execPath, [...process.execArgv, plan, "--stack", "r1", "--json", "--dir", dir], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+        const run = spawnSync(process.execPath, [...process.execArgv, plan, ...args, "--json", "--dir", dir], { encoding: "utf8", maxBuffer: 1024 * 1024 * 1024 });
         const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
         if (run.status !== 0) {
-            throw new Error(`plan of r1 in ${dir} failed:\n${run.stderr}`);
+            throw new Error(`plan ${args.join(" ")} in ${dir} failed:\n${run.stderr}`);
         }
         samples.push(elapsed);
     }
@@ -54,31 +60,65 @@ function timeValidation(dir: string, runs: number): number {
     return median(samples);
 }
 
-function main(): number {
-    const { values } = parseArgs({ options: { runs: { type: "string", default: "3" } } });
-    const runs = Math.max(1, Number(values.runs));
-    const sizes = [2, 64, 255, 511];
-    const rows: Array<{ size: number; plan: number; validation: number }> = [];
-    for (const size of sizes) {
-        const dir = writeProject(meshSpecs(size));
-        try {
-            rows.push({ size, plan: timePlan(dir, runs), validation: timeValidation(dir, runs * 5) });
-        } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
-        }
+function withMesh<T>(size: number, measure: (dir: string) => T): T {
+    const dir = writeProject(sampleMembers(size));
+    try {
+        return measure(dir);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
     }
-    const base = rows[0];
-    process.stdout.write(`plan of one stack (median of ${runs}) and mesh load+validate (median of ${runs * 5}), as ratios to 2 clusters\n`);
-    process.stdout.write("clusters  plan ms  plan ratio  validate ms  validate ratio\n");
-    for (const r of rows) {
-        process.stdout.write(
-            `${String(r.size).padStart(8)}  ${r.plan.toFixed(0).padStart(7)}  ${(r.plan / base.plan).toFixed(2).padStart(10)}  ${r.validation.toFixed(1).padStart(11)}  ${(r.validation / base.validation).toFixed(2).padStart(14)}\n`,
-        );
-    }
-    const ratio255 = rows.find((r) => r.size === 255)!.plan / base.plan;
-    const verdict = ratio255 <= LIMIT_255 ? "within" : "OVER";
-    process.stdout.write(`255-cluster plan ratio ${ratio255.toFixed(2)}: ${verdict} the ${LIMIT_255}x budget\n`);
-    return ratio255 <= LIMIT_255 ? 0 : 1;
 }
 
-process.exit(main());
+const pad = (text: string | number, width: number) => String(text).padStart(width);
+
+async function main(): Promise<number> {
+    const { values } = parseArgs({ options: { runs: { type: "string", default: "3" }, quick: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
+    if (values.help) {
+        process.stdout.write("usage: npm run bench [-- --runs N] [--quick]\n  plan time of one stack and of plan --all in generated meshes, and the simulated mesh up schedule\n");
+        return 0;
+    }
+    const runs = Math.max(1, Number(values.runs));
+    let ok = true;
+
+    const sizes = values.quick ? [2, 64] : [2, 64, 255, 511];
+    const rows = sizes.map((size) => withMesh(size, (dir) => ({ size, plan: timePlan(dir, ["--stack", "r1"], runs), validation: timeValidation(dir, runs * 5) })));
+    const base = rows[0];
+    process.stdout.write(`1. plan of one stack (median of ${runs}) and mesh load+validate (median of ${runs * 5}), as ratios to 2 clusters\n`);
+    process.stdout.write("clusters  plan ms  plan ratio  validate ms  validate ratio\n");
+    for (const r of rows) {
+        process.stdout.write(`${pad(r.size, 8)}  ${pad(r.plan.toFixed(0), 7)}  ${pad((r.plan / base.plan).toFixed(2), 10)}  ${pad(r.validation.toFixed(1), 11)}  ${pad((r.validation / base.validation).toFixed(2), 14)}\n`);
+    }
+    const row255 = rows.find((r) => r.size === 255);
+    if (row255) {
+        const ratio = row255.plan / base.plan;
+        ok &&= ratio <= LIMIT_255;
+        process.stdout.write(`255-cluster plan ratio ${ratio.toFixed(2)}: ${ratio <= LIMIT_255 ? "within" : "OVER"} the ${LIMIT_255}x budget\n`);
+    }
+
+    process.stdout.write(`\n2. plan --all (one process) against one stack's plan of the same mesh (medians of ${runs})\n`);
+    process.stdout.write("clusters  one stack ms  --all ms  ratio\n");
+    for (const size of [2, 64, 120]) {
+        const { one, all } = withMesh(size, (dir) => ({ one: timePlan(dir, ["--stack", "r1"], runs), all: timePlan(dir, ["--all"], runs) }));
+        const ratio = all / one;
+        process.stdout.write(`${pad(size, 8)}  ${pad(one.toFixed(0), 12)}  ${pad(all.toFixed(0), 8)}  ${pad(ratio.toFixed(2), 5)}\n`);
+        if (size === 120) {
+            ok &&= ratio <= LIMIT_ALL_120;
+            process.stdout.write(`120-cluster plan --all ratio ${ratio.toFixed(2)}: ${ratio <= LIMIT_ALL_120 ? "within" : "OVER"} the ${LIMIT_ALL_120}x budget\n`);
+        }
+    }
+
+    process.stdout.write("\n3. npm run mesh -- up of a new 64-member mesh, simulated: every up takes T\n");
+    process.stdout.write("parallel  phase 1 (CA owner)  phase 2 (unlinked)  phase 3 (linked)  total\n");
+    const members = simulatedMembers(64);
+    for (const parallel of [64, 32, 16, 8, 4, 1]) {
+        const run = await simulate(members, "up", parallel);
+        const cell = (phase: number) => {
+            const p = run.phases.find((x) => x.phase === phase);
+            return p ? `${p.steps} in ${p.waves} wave${p.waves === 1 ? "" : "s"}` : "-";
+        };
+        process.stdout.write(`${pad(parallel, 8)}  ${pad(cell(1), 18)}  ${pad(cell(2), 18)}  ${pad(cell(3), 16)}  ${pad(`${run.makespan}T`, 5)}\n`);
+    }
+    return ok ? 0 : 1;
+}
+
+runMain("bench", main);

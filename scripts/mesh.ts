@@ -5,7 +5,7 @@
  * the concurrent runner in scripts/mesh/runner.ts and its progress view in scripts/mesh/progress.ts.
  */
 import { projectDir } from "../stacks";
-import { runMain } from "./lib/main";
+import { runMain } from "./common/main";
 import { meshCli } from "./mesh/cli";
 import { AutomationWorkspace, pulumiCliVersion } from "./mesh/workspace";
 

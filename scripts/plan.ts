@@ -5,7 +5,7 @@
  * Entry point; the command lives in scripts/plan/cli.ts, the mock engine and the program runner
  * beside it in scripts/plan/.
  */
-import { runMain } from "./lib/main";
+import { runMain } from "./common/main";
 import { planCli } from "./plan/cli";
 
 runMain("plan", () =>

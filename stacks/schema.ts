@@ -8,16 +8,20 @@
  * `validate.ts`, where every problem is reported at once.
  */
 import { z } from "zod";
-import { parseCidr } from "./cidr";
+import { parseCidr } from "../lib/cidr";
 
-/** Cilium chart version used when a stack does not pin one. */
-export const DEFAULT_CILIUM_VERSION = "1.19.6";
-/** k3s release installed when a stack does not pin one (INSTALL_K3S_VERSION). */
-export const DEFAULT_K3S_VERSION = "v1.33.5+k3s1";
-/** Kubernetes version of EKS clusters when a stack does not pin one. */
-export const DEFAULT_EKS_VERSION = "1.33";
-/** NodePort of the clustermesh-apiserver when a stack does not set one (the chart's default). */
-export const DEFAULT_APISERVER_NODE_PORT = 32379;
+import {
+    DEFAULT_APISERVER_NODE_PORT,
+    DEFAULT_CILIUM_VERSION,
+    DEFAULT_ECHO_IMAGE,
+    DEFAULT_EKS_INSTANCE_TYPE,
+    DEFAULT_EKS_NODES,
+    DEFAULT_EKS_VERSION,
+    DEFAULT_K3S_INSTANCE_TYPE,
+    DEFAULT_K3S_VERSION,
+} from "../lib/defaults";
+
+export { DEFAULT_APISERVER_NODE_PORT, DEFAULT_CILIUM_VERSION, DEFAULT_EKS_VERSION, DEFAULT_K3S_VERSION };
 
 const cidr = z
     .string()
@@ -93,7 +97,7 @@ export const k3sSchema = z
             .array(existingHostSchema)
             .default([])
             .describe("Existing hosts joined as k3s agents (with `host`). Same fields as `host`."),
-        instanceType: z.string().default("t3.medium").describe("EC2 instance type of new VMs. Default `t3.medium`."),
+        instanceType: z.string().default(DEFAULT_K3S_INSTANCE_TYPE).describe(`EC2 instance type of new VMs. Default \`${DEFAULT_K3S_INSTANCE_TYPE}\`.`),
         agents: z.number().int().min(0).max(50).default(0).describe("Number of k3s agent VMs built beside a new EC2 server. Default 0."),
     })
     .describe("How a `k3s` cluster is built (`clustermesh:k3s`).");
@@ -106,10 +110,10 @@ export const eksSchema = z
             .regex(/^1\.\d+$/, { message: "is not a Kubernetes minor version such as 1.33" })
             .default(DEFAULT_EKS_VERSION)
             .describe(`Kubernetes version of the control plane. Default \`${DEFAULT_EKS_VERSION}\`.`),
-        instanceType: z.string().default("t3.large").describe("Instance type of the managed node group. Default `t3.large`."),
-        desiredSize: z.number().int().min(1).default(2).describe("Desired node count. Default 2."),
-        minSize: z.number().int().min(1).default(1).describe("Minimum node count. Default 1."),
-        maxSize: z.number().int().min(1).default(3).describe("Maximum node count. Default 3."),
+        instanceType: z.string().default(DEFAULT_EKS_INSTANCE_TYPE).describe(`Instance type of the managed node group. Default \`${DEFAULT_EKS_INSTANCE_TYPE}\`.`),
+        desiredSize: z.number().int().min(1).default(DEFAULT_EKS_NODES.desired).describe(`Desired node count. Default ${DEFAULT_EKS_NODES.desired}.`),
+        minSize: z.number().int().min(1).default(DEFAULT_EKS_NODES.min).describe(`Minimum node count. Default ${DEFAULT_EKS_NODES.min}.`),
+        maxSize: z.number().int().min(1).default(DEFAULT_EKS_NODES.max).describe(`Maximum node count. Default ${DEFAULT_EKS_NODES.max}.`),
     })
     .describe("How an `eks` cluster is built (`clustermesh:eks`).");
 export type EksConfig = z.infer<typeof eksSchema>;
@@ -193,8 +197,8 @@ export const appSchema = z
         image: z
             .string()
             .min(1)
-            .default("hashicorp/http-echo:1.0.0")
-            .describe("Container image. The default echoes the answering cluster's name. Default `hashicorp/http-echo:1.0.0`."),
+            .default(DEFAULT_ECHO_IMAGE)
+            .describe(`Container image. The default echoes the answering cluster's name. Default \`${DEFAULT_ECHO_IMAGE}\`.`),
         args: z
             .array(z.string())
             .optional()

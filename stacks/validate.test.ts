@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseStackConfig } from "./load";
 import { formatProblem, MeshConfigError } from "./problems";
-import { member, stackConfig, type MemberSpec } from "./test-fixtures";
+import { member, stackConfig, type MemberSpec } from "../test/stack-files";
 import { validateMesh } from "./validate";
 
 const west: MemberSpec = { stack: "west", id: 1 };

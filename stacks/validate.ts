@@ -4,7 +4,10 @@
  * when none returns any. Cost grows with n log n in the mesh size (one sort per rule), so
  * a 511-cluster mesh validates in about the time a 2-cluster one does.
  */
-import { findOverlaps, parseAddress, parseCidr, suggestFreeRange, type CidrRange } from "./cidr";
+import { findOverlaps, parseAddress, parseCidr, suggestFreeRange, type CidrRange } from "../lib/cidr";
+import { ciliumAtLeast, ciliumMinor, ciliumVersionProblem, CLUSTER_NAME_MAX_LENGTH, isClusterName } from "../lib/cilium-version";
+import { DEFAULT_APISERVER_NODE_PORT } from "./schema";
+import { isAwsBuilt } from "./build";
 import type { MeshMember } from "./load";
 import type { Problem } from "./problems";
 
@@ -12,35 +15,11 @@ import type { Problem } from "./problems";
 export const AWS_PEERINGS_PER_VPC = 125;
 /** Pod CIDR per node carved from the pod CIDR by Cilium's cluster-pool IPAM. */
 export const POD_CIDR_MASK_SIZE = 24;
-/** Oldest Cilium minor whose chart has the values this program sets (KVStoreMesh default, mcsapi). */
-export const OLDEST_CILIUM = { major: 1, minor: 16 };
 
 export interface MeshValidation {
     readonly problems: Problem[];
     /** Facts worth knowing that do not stop the run (e.g. the AWS peering limit). */
     readonly notes: string[];
-}
-
-const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-
-export function isAwsBuilt(member: MeshMember): boolean {
-    return member.cluster.kind === "eks" || member.k3s.host === undefined;
-}
-
-function versionParts(version: string): [number, number, number] {
-    const [major, minor, patch] = version.split(".").map(Number);
-    return [major, minor, patch];
-}
-
-export function ciliumMinor(version: string): string {
-    const [major, minor] = versionParts(version);
-    return `${major}.${minor}`;
-}
-
-/** True when `version` is at least `major.minor.patch`. */
-export function ciliumAtLeast(version: string, major: number, minor: number, patch = 0): boolean {
-    const [a, b, c] = versionParts(version);
-    return a !== major ? a > major : b !== minor ? b > minor : c >= patch;
 }
 
 /** Oldest first: of two clashing members, the newer one is asked to change. */
@@ -83,8 +62,8 @@ function checkNames(members: readonly MeshMember[]): Problem[] {
     for (const m of bySeniority(members)) {
         const name = m.cluster.name;
         const key = "clustermesh:cluster.name";
-        if (name.length > 32 || !NAME_PATTERN.test(name)) {
-            const suggestion = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 32) || m.stack;
+        if (!isClusterName(name)) {
+            const suggestion = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, CLUSTER_NAME_MAX_LENGTH) || m.stack;
             problems.push({
                 file: m.file,
                 key,
@@ -221,22 +200,9 @@ function checkVersions(members: readonly MeshMember[]): Problem[] {
     for (const m of members) {
         const version = m.cilium.version;
         const key = "clustermesh:cilium.version";
-        if (version === "1.18.0") {
-            problems.push({
-                file: m.file,
-                key,
-                value: version,
-                message: "breaks global-service load-balancing (cilium #40848)",
-                fix: "use 1.18.1 or later, e.g. 1.19.6",
-            });
-        } else if (!ciliumAtLeast(version, OLDEST_CILIUM.major, OLDEST_CILIUM.minor)) {
-            problems.push({
-                file: m.file,
-                key,
-                value: version,
-                message: `is older than ${OLDEST_CILIUM.major}.${OLDEST_CILIUM.minor}, the first release with KVStoreMesh on by default`,
-                fix: "use e.g. 1.19.6",
-            });
+        const problem = ciliumVersionProblem(version);
+        if (problem) {
+            problems.push({ file: m.file, key, value: version, message: problem.reason, fix: problem.fix });
         }
     }
     return [
@@ -286,7 +252,7 @@ function checkNodePorts(members: readonly MeshMember[]): Problem[] {
         const port = m.cilium.apiserverNodePort;
         const first = firstByPort.get(port);
         if (first) {
-            let free = 32379;
+            let free = DEFAULT_APISERVER_NODE_PORT;
             while (used.has(free) && free < 32767) {
                 free++;
             }

@@ -14,7 +14,7 @@ import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { formatProblem, inspectMesh } from "../../stacks";
-import { LiveView } from "../lib/live-view";
+import { LiveView } from "../common/live-view";
 import { MESH_COMMANDS, MeshPlanError, planOrder, selectStacks, stackStatus, type MeshCommand, type StackStatus } from "./plan-order";
 import { describeStep, errorTail, formatSummary, MeshProgress } from "./progress";
 import { phasesOf, runSteps, type StepState } from "./runner";

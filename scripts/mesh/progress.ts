@@ -5,8 +5,8 @@
  * stack starts, finishes or fails, and a line every minute with what is still running. At the
  * end: the summary table. The formatting is pure; MeshProgress wires it to a LiveView.
  */
-import { formatDuration, type LiveView } from "../lib/live-view";
-import { table } from "../lib/table";
+import { formatDuration, type LiveView } from "../common/live-view";
+import { table } from "../common/table";
 import type { MeshCommand, MeshStep } from "./plan-order";
 import type { StepState } from "./runner";
 

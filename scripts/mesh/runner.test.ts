@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { inspectMesh } from "../../stacks";
-import { projectLikeEast } from "../../stacks/test-fixtures";
+import { projectLikeEast } from "../../test/stack-files";
 import { DEFAULT_PARALLEL, meshCli, type MeshCliDeps } from "./cli";
 import { planOrder, type StackStatus } from "./plan-order";
 import { errorTail, transitionLine } from "./progress";
@@ -218,7 +218,7 @@ describe("the schedule, on a simulated workspace where every operation takes T",
 
     it("destroys every member but the CA owner together, then the owner", async () => {
         const clock = new VirtualClock();
-        const deployed = new Map(members.map((m) => [m.stack, "deployed"]));
+        const deployed = new Map<string, StackStatus>(members.map((m) => [m.stack, "deployed"]));
         const run = await simulate(members, "destroy", 64, new SimulatedWorkspace(clock, 1, deployed));
         assert.equal(run.makespan, 2);
         assert.deepEqual(run.phases, [

@@ -4,8 +4,9 @@
  * resuming) is measured exactly and instantly. `npm run bench` prints it; the runner's tests
  * check it.
  */
-import { parseStackConfig, type MeshMember } from "../../stacks/load";
-import { sampleMembers, sampleStackConfig } from "../plan/sample-mesh";
+import type { MeshMember } from "../../stacks/load";
+import { member } from "../../stacks/sample-stacks";
+import { sampleMembers } from "../plan/sample-mesh";
 import { planOrder, stackStatus, type MeshCommand, type StackStatus } from "./plan-order";
 import { runSteps, type RunResult } from "./runner";
 import type { MeshWorkspace, OperationHooks } from "./workspace";
@@ -118,13 +119,7 @@ export class SimulatedWorkspace implements MeshWorkspace {
 
 /** Members r1..rN of a generated mesh, parsed as the stack files would be. */
 export function simulatedMembers(size: number): MeshMember[] {
-    return sampleMembers(size).map((m) => {
-        const parsed = parseStackConfig(`Pulumi.${m.stack}.yaml`, sampleStackConfig(m));
-        if (!parsed.member) {
-            throw new Error(`sample member ${m.stack} does not parse: ${JSON.stringify(parsed.problems)}`);
-        }
-        return parsed.member;
-    });
+    return sampleMembers(size).map(member);
 }
 
 export interface Simulation {

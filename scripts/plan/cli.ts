@@ -9,7 +9,7 @@
 import * as path from "path";
 import { parseArgs } from "util";
 import { MeshConfigError } from "../../stacks";
-import { formatDuration, LiveView } from "../lib/live-view";
+import { formatDuration, LiveView } from "../common/live-view";
 import { planMesh, type MeshPlan, type PlanProgress } from "./plan-mesh";
 import { planStack } from "./plan-stack";
 import { formatMeshTable, formatPlan, formatProblems, memberRow, toJson } from "./report";

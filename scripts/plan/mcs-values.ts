@@ -3,16 +3,11 @@
  * scripts/check-chart.sh: the MCS-API keys moved between 1.18 and 1.19.
  */
 import { buildCiliumValues } from "../../components/cilium/values";
-import { parseStackConfig } from "../../stacks/load";
+import { member } from "../../stacks/sample-stacks";
 import { redactValues } from "./report";
-import { sampleStackConfig } from "./sample-mesh";
 
 const version = process.argv[2] ?? "1.19.6";
-const parsed = parseStackConfig("Pulumi.west.yaml", sampleStackConfig({ stack: "west", id: 1, cilium: { version, mcsAPI: true } }));
-if (!parsed.member) {
-    throw new Error(`the sample west stack does not parse: ${JSON.stringify(parsed.problems)}`);
-}
-const west = parsed.member;
+const west = member({ stack: "west", id: 1, cilium: { version, mcsAPI: true } });
 const redacted = { cert: "[secret]", key: "[secret]" };
 const values = buildCiliumValues({
     clusterName: "west",

@@ -8,7 +8,7 @@ import type { HelmValue, HelmValues } from "../../components/cilium/values";
 import { sortKeys } from "../../components/cilium/values";
 import type { MeshMember } from "../../stacks/load";
 import { formatProblem, type Problem } from "../../stacks/problems";
-import { table } from "../lib/table";
+import { table } from "../common/table";
 import type { RecordedResource } from "./mock-engine";
 
 export const REDACTED = "[secret]";
