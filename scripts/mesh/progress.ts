@@ -21,13 +21,16 @@ export function describeStep(step: MeshStep, index: number, total: number): stri
     return `[${index + 1}/${total}] ${step.action} ${step.stack}${settings.length > 0 ? ` [${settings.join("; ")}]` : ""}: ${step.reason}`;
 }
 
-/** The line of an error that says what went wrong: the first `error:` line, else the first line. */
+/**
+ * The line of an error that says what went wrong: from the first `error:` on (the CLI's own
+ * message inside the Automation API's `code: … stderr: …`), else the first line.
+ */
 export function firstErrorLine(error: string, width = 100): string {
     const lines = error
         .split("\n")
         .map((l) => l.trim())
         .filter((l) => l.length > 0);
-    const line = lines.find((l) => /^error:/i.test(l)) ?? lines[0] ?? "";
+    const line = lines.map((l) => /\berror: .*/i.exec(l)?.[0]).find((l) => l !== undefined) ?? lines[0] ?? "";
     return line.length > width ? `${line.slice(0, width - 1)}…` : line;
 }
 
@@ -116,6 +119,7 @@ export class MeshProgress {
     private states: readonly StepState[] = [];
     private readonly timer: NodeJS.Timeout;
     private lastHeartbeat: number;
+    private lastDraw = -Infinity;
     private readonly startedAt: number;
 
     constructor(
@@ -145,6 +149,7 @@ export class MeshProgress {
     }
 
     private draw(): void {
+        this.lastDraw = this.now();
         this.view.draw(progressLines(this.command, this.states, this.now(), this.startedAt, Math.max(5, (process.stderr.rows ?? 24) - 4)));
     }
 
@@ -154,7 +159,10 @@ export class MeshProgress {
             if (state.status === "failed") {
                 this.view.log(transitionLine(state, this.now())!);
             }
-            this.draw();
+            // A resource count alone redraws at most ten times a second; the timer catches up.
+            if (state.status !== "running" || state.resources === 0 || this.now() - this.lastDraw >= 100) {
+                this.draw();
+            }
         } else {
             const line = transitionLine(state, this.now());
             if (line) {
