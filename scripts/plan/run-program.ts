@@ -7,7 +7,9 @@
  * evaluates index.ts afresh, since its top level is the stack. Runs must not overlap.
  */
 import * as pulumi from "@pulumi/pulumi";
+import Module, { createRequire } from "module";
 import * as path from "path";
+import * as vm from "vm";
 import { loadBalancerEndpoint, nodePortEndpoint, STACK_OUTPUTS } from "../../lib/contract";
 import { inspectMesh, loadMesh, MeshConfigError, nthAddress, parseCidr, type Mesh, type MeshMember, type Problem } from "../../stacks";
 import { fakePem, installMockEngine, peek, settle, type RecordedResource, type StackOutputs } from "./mock-engine";
@@ -56,6 +58,42 @@ export function deployedOutputs(members: readonly MeshMember[]): StackOutputs {
 const programPath = require.resolve("../../index");
 const stacksPath = require.resolve("../../stacks");
 
+type ModuleWrapper = (exports: unknown, require: NodeJS.Require, module: { exports: unknown }, filename: string, dirname: string) => void;
+let programWrapper: ModuleWrapper | undefined;
+
+/**
+ * Runs index.ts's top level as a new module. The first time, it is required as usual (tsx
+ * compiles it) and the compiled source is kept; later runs call that source, compiled once,
+ * with a fresh `module`: compiling it again for every stack cost more than planning one.
+ */
+function runProgramModule(): Record<string, unknown> {
+    if (programWrapper) {
+        const module: { exports: Record<string, unknown> } = { exports: {} };
+        programWrapper.call(module.exports, module.exports, createRequire(programPath), module, programPath, path.dirname(programPath));
+        return module.exports;
+    }
+    const proto = Module.prototype as unknown as { _compile: (this: unknown, content: string, filename: string) => unknown };
+    const compile = proto._compile;
+    let source: string | undefined;
+    proto._compile = function (this: unknown, content: string, filename: string) {
+        if (filename === programPath) {
+            source = content;
+        }
+        return compile.call(this, content, filename);
+    };
+    try {
+        delete require.cache[programPath];
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the program's top level is the stack: evaluated on purpose, once per stack
+        return require(programPath) as Record<string, unknown>;
+    } finally {
+        proto._compile = compile;
+        delete require.cache[programPath];
+        if (source !== undefined) {
+            programWrapper = vm.compileFunction(source, ["exports", "require", "module", "__filename", "__dirname"], { filename: programPath }) as ModuleWrapper;
+        }
+    }
+}
+
 /**
  * Evaluates index.ts afresh. While it runs, the program's `loadMesh(dir, stack)` is answered
  * from `inspection` (the same stack files, already read and validated once for the whole plan)
@@ -81,10 +119,8 @@ function evaluateProgram(dir: string, inspection: MeshInspection): Record<string
         const patched = Object.defineProperties({}, descriptors) as Record<string, unknown>;
         cached.exports = patched;
     }
-    delete require.cache[programPath];
     try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh evaluation of the program's top level, per stack
-        return require(programPath) as Record<string, unknown>;
+        return runProgramModule();
     } finally {
         if (cached && original) {
             cached.exports = original;
