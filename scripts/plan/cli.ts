@@ -21,8 +21,8 @@ export const usage = `usage: npm run plan -- --stack <name> [--json] [--dir DIR]
                 problem; with --json, one document with every stack's whole plan
   --json        print JSON (stable key order, secrets redacted) instead of text
   --dir DIR     the directory holding the Pulumi.<stack>.yaml files (default: here)
-  --workers N   with --all: worker threads planning beside the main one (default: none below
-                16 stacks, else one per further CPU, at most 3)`;
+  --workers N   with --all: worker threads planning beside the main one (default 0: the fastest
+                on a busy 2-CPU machine; try 1-3 where cores are idle)`;
 
 export interface PlanCliDeps {
     readonly out: (text: string) => void;

@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { writeProject, type MemberSpec } from "../../test/stack-files";
+import { planMesh } from "./plan-mesh";
 import { toJson, type PlanDocument } from "./report";
 
 const planScript = path.join(__dirname, "..", "plan.ts");
@@ -99,5 +100,23 @@ describe("npm run plan -- --all on a generated 36-member mesh", () => {
         assert.ok(!byStack.get("m2")!.resources.some((r) => r.type === "clustermesh:mesh:MeshCertificateAuthority"));
         assert.ok(byStack.get("m5")!.resources.some((r) => r.type === "aws:eks/cluster:Cluster"));
         assert.ok(!byStack.get("m6")!.resources.some((r) => r.type === "aws:eks/cluster:Cluster"));
+    });
+});
+
+describe("planMesh with a worker thread beside this one", () => {
+    it("plans the same documents as this thread alone, in member order, and reports each stack", async () => {
+        const dir = writeProject(bigMesh().slice(0, 8));
+        try {
+            const seen: string[] = [];
+            const [here, pooled] = [await planMesh(dir), await planMesh(dir, { workers: 1, onProgress: (p) => seen.push(`${p.done}/${p.total}`) })];
+            assert.deepEqual(pooled.failed, []);
+            assert.deepEqual(
+                pooled.plans.map((p) => toJson(p)),
+                here.plans.map((p) => toJson(p)),
+            );
+            assert.deepEqual(seen, Array.from({ length: 8 }, (_, i) => `${i + 1}/8`));
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });

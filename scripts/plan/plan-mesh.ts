@@ -4,7 +4,6 @@
  * after another or in a small pool of worker threads that each load Pulumi once and plan many
  * stacks. Each plan is the same PlanDocument `--stack` prints, byte for byte.
  */
-import * as os from "os";
 import * as path from "path";
 import { Worker } from "worker_threads";
 import { inspectMesh, sortProblems, type MeshMember, type Problem } from "../../stacks";
@@ -35,21 +34,14 @@ export interface PlanProgress {
 
 export interface PlanMeshOptions {
     /**
-     * Worker threads planning beside this one (which plans too); 0 plans every stack here, one
-     * after another. Default: none for a small mesh (a worker costs a Pulumi load, about a
-     * second), else one per further CPU, at most 3.
+     * Worker threads planning beside this one (which plans too), each loading Pulumi once;
+     * default 0: every stack here, one after another. Measured on a 2-CPU machine shared with
+     * other work, one worker made a 120-member plan slower (a second Pulumi load, and the two
+     * threads compete for the CPUs); on a machine with idle cores, workers can shorten it.
      */
     readonly workers?: number;
     /** Called after each stack. */
     readonly onProgress?: (progress: PlanProgress) => void;
-}
-
-/** Meshes below this size are planned in this thread alone: starting a worker would cost more. */
-const WORKERS_FROM = 16;
-const MAX_WORKERS = 3;
-
-export function defaultWorkers(stacks: number): number {
-    return stacks < WORKERS_FROM ? 0 : Math.max(0, Math.min(MAX_WORKERS, os.availableParallelism() - 1));
 }
 
 /**
@@ -160,7 +152,7 @@ export async function planMesh(dir: string, options: PlanMeshOptions = {}): Prom
     };
     // One queue: this thread and the workers each take the next stack when they are free.
     const queue = [...stacks];
-    const workers = Math.min(options.workers ?? defaultWorkers(stacks.length), Math.max(0, stacks.length - 1));
+    const workers = Math.min(options.workers ?? 0, Math.max(0, stacks.length - 1));
     await Promise.all([planInWorkers(dir, queue, workers, report), planHere(dir, queue, inspection, report)]);
     const plans: PlanDocument[] = [];
     const failed: MeshPlan["failed"] = [];
