@@ -177,6 +177,16 @@ export const meshSchema = z
             .regex(/^[^/]+\/[^/]+$/, { message: "is not of the form <organization>/<project>" })
             .optional()
             .describe("`<organization>/<project>` of the peer stacks for stack references. Default: this stack's organization and project."),
+        addressing: z
+            .strictObject({
+                vpc: cidr.describe("Supernet the VPC (or host network) ranges of members are taken from."),
+                pods: cidr.describe("Supernet the pod ranges of members are taken from."),
+                services: cidr.describe("Supernet the service ranges of members are taken from."),
+            })
+            .optional()
+            .describe(
+                "Planned addresses: mesh-wide supernets every member's ranges lie in, and that `npm run add-region` takes the next free ranges from. The same on every member. Default: none (add-region searches the private ranges).",
+            ),
     })
     .describe("How this stack joins the mesh (`clustermesh:mesh`).");
 export type MeshConfig = z.infer<typeof meshSchema>;

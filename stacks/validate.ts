@@ -37,11 +37,11 @@ function listOf(members: readonly MeshMember[]): string {
 }
 
 /** Ids in ENI mode or AWS VPC CNI chaining the chart refuses (cilium #21330). */
-function isEniRefusedId(id: number): boolean {
+export function isEniRefusedId(id: number): boolean {
     return (id >= 128 && id <= 255) || (id >= 384 && id <= 511);
 }
 
-function freeIds(members: readonly MeshMember[], max: number, avoidEni: boolean): () => number | undefined {
+export function freeIds(members: readonly MeshMember[], max: number, avoidEni: boolean): () => number | undefined {
     const used = new Set(members.map((m) => m.cluster.id));
     let next = 1;
     return () => {
@@ -462,6 +462,33 @@ function peeringNotes(members: readonly MeshMember[]): string[] {
 }
 
 /** Checks every rule across every member. Problems are in a stable order. */
+/** Planned addresses: one set of supernets for the mesh, and every member's ranges inside them. */
+function checkAddressing(members: readonly MeshMember[]): Problem[] {
+    const planned = members.filter((m) => m.mesh.addressing !== undefined);
+    if (planned.length === 0) {
+        return [];
+    }
+    const describe = (m: MeshMember): string => (m.mesh.addressing ? `vpc ${m.mesh.addressing.vpc}, pods ${m.mesh.addressing.pods}, services ${m.mesh.addressing.services}` : "none");
+    const problems = checkAgreement(members, "clustermesh:mesh.addressing", describe, (v) => `addressing (${v})`, "; the supernets are planned for the whole mesh");
+    for (const m of planned) {
+        const supernets = m.mesh.addressing;
+        if (!supernets) {
+            continue;
+        }
+        const inside = (key: string, text: string | undefined, supernet: string): void => {
+            const range = text ? parseCidr(text) : undefined;
+            const outer = parseCidr(supernet);
+            if (range && outer && (range.family !== outer.family || range.first < outer.first || range.last > outer.last)) {
+                problems.push({ file: m.file, key, value: text, message: `lies outside the mesh's planned supernet ${supernet} (clustermesh:mesh.addressing)`, fix: `pick a free range inside ${supernet}, or widen the supernet on every member` });
+            }
+        };
+        inside("clustermesh:cluster.vpcCIDR", m.cluster.vpcCIDR, supernets.vpc);
+        inside("clustermesh:cluster.podCIDR", m.cluster.podCIDR, supernets.pods);
+        inside("clustermesh:cluster.serviceCIDR", m.cluster.serviceCIDR, supernets.services);
+    }
+    return problems;
+}
+
 export function validateMesh(members: readonly MeshMember[]): MeshValidation {
     if (members.length === 0) {
         return { problems: [], notes: [] };
@@ -477,6 +504,7 @@ export function validateMesh(members: readonly MeshMember[]): MeshValidation {
         ...checkCidrs(members),
         ...checkAwsInputs(members),
         ...checkApps(members),
+        ...checkAddressing(members),
     ];
     return { problems, notes: peeringNotes(members) };
 }
