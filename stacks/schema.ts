@@ -8,6 +8,7 @@
  * `validate.ts`, where every problem is reported at once.
  */
 import { z } from "zod";
+import { AWS_QUOTAS, type AwsQuotaName } from "../lib/aws-quotas";
 import { parseCidr } from "../lib/cidr";
 
 import {
@@ -191,6 +192,40 @@ export const meshSchema = z
     .describe("How this stack joins the mesh (`clustermesh:mesh`).");
 export type MeshConfig = z.infer<typeof meshSchema>;
 
+const quotaField = (name: AwsQuotaName) =>
+    z
+        .number()
+        .int()
+        .min(1)
+        .max(AWS_QUOTAS[name].max, { message: `is more than AWS grants for ${AWS_QUOTAS[name].what} (${AWS_QUOTAS[name].max})` })
+        .default(AWS_QUOTAS[name].default)
+        .describe(`AWS quota: ${AWS_QUOTAS[name].what}. Default ${AWS_QUOTAS[name].default} (AWS's); declare a raised value only once AWS granted it, at most ${AWS_QUOTAS[name].max}.`);
+
+export const networkTopologies = ["peering", "transit-gateway"] as const;
+export type NetworkTopology = (typeof networkTopologies)[number];
+
+export const networkSchema = z
+    .strictObject({
+        topology: z
+            .enum(networkTopologies)
+            .default("peering")
+            .describe(
+                "How the VPCs of AWS-built members reach each other: `peering` (a VPC peering per pair; up to the peering quota) or `transit-gateway` (a Transit Gateway per region, peered between regions; billed per attachment and per GB). The same on every member. Default `peering`.",
+            ),
+        quotas: z
+            .strictObject({
+                securityGroupRules: quotaField("securityGroupRules"),
+                vpcPeeringsPerVpc: quotaField("vpcPeeringsPerVpc"),
+                routesPerRouteTable: quotaField("routesPerRouteTable"),
+                transitGatewayPeeringsPerHub: quotaField("transitGatewayPeeringsPerHub"),
+                routesPerTransitGatewayRouteTable: quotaField("routesPerTransitGatewayRouteTable"),
+            })
+            .prefault({})
+            .describe("AWS quotas of the account the mesh is built in, as granted; checked before anything is built. The same on every member."),
+    })
+    .describe("How the mesh's networks are joined on AWS (`clustermesh:network`).");
+export type NetworkConfig = z.infer<typeof networkSchema>;
+
 export const appSchema = z
     .strictObject({
         enabled: z.boolean().default(true).describe("Deploy the global-service app. Default true."),
@@ -240,6 +275,7 @@ export const stackConfigSchemas = {
     eks: eksSchema,
     cilium: ciliumSchema,
     mesh: meshSchema,
+    network: networkSchema,
     app: appSchema,
 } as const;
 export type StackConfigKey = keyof typeof stackConfigSchemas;
@@ -256,5 +292,6 @@ export interface StackConfig {
     eks: EksConfig;
     cilium: CiliumConfig;
     mesh: MeshConfig;
+    network: NetworkConfig;
     app: AppConfig;
 }

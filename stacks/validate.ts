@@ -5,14 +5,13 @@
  * a 511-cluster mesh validates in about the time a 2-cluster one does.
  */
 import { findOverlaps, parseAddress, parseCidr, suggestFreeRange, type CidrRange } from "../lib/cidr";
+import { quotaExcesses, topologyCounts, type MeshVpc, type Topology, type TopologyCounts } from "../lib/topology";
 import { ciliumAtLeast, ciliumMinor, ciliumVersionProblem, CLUSTER_NAME_MAX_LENGTH, isClusterName } from "../lib/cilium-version";
 import { DEFAULT_APISERVER_NODE_PORT } from "./schema";
 import { isAwsBuilt } from "./build";
 import type { MeshMember } from "./load";
 import type { Problem } from "./problems";
 
-/** AWS's limit of active peering connections per VPC (a full mesh of peerings stops there). */
-export const AWS_PEERINGS_PER_VPC = 125;
 /** Pod CIDR per node carved from the pod CIDR by Cilium's cluster-pool IPAM. */
 export const POD_CIDR_MASK_SIZE = 24;
 
@@ -441,7 +440,7 @@ function checkApps(members: readonly MeshMember[]): Problem[] {
     return problems;
 }
 
-function peeringNotes(members: readonly MeshMember[]): string[] {
+function existingHostNotes(members: readonly MeshMember[]): string[] {
     const vpcs = members.filter((m) => isAwsBuilt(m) && m.cluster.vpcCIDR);
     const onHosts = members.filter((m) => !isAwsBuilt(m));
     const notes: string[] = [];
@@ -451,17 +450,49 @@ function peeringNotes(members: readonly MeshMember[]): string[] {
                 "their node addresses must reach each other (VPN, Direct Connect or public addresses); the program opens the ports but builds no such route.",
         );
     }
-    if (vpcs.length - 1 <= AWS_PEERINGS_PER_VPC) {
-        return notes;
-    }
-    return [
-        ...notes,
-        `The mesh has ${vpcs.length} VPCs; a full mesh of VPC peerings needs ${vpcs.length - 1} per VPC, over AWS's limit of ${AWS_PEERINGS_PER_VPC}. ` +
-            "Join the VPCs with Transit Gateway peering instead of VPC peering.",
-    ];
+    return notes;
 }
 
-/** Checks every rule across every member. Problems are in a stable order. */
+/** The AWS-built members' VPCs, as the topology sees them. */
+export function meshVpcs(members: readonly MeshMember[]): MeshVpc[] {
+    return members.flatMap((m) => (isAwsBuilt(m) && m.cluster.region && m.cluster.vpcCIDR ? [{ id: m.cluster.id, name: m.cluster.name, region: m.cluster.region, vpcCidr: m.cluster.vpcCIDR }] : []));
+}
+
+const QUOTA_FIXES: Record<keyof TopologyCounts, (topology: Topology) => string> = {
+    vpcPeeringsPerVpc: () => "set clustermesh:network.topology: transit-gateway on every member (README: Choosing a topology), or declare a quota AWS raised for you in clustermesh:network.quotas.vpcPeeringsPerVpc (at most 125)",
+    routesPerRouteTable: (topology) =>
+        topology === "peering"
+            ? "set clustermesh:network.topology: transit-gateway and clustermesh:mesh.addressing on every member, or declare a raised clustermesh:network.quotas.routesPerRouteTable (at most 1000)"
+            : "set clustermesh:mesh.addressing on every member (a vpc supernet covering every VPC: one route to the hub per VPC), or declare a raised clustermesh:network.quotas.routesPerRouteTable (at most 1000)",
+    transitGatewayPeeringsPerHub: () => "use fewer regions; AWS does not raise this quota past 50",
+    routesPerTransitGatewayRouteTable: () => "use fewer VPCs; AWS does not raise this quota past 10,000",
+};
+
+/** The topology is the same everywhere, and the mesh fits the AWS quotas it would need. */
+function checkTopology(members: readonly MeshMember[]): Problem[] {
+    const problems = [
+        ...checkAgreement(members, "clustermesh:network.topology", (m) => m.network.topology),
+        ...checkAgreement(members, "clustermesh:network.quotas", (m) => JSON.stringify(m.network.quotas), (v) => `quotas ${v}`, "; the mesh runs in accounts with one set of quotas"),
+    ];
+    const vpcs = meshVpcs(members);
+    if (problems.length > 0 || vpcs.length < 2) {
+        return problems;
+    }
+    const newest = bySeniority(members.filter(isAwsBuilt)).at(-1)!;
+    const { topology, quotas } = newest.network;
+    const counts = topologyCounts(vpcs, topology, newest.mesh.addressing?.vpc);
+    for (const excess of quotaExcesses(counts, quotas)) {
+        problems.push({
+            file: newest.file,
+            key: "clustermesh:network.topology",
+            value: topology,
+            message: `needs ${excess.count} ${excess.what} for the mesh's ${vpcs.length} AWS VPCs, over the quota of ${excess.limit}`,
+            fix: QUOTA_FIXES[excess.quota](topology),
+        });
+    }
+    return problems;
+}
+
 /** Planned addresses: one set of supernets for the mesh, and every member's ranges inside them. */
 function checkAddressing(members: readonly MeshMember[]): Problem[] {
     const planned = members.filter((m) => m.mesh.addressing !== undefined);
@@ -505,6 +536,7 @@ export function validateMesh(members: readonly MeshMember[]): MeshValidation {
         ...checkAwsInputs(members),
         ...checkApps(members),
         ...checkAddressing(members),
+        ...checkTopology(members),
     ];
-    return { problems, notes: peeringNotes(members) };
+    return { problems, notes: existingHostNotes(members) };
 }
