@@ -62,7 +62,8 @@ export function progressLines(command: MeshCommand, states: readonly StepState[]
     const header =
         `mesh ${command}${phase !== undefined ? `, phase ${phase}` : ""} (${formatDuration(now - startedAt)}): ` +
         `${count(states, "done")} done, ${running.length} running, ${count(states, "waiting")} waiting` +
-        `${count(states, "failed") > 0 ? `, ${count(states, "failed")} failed` : ""}`;
+        `${count(states, "failed") > 0 ? `, ${count(states, "failed")} failed` : ""}` +
+        `${count(states, "not started") > 0 ? `, ${count(states, "not started")} not started` : ""}`;
     const width = Math.max(0, ...states.map((s) => s.step.stack.length));
     const line = (s: StepState, what: string) => `  ${s.step.stack.padEnd(width)}  ${s.step.action.padEnd(7)}  ${what}`;
     const body = [
