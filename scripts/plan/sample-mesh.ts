@@ -9,15 +9,26 @@
  */
 import { writeProject, type MemberSpec } from "../../stacks/sample-stacks";
 
-/** `size` k3s members r1..rN with addressing that never overlaps; 511 clusters allowed past 255. */
+/** Past this many AWS VPCs, a peered mesh exceeds AWS's default quotas (50 peerings per VPC, 50 routes per table). */
+const PEERING_LIMIT = 50;
+
+/**
+ * `size` k3s members r1..rN on EC2 with addressing that never overlaps; 511 clusters allowed past
+ * 255. Past 50 members they are joined by Transit Gateways with a mesh supernet, as the
+ * validation asks of a mesh that large (README: Choosing a topology).
+ */
 export function sampleMembers(size: number, options: { link?: boolean } = {}): MemberSpec[] {
     const max = size > 255 ? 511 : 255;
+    const transit = size > PEERING_LIMIT;
     return Array.from({ length: size }, (_, i) => ({
         stack: `r${i + 1}`,
         id: i + 1,
         block: i + 10,
         cilium: { maxConnectedClusters: max },
-        ...(options.link ? { mesh: { link: true } } : {}),
+        ...(options.link || transit
+            ? { mesh: { ...(options.link ? { link: true } : {}), ...(transit ? { addressing: { vpc: "10.0.0.0/8", pods: "10.128.0.0/9", services: "10.128.0.0/9" } } : {}) } }
+            : {}),
+        ...(transit ? { extra: { "clustermesh:network": { topology: "transit-gateway" } } } : {}),
     }));
 }
 
