@@ -12,6 +12,7 @@ import {
     isArmInstanceType,
     K3S_API_PORT,
     nodeSubnetCidr,
+    READ_JOIN_TOKEN,
     READ_KUBECONFIG,
     rewriteKubeconfig,
     serverConfigYaml,
@@ -36,9 +37,11 @@ export interface K3sHost {
     /** SSH port. Default 22. */
     port?: number;
     /**
-     * The host's public SSH key (`ssh-ed25519 AAAA...`, as in `known_hosts`), checked on every
-     * connection. Default: not checked (pulumi-command's default), which trusts whoever answers
-     * at `address` with the join token.
+     * The host's public SSH key, pinned: `ssh-ed25519 AAAA...` (a `known_hosts` line without the
+     * host name). pulumi-command checks it on every connection (`connection.hostKey`, a fixed
+     * host key) and a host answering with another key fails the command before anything, the
+     * join token included, is sent: `ssh: handshake failed: ssh: host key mismatch`. Default:
+     * not checked (pulumi-command's default), which trusts whoever answers at `address`.
      */
     hostKey?: string;
 }
@@ -127,6 +130,8 @@ const MAX_AGENTS = 50;
 /** Cilium's cluster-name rule (the mesh validation checks the same). */
 const CLUSTER_NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 const K3S_VERSION = /^v\d+\.\d+\.\d+\+k3s\d+$/;
+/** An OpenSSH public key line: type, base64 body, optional comment. */
+const SSH_PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$/;
 
 /**
  * A k3s cluster for the mesh: flannel off, no k3s network policy, no kube-proxy when Cilium
@@ -205,7 +210,7 @@ export class K3sCluster extends pulumi.ComponentResource implements MeshCluster 
                 user: h.user ?? UBUNTU_USER,
                 port: h.port ?? 22,
                 privateKey,
-                ...(h.hostKey === undefined ? {} : { hostKey: h.hostKey }),
+                ...(h.hostKey === undefined ? {} : { hostKey: h.hostKey.trim() }),
                 privateIp: pulumi.output(h.privateAddress ?? h.address),
             });
             server = node(host);
@@ -224,12 +229,30 @@ export class K3sCluster extends pulumi.ComponentResource implements MeshCluster 
             ),
         );
         const install = this.installCommand(`${name}-install-server`, server, serverScript, serverConfig, prerequisites);
+        // Agents join with the server's full token, `K10<ca-hash>::server:<secret>`: the CA hash
+        // makes them check the server's CA, where the bare secret would trust whatever answers.
+        const joinToken =
+            agents.length === 0
+                ? undefined
+                : new command.remote.Command(
+                      `${name}-join-token`,
+                      {
+                          connection: connection(server),
+                          create: READ_JOIN_TOKEN,
+                          logging: command.types.enums.remote.Logging.None,
+                          addPreviousOutputInEnv: false,
+                          // A reinstall (a new server, a new CA) re-reads it.
+                          triggers: [install.id],
+                      },
+                      { parent: this, dependsOn: [install], additionalSecretOutputs: ["stdout", "stderr"] },
+                  );
+        const secureToken = joinToken ? pulumi.secret(joinToken.stdout.apply((text) => text.trim())) : undefined;
         agents.forEach((agent, i) => {
             const config = pulumi.secret(
-                pulumi.all([server.privateIp, agent.privateIp, tokenValue]).apply(([serverIp, nodeIp, secret]) => agentConfigYaml({ serverIp, nodeIp, token: secret })),
+                pulumi.all([server.privateIp, agent.privateIp, secureToken!]).apply(([serverIp, nodeIp, secret]) => agentConfigYaml({ serverIp, nodeIp, token: secret })),
             );
             const script = server.privateIp.apply((serverIp) => installScript({ role: "agent", version: args.version, serverIp }));
-            this.installCommand(`${name}-install-agent-${i + 1}`, agent, script, config, [install, ...prerequisites]);
+            this.installCommand(`${name}-install-agent-${i + 1}`, agent, script, config, [install, joinToken!, ...prerequisites]);
         });
 
         const read = new command.remote.Command(
@@ -514,6 +537,9 @@ function validateArgs(name: string, args: K3sClusterArgs): void {
             }
             if (host.port !== undefined && (!Number.isInteger(host.port) || host.port < 1 || host.port > 65535)) {
                 problems.push(`${field}.port ${host.port} is not a TCP port; use 1-65535 (default 22)`);
+            }
+            if (host.hostKey !== undefined && !SSH_PUBLIC_KEY.test(host.hostKey.trim())) {
+                problems.push(`${field}.hostKey is not an SSH public key; write the host's key as ssh-keyscan prints it, without the host name, e.g. ssh-ed25519 AAAAC3Nza...`);
             }
             if (host.user !== undefined && host.user.trim() === "") {
                 problems.push(`${field}.user is empty; give an SSH user with passwordless sudo (default ubuntu)`);
