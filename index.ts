@@ -75,6 +75,8 @@ const cluster: K3sCluster | EksCluster =
                   maxSize: self.eks.maxSize,
                   operatorCidrs: self.cluster.operatorCIDRs,
                   eniIpam: self.cilium.ipam === "eni",
+                  secretsEncryption: self.eks.encryptSecrets ? { kmsKeyArn: self.eks.kmsKeyArn } : undefined,
+                  enabledLogTypes: self.eks.logTypes,
               },
               { provider: awsProvider },
           )

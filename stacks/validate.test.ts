@@ -270,6 +270,18 @@ const badConfigurations: Array<{ rule: string; specs: MemberSpec[]; expected: st
         ],
     },
     {
+        rule: "a KMS key for EKS secrets without encryptSecrets",
+        specs: [west, { ...east, kind: "eks", eks: { kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/abc" } }],
+        expected: [
+            "Pulumi.east.yaml: clustermesh:eks.kmsKeyArn arn:aws:kms:us-east-1:123456789012:key/abc is set but clustermesh:eks.encryptSecrets is false, so no Secret would be encrypted with it; set clustermesh:eks.encryptSecrets: true, or remove kmsKeyArn",
+        ],
+    },
+    {
+        rule: "an EKS log type EKS does not have",
+        specs: [west, { ...east, kind: "eks", eks: { logTypes: ["api", "kubelet"] } }],
+        expected: ['Pulumi.east.yaml: clustermesh:eks.logTypes[1] kubelet is not an allowed value; use one of "api", "audit", "authenticator", "controllerManager", "scheduler"'],
+    },
+    {
         rule: "an unknown cluster kind",
         specs: [{ ...west, kind: "gke" as "k3s" }],
         expected: ['Pulumi.west.yaml: clustermesh:cluster.kind gke is not an allowed value; use one of "k3s", "eks"'],

@@ -397,6 +397,24 @@ function checkAwsInputs(members: readonly MeshMember[], suggestions: Suggestions
             continue;
         }
         const what = m.cluster.kind === "eks" ? "an EKS cluster" : "a k3s cluster on a new EC2 VM (no clustermesh:k3s.host)";
+        if (m.eks.kmsKeyArn !== undefined && !m.eks.encryptSecrets) {
+            problems.push({
+                file: m.file,
+                key: "clustermesh:eks.kmsKeyArn",
+                value: m.eks.kmsKeyArn,
+                message: "is set but clustermesh:eks.encryptSecrets is false, so no Secret would be encrypted with it",
+                fix: "set clustermesh:eks.encryptSecrets: true, or remove kmsKeyArn",
+            });
+        }
+        if (new Set(m.eks.logTypes).size !== m.eks.logTypes.length) {
+            problems.push({
+                file: m.file,
+                key: "clustermesh:eks.logTypes",
+                value: m.eks.logTypes,
+                message: "lists a log type twice",
+                fix: `list each once: ${[...new Set(m.eks.logTypes)].join(", ")}`,
+            });
+        }
         if (!m.cluster.region) {
             problems.push({ file: m.file, key: "clustermesh:cluster.region", message: `is missing; ${what} needs an AWS region`, fix: "add e.g. region: us-west-2" });
         }
