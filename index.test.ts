@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import type { RecordedResource } from "./scripts/lib/mock-engine";
-import { writeProject } from "./stacks/test-fixtures";
+import { writeProject } from "./test/stack-files";
 
 interface Recording {
     resources: RecordedResource[];

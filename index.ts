@@ -7,18 +7,10 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    CiliumRelease,
-    ClusterMeshLink,
-    EksCluster,
-    GlobalServiceApp,
-    K3sCluster,
-    MeshCertificateAuthority,
-    type ClusterMeshPeer,
-    type MeshCaMaterial,
-    type MeshCluster,
-} from "./components";
-import { coveringCidr, isAwsBuilt, loadMesh, MeshConfigError, projectDir, type Mesh } from "./stacks";
+import { CiliumRelease, ClusterMeshLink, EksCluster, GlobalServiceApp, K3sCluster, MeshCertificateAuthority, type MeshCaMaterial, type MeshCluster } from "./components";
+import { departingPeers, loadBalancerEndpoint, nodePortEndpoint, STACK_OUTPUTS, type ClusterMeshPeer, type MemberNetworkOutputs } from "./lib/contract";
+import { clusterSpec, linkMember } from "./stack-args";
+import { awsPlacement, coveringCidr, loadMesh, MeshConfigError, projectDir, type Mesh } from "./stacks";
 
 function loadOrExplain(): Mesh {
     try {
@@ -34,16 +26,14 @@ const { self, peers } = mesh;
 const name = self.cluster.name;
 const config = new pulumi.Config("clustermesh");
 const stackPrefix = self.mesh.stackPrefix ?? `${pulumi.getOrganization()}/${pulumi.getProject()}`;
-const departing = (process.env.CLUSTERMESH_DEPARTING ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0 && s !== name && s !== self.stack);
+const departing = departingPeers(process.env, { stack: self.stack, name });
+const placement = awsPlacement(self);
 
 for (const note of mesh.notes) {
     void pulumi.log.warn(note);
 }
 
-const awsProvider = isAwsBuilt(self) ? new aws.Provider(`${name}-aws`, { region: self.cluster.region as aws.Region }) : undefined;
+const awsProvider = placement ? new aws.Provider(`${name}-aws`, { region: placement.region as aws.Region }) : undefined;
 
 // The mesh CA lives in the stack of the lowest cluster id; every other member reads it from
 // there, so that stack comes up first (README: Bootstrap order).
@@ -54,58 +44,19 @@ const ca: MeshCaMaterial =
     (() => {
         const ref = new pulumi.StackReference(`${name}-ca-ref`, { name: `${stackPrefix}/${caOwner.stack}` });
         return {
-            certPem: ref.requireOutput("meshCaCertPem") as pulumi.Output<string>,
-            privateKeyPem: pulumi.secret(ref.requireOutput("meshCaKeyPem") as pulumi.Output<string>),
+            certPem: ref.requireOutput(STACK_OUTPUTS.caCertPem) as pulumi.Output<string>,
+            privateKeyPem: pulumi.secret(ref.requireOutput(STACK_OUTPUTS.caKeyPem) as pulumi.Output<string>),
         };
     })();
 
+const spec = clusterSpec(self, () => config.requireSecret("sshPrivateKey"));
 const cluster: K3sCluster | EksCluster =
-    self.cluster.kind === "eks"
-        ? new EksCluster(
-              name,
-              {
-                  clusterName: name,
-                  region: self.cluster.region!,
-                  vpcCidr: self.cluster.vpcCIDR!,
-                  serviceCidr: self.cluster.serviceCIDR,
-                  kubernetesVersion: self.eks.version,
-                  instanceType: self.eks.instanceType,
-                  desiredSize: self.eks.desiredSize,
-                  minSize: self.eks.minSize,
-                  maxSize: self.eks.maxSize,
-                  operatorCidrs: self.cluster.operatorCIDRs,
-                  eniIpam: self.cilium.ipam === "eni",
-                  secretsEncryption: self.eks.encryptSecrets ? { kmsKeyArn: self.eks.kmsKeyArn } : undefined,
-                  enabledLogTypes: self.eks.logTypes,
-              },
-              { provider: awsProvider },
-          )
-        : new K3sCluster(
-              name,
-              {
-                  clusterName: name,
-                  podCIDR: self.cluster.podCIDR,
-                  serviceCIDR: self.cluster.serviceCIDR,
-                  version: self.k3s.version,
-                  kubeProxyReplacement: self.cilium.kubeProxyReplacement,
-                  ...(self.k3s.host
-                      ? { host: { ...self.k3s.host, privateKey: config.requireSecret("sshPrivateKey") }, agentHosts: self.k3s.agentHosts }
-                      : {
-                            ec2: {
-                                vpcCidr: self.cluster.vpcCIDR!,
-                                instanceType: self.k3s.instanceType,
-                                agents: self.k3s.agents,
-                                operatorCidrs: self.cluster.operatorCIDRs,
-                            },
-                        }),
-              },
-              { provider: awsProvider },
-          );
+    spec.kind === "eks" ? new EksCluster(name, spec.args, { provider: awsProvider }) : new K3sCluster(name, spec.args, { provider: awsProvider });
 const meshCluster: MeshCluster = cluster;
 
 const link = new ClusterMeshLink(`${name}-link`, {
-    self,
-    peers,
+    self: linkMember(self),
+    peers: peers.map(linkMember),
     link: self.mesh.link,
     departing,
     stackPrefix,
@@ -141,13 +92,11 @@ function endpoint(): pulumi.Output<ClusterMeshPeer> {
             dependsOn: cilium.ready,
             parent: cilium,
         });
-        return service.status.apply((status) => ({
-            name,
-            port: 2379,
-            address: status?.loadBalancer?.ingress?.[0]?.hostname ?? status?.loadBalancer?.ingress?.[0]?.ip ?? "",
-        }));
+        return service.status.apply((status) =>
+            loadBalancerEndpoint(name, status?.loadBalancer?.ingress?.[0]?.hostname ?? status?.loadBalancer?.ingress?.[0]?.ip ?? ""),
+        );
     }
-    return cluster.nodeAddresses.apply((ips) => ({ name, port: self.cilium.apiserverNodePort, ips }));
+    return cluster.nodeAddresses.apply((ips) => nodePortEndpoint(name, ips, self.cilium.apiserverNodePort));
 }
 
 export const clusterName = name;
@@ -161,13 +110,13 @@ export const linkedPeers = link.linkedPeers;
 export const pendingPeers = link.pendingPeers;
 export const appServiceName = app?.serviceName;
 export const appNamespace = app?.namespace;
-export const network =
-    cluster.vpcId && cluster.routeTableId
+export const network: pulumi.Output<MemberNetworkOutputs> | undefined =
+    placement && cluster.vpcId && cluster.routeTableId
         ? pulumi.all([cluster.vpcId, cluster.routeTableId]).apply(([vpcId, routeTableId]) => ({
               vpcId,
-              vpcCidr: self.cluster.vpcCIDR!,
+              vpcCidr: placement.vpcCIDR,
               routeTableId,
-              region: self.cluster.region!,
+              region: placement.region,
           }))
         : undefined;
 /** The SSH key of new EC2 VMs, for `pulumi stack output sshPrivateKey --show-secrets`. Secret. */

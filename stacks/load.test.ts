@@ -4,7 +4,7 @@ import * as path from "path";
 import { describe, it } from "node:test";
 import { inspectMesh, loadMesh } from "./index";
 import { formatProblem, MeshConfigError } from "./problems";
-import { writeProject } from "./test-fixtures";
+import { writeProject } from "./sample-stacks";
 
 const west = { stack: "west", id: 1 };
 const east = { stack: "east", id: 2 };

@@ -210,7 +210,7 @@ function issueToProblems(file: string, section: StackConfigKey, raw: unknown, is
             },
         ];
     }
-    if ((issue.code === "too_small" || issue.code === "too_big") && typeof value === "number") {
+    if ((issue.code === "too_small" || issue.code === "too_big") && typeof value === "number" && /^Too (small|big)/.test(issue.message)) {
         const { min, max } = numberBounds(stackConfigSchemas[section], where);
         const span = min !== undefined && max !== undefined ? `${min}-${max}` : min !== undefined ? `${min} or more` : `${max} or less`;
         const named = rangeNames[dotted] ? `${rangeNames[dotted]} ${span}` : span;

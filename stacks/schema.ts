@@ -8,16 +8,21 @@
  * `validate.ts`, where every problem is reported at once.
  */
 import { z } from "zod";
-import { parseCidr } from "./cidr";
+import { AWS_QUOTAS, type AwsQuotaName } from "../lib/aws-quotas";
+import { parseCidr } from "../lib/cidr";
 
-/** Cilium chart version used when a stack does not pin one. */
-export const DEFAULT_CILIUM_VERSION = "1.19.6";
-/** k3s release installed when a stack does not pin one (INSTALL_K3S_VERSION). */
-export const DEFAULT_K3S_VERSION = "v1.33.5+k3s1";
-/** Kubernetes version of EKS clusters when a stack does not pin one. */
-export const DEFAULT_EKS_VERSION = "1.33";
-/** NodePort of the clustermesh-apiserver when a stack does not set one (the chart's default). */
-export const DEFAULT_APISERVER_NODE_PORT = 32379;
+import {
+    DEFAULT_APISERVER_NODE_PORT,
+    DEFAULT_CILIUM_VERSION,
+    DEFAULT_ECHO_IMAGE,
+    DEFAULT_EKS_INSTANCE_TYPE,
+    DEFAULT_EKS_NODES,
+    DEFAULT_EKS_VERSION,
+    DEFAULT_K3S_INSTANCE_TYPE,
+    DEFAULT_K3S_VERSION,
+} from "../lib/defaults";
+
+export { DEFAULT_APISERVER_NODE_PORT, DEFAULT_CILIUM_VERSION, DEFAULT_EKS_VERSION, DEFAULT_K3S_VERSION };
 
 const cidr = z
     .string()
@@ -104,7 +109,7 @@ export const k3sSchema = z
             .array(existingHostSchema)
             .default([])
             .describe("Existing hosts joined as k3s agents (with `host`). Same fields as `host`."),
-        instanceType: z.string().default("t3.medium").describe("EC2 instance type of new VMs. Default `t3.medium`."),
+        instanceType: z.string().default(DEFAULT_K3S_INSTANCE_TYPE).describe(`EC2 instance type of new VMs. Default \`${DEFAULT_K3S_INSTANCE_TYPE}\`.`),
         agents: z.number().int().min(0).max(50).default(0).describe("Number of k3s agent VMs built beside a new EC2 server. Default 0."),
     })
     .describe("How a `k3s` cluster is built (`clustermesh:k3s`).");
@@ -117,10 +122,10 @@ export const eksSchema = z
             .regex(/^1\.\d+$/, { message: "is not a Kubernetes minor version such as 1.33" })
             .default(DEFAULT_EKS_VERSION)
             .describe(`Kubernetes version of the control plane. Default \`${DEFAULT_EKS_VERSION}\`.`),
-        instanceType: z.string().default("t3.large").describe("Instance type of the managed node group. Default `t3.large`."),
-        desiredSize: z.number().int().min(1).default(2).describe("Desired node count. Default 2."),
-        minSize: z.number().int().min(1).default(1).describe("Minimum node count. Default 1."),
-        maxSize: z.number().int().min(1).default(3).describe("Maximum node count. Default 3."),
+        instanceType: z.string().default(DEFAULT_EKS_INSTANCE_TYPE).describe(`Instance type of the managed node group. Default \`${DEFAULT_EKS_INSTANCE_TYPE}\`.`),
+        desiredSize: z.number().int().min(1).default(DEFAULT_EKS_NODES.desired).describe(`Desired node count. Default ${DEFAULT_EKS_NODES.desired}.`),
+        minSize: z.number().int().min(1).default(DEFAULT_EKS_NODES.min).describe(`Minimum node count. Default ${DEFAULT_EKS_NODES.min}.`),
+        maxSize: z.number().int().min(1).default(DEFAULT_EKS_NODES.max).describe(`Maximum node count. Default ${DEFAULT_EKS_NODES.max}.`),
         encryptSecrets: z
             .boolean()
             .default(false)
@@ -199,9 +204,53 @@ export const meshSchema = z
             .regex(/^[^/]+\/[^/]+$/, { message: "is not of the form <organization>/<project>" })
             .optional()
             .describe("`<organization>/<project>` of the peer stacks for stack references. Default: this stack's organization and project."),
+        addressing: z
+            .strictObject({
+                vpc: cidr.describe("Supernet the VPC (or host network) ranges of members are taken from."),
+                pods: cidr.describe("Supernet the pod ranges of members are taken from."),
+                services: cidr.describe("Supernet the service ranges of members are taken from."),
+            })
+            .optional()
+            .describe(
+                "Planned addresses: mesh-wide supernets every member's ranges lie in, and that `npm run add-region` takes the next free ranges from. The same on every member. Default: none (add-region searches the private ranges).",
+            ),
     })
     .describe("How this stack joins the mesh (`clustermesh:mesh`).");
 export type MeshConfig = z.infer<typeof meshSchema>;
+
+const quotaField = (name: AwsQuotaName) =>
+    z
+        .number()
+        .int()
+        .min(1)
+        .max(AWS_QUOTAS[name].max, { message: `is more than AWS grants for ${AWS_QUOTAS[name].what} (${AWS_QUOTAS[name].max})` })
+        .default(AWS_QUOTAS[name].default)
+        .describe(`AWS quota: ${AWS_QUOTAS[name].what}. Default ${AWS_QUOTAS[name].default} (AWS's); declare a raised value only once AWS granted it, at most ${AWS_QUOTAS[name].max}.`);
+
+export const networkTopologies = ["peering", "transit-gateway"] as const;
+export type NetworkTopology = (typeof networkTopologies)[number];
+
+export const networkSchema = z
+    .strictObject({
+        topology: z
+            .enum(networkTopologies)
+            .default("peering")
+            .describe(
+                "How the VPCs of AWS-built members reach each other: `peering` (a VPC peering per pair; up to the peering quota) or `transit-gateway` (a Transit Gateway per region, peered between regions; billed per attachment and per GB). The same on every member. Default `peering`.",
+            ),
+        quotas: z
+            .strictObject({
+                securityGroupRules: quotaField("securityGroupRules"),
+                vpcPeeringsPerVpc: quotaField("vpcPeeringsPerVpc"),
+                routesPerRouteTable: quotaField("routesPerRouteTable"),
+                transitGatewayPeeringsPerHub: quotaField("transitGatewayPeeringsPerHub"),
+                routesPerTransitGatewayRouteTable: quotaField("routesPerTransitGatewayRouteTable"),
+            })
+            .prefault({})
+            .describe("AWS quotas of the account the mesh is built in, as granted; checked before anything is built. The same on every member."),
+    })
+    .describe("How the mesh's networks are joined on AWS (`clustermesh:network`).");
+export type NetworkConfig = z.infer<typeof networkSchema>;
 
 export const appSchema = z
     .strictObject({
@@ -219,8 +268,8 @@ export const appSchema = z
         image: z
             .string()
             .min(1)
-            .default("hashicorp/http-echo:1.0.0")
-            .describe("Container image. The default echoes the answering cluster's name. Default `hashicorp/http-echo:1.0.0`."),
+            .default(DEFAULT_ECHO_IMAGE)
+            .describe(`Container image. The default echoes the answering cluster's name. Default \`${DEFAULT_ECHO_IMAGE}\`.`),
         args: z
             .array(z.string())
             .optional()
@@ -252,6 +301,7 @@ export const stackConfigSchemas = {
     eks: eksSchema,
     cilium: ciliumSchema,
     mesh: meshSchema,
+    network: networkSchema,
     app: appSchema,
 } as const;
 export type StackConfigKey = keyof typeof stackConfigSchemas;
@@ -277,5 +327,6 @@ export interface StackConfig {
     eks: EksConfig;
     cilium: CiliumConfig;
     mesh: MeshConfig;
+    network: NetworkConfig;
     app: AppConfig;
 }

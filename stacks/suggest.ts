@@ -5,7 +5,7 @@
  * once (from every stack file, including files that fail to parse), and each value handed out
  * is reserved, so two fixes in one run never offer the same thing.
  */
-import { overlaps, parseAddress, parseCidr, suggestFreeRange, type CidrRange } from "./cidr";
+import { overlaps, parseAddress, parseCidr, suggestFreeRange, type CidrRange } from "../lib/cidr";
 
 /** First NodePort offered for the clustermesh-apiserver (the chart's default). */
 const FIRST_NODE_PORT = 32379;

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { overlaps, parseCidr } from "./cidr";
+import { overlaps, parseCidr } from "../lib/cidr";
 import { loadStackConfigs } from "./load";
 import { formatProblem, MeshConfigError } from "./problems";
-import { member, stackConfig, type MemberSpec } from "./test-fixtures";
+import { member, stackConfig, type MemberSpec } from "../test/stack-files";
 import { validateMesh } from "./validate";
 
 const west: MemberSpec = { stack: "west", id: 1 };
@@ -352,14 +352,6 @@ describe("reporting", () => {
             { ...east, id: 500, cilium: { maxConnectedClusters: 511 } },
         ];
         assert.deepEqual(problemsOf(specs), []);
-    });
-
-    it("notes the AWS peering limit past 126 VPCs", () => {
-        const members = Array.from({ length: 127 }, (_, i) => member({ stack: `r${i + 1}`, id: i + 1, block: i + 10 }));
-        const result = validateMesh(members);
-        assert.deepEqual(result.problems, []);
-        assert.equal(result.notes.length, 1);
-        assert.match(result.notes[0], /127 VPCs.*over AWS's limit of 125.*Transit Gateway/);
     });
 
     it("refuses a mesh larger than maxConnectedClusters", () => {

@@ -6,7 +6,7 @@
  * annotations.
  */
 import { stringify as toYaml } from "yaml";
-import { nthAddress, overlaps, parseCidr } from "../../stacks/cidr";
+import { nthAddress, overlaps, parseCidr } from "../../lib/cidr";
 
 /**
  * Cilium's own "not ready" taint (the agent's `agent-not-ready-taint-key` default), in the

@@ -1,16 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { MeshMember } from "../../stacks/load";
-import type { ClusterMeshPeer } from "../cilium/values";
-import { meshIngress, ownedPeerings, type MeshIngress } from "./mesh-network";
-
-/** What a member's stack exports for its peers (read here through stack references). */
-export interface MemberNetworkOutputs {
-    readonly vpcId: string;
-    readonly vpcCidr: string;
-    readonly routeTableId: string;
-    readonly region: string;
-}
+import { STACK_OUTPUTS, toPeer, type ClusterMeshPeer, type MemberNetworkOutputs } from "../../lib/contract";
+import { failOnProblems } from "../problems";
+import { meshIngress, ownedPeerings, type LinkMember, type MeshIngress } from "./mesh-network";
 
 /** This member's own network, when it is built on AWS. */
 export interface LinkNetworkArgs {
@@ -21,10 +13,10 @@ export interface LinkNetworkArgs {
 }
 
 export interface ClusterMeshLinkArgs {
-    /** This member, as loaded from its stack file. */
-    self: MeshMember;
+    /** This member. */
+    self: LinkMember;
     /** Every other member of the mesh. */
-    peers: readonly MeshMember[];
+    peers: readonly LinkMember[];
     /**
      * Read peers' endpoints from their stack outputs. False while peers may not exist yet: a
      * reference to a never-deployed stack fails the run even inside try/catch (pulumi #16591).
@@ -63,32 +55,29 @@ export class ClusterMeshLink extends pulumi.ComponentResource {
     public readonly ingress: MeshIngress;
 
     constructor(name: string, args: ClusterMeshLinkArgs, opts?: pulumi.ComponentResourceOptions) {
+        failOnProblems(`ClusterMeshLink ${name}`, linkProblems(args), opts);
         super("clustermesh:mesh:ClusterMeshLink", name, {}, opts);
-        if (!/^[^/]+\/[^/]+$/.test(args.stackPrefix)) {
-            throw new Error(`ClusterMeshLink ${name}: stackPrefix ${args.stackPrefix} is not <organization>/<project>`);
-        }
         const departing = new Set(args.departing ?? []);
-        const unknown = [...departing].filter((d) => !args.peers.some((p) => p.cluster.name === d || p.stack === d));
-        if (unknown.length > 0) {
-            throw new Error(`ClusterMeshLink ${name}: departing ${unknown.join(", ")} is not a peer; peers are ${args.peers.map((p) => p.cluster.name).join(", ") || "none"}`);
-        }
-        const staying = args.peers.filter((p) => !departing.has(p.cluster.name) && !departing.has(p.stack));
+        const staying = args.peers.filter((p) => !departing.has(p.name) && !departing.has(p.stack));
         this.pendingPeers = args.peers
             .filter((p) => !staying.includes(p) || !args.link)
             .map((p) => ({
-                name: p.cluster.name,
+                name: p.name,
                 reason: !staying.includes(p)
                     ? "departing: removed from the link before its stack is destroyed"
                     : `clustermesh:mesh.link is false in ${args.self.file}; set it to true once ${p.stack} is up (README: Bootstrap order)`,
             }));
         const linked = args.link ? staying : [];
-        this.linkedPeers = linked.map((p) => p.cluster.name);
+        this.linkedPeers = linked.map((p) => p.name);
 
         const references = new Map(
             linked.map((p) => [p.stack, new pulumi.StackReference(`${name}-${p.stack}-ref`, { name: `${args.stackPrefix}/${p.stack}` }, { parent: this })]),
         );
         this.peers = pulumi
-            .all(linked.map((p) => references.get(p.stack)!.requireOutput("clustermeshEndpoint").apply((endpoint) => toPeer(p, endpoint))))
+            .all(linked.map((p) => references
+                        .get(p.stack)!
+                        .requireOutput(STACK_OUTPUTS.endpoint)
+                        .apply((endpoint) => toPeer({ name: p.name, stack: p.stack, file: p.file, defaultPort: p.apiserverNodePort }, endpoint)),))
             .apply((peers) => [...peers].sort((a, b) => a.name.localeCompare(b.name)));
 
         this.ingress = meshIngress(args.self, args.network ? staying : []);
@@ -99,7 +88,7 @@ export class ClusterMeshLink extends pulumi.ComponentResource {
                 new aws.ec2.ManagedPrefixList(
                     `${name}-${role}`,
                     {
-                        name: `${args.self.cluster.name}-mesh-${role}`,
+                        name: `${args.self.name}-mesh-${role}`,
                         addressFamily: "IPv4",
                         maxEntries: sources.length,
                         entries: sources.map((s) => ({ cidr: s.cidr, description: s.description })),
@@ -139,32 +128,32 @@ export class ClusterMeshLink extends pulumi.ComponentResource {
                 return peerProviders.get(region)!;
             };
             for (const peer of ownedPeerings(args.self, linked)) {
-                const peerNetwork = references.get(peer.stack)!.requireOutput("network") as pulumi.Output<MemberNetworkOutputs>;
+                const peerNetwork = references.get(peer.stack)!.requireOutput(STACK_OUTPUTS.network) as pulumi.Output<MemberNetworkOutputs>;
                 const peering = new aws.ec2.VpcPeeringConnection(
-                    `${name}-peering-${peer.cluster.name}`,
+                    `${name}-peering-${peer.name}`,
                     {
                         vpcId: network.vpcId,
                         peerVpcId: peerNetwork.vpcId,
                         peerRegion: peerNetwork.region,
                         autoAccept: false,
-                        tags: { Name: `${args.self.cluster.name}-${peer.cluster.name}`, "clustermesh/pair": `${args.self.cluster.name}-${peer.cluster.name}` },
+                        tags: { Name: `${args.self.name}-${peer.name}`, "clustermesh/pair": `${args.self.name}-${peer.name}` },
                     },
                     awsOpts,
                 );
-                const peerProvider = providerFor(peer.cluster.region!);
+                const peerProvider = providerFor(peer.aws.region);
                 new aws.ec2.VpcPeeringConnectionAccepter(
-                    `${name}-peering-${peer.cluster.name}-accept`,
-                    { vpcPeeringConnectionId: peering.id, autoAccept: true, tags: { Name: `${args.self.cluster.name}-${peer.cluster.name}` } },
+                    `${name}-peering-${peer.name}-accept`,
+                    { vpcPeeringConnectionId: peering.id, autoAccept: true, tags: { Name: `${args.self.name}-${peer.name}` } },
                     { parent: this, provider: peerProvider },
                 );
                 new aws.ec2.Route(
-                    `${name}-route-to-${peer.cluster.name}`,
-                    { routeTableId: network.routeTableId, destinationCidrBlock: peer.cluster.vpcCIDR!, vpcPeeringConnectionId: peering.id },
+                    `${name}-route-to-${peer.name}`,
+                    { routeTableId: network.routeTableId, destinationCidrBlock: peer.aws.vpcCidr, vpcPeeringConnectionId: peering.id },
                     awsOpts,
                 );
                 new aws.ec2.Route(
-                    `${name}-route-from-${peer.cluster.name}`,
-                    { routeTableId: peerNetwork.routeTableId, destinationCidrBlock: args.self.cluster.vpcCIDR!, vpcPeeringConnectionId: peering.id },
+                    `${name}-route-from-${peer.name}`,
+                    { routeTableId: peerNetwork.routeTableId, destinationCidrBlock: args.self.aws!.vpcCidr, vpcPeeringConnectionId: peering.id },
                     { parent: this, provider: peerProvider },
                 );
             }
@@ -173,15 +162,17 @@ export class ClusterMeshLink extends pulumi.ComponentResource {
     }
 }
 
-/** Checks a peer's exported endpoint and turns it into a peer entry (port always set, DESIGN §4). */
-export function toPeer(peer: MeshMember, endpoint: unknown): ClusterMeshPeer {
-    const e = (endpoint ?? {}) as Partial<ClusterMeshPeer>;
-    const ips = Array.isArray(e.ips) ? e.ips.filter((ip): ip is string => typeof ip === "string" && ip.length > 0) : [];
-    const port = typeof e.port === "number" ? e.port : peer.cilium.apiserverNodePort;
-    if (ips.length === 0 && !e.address) {
-        throw new Error(
-            `${peer.file}: the stack ${peer.stack} exports no clustermesh endpoint address yet; run pulumi up -s ${peer.stack} first, or set clustermesh:mesh.link false until it is up`,
-        );
+function linkProblems(args: ClusterMeshLinkArgs): string[] {
+    const problems: string[] = [];
+    if (!/^[^/]+\/[^/]+$/.test(args.stackPrefix)) {
+        problems.push(`stackPrefix ${args.stackPrefix} is not <organization>/<project>`);
     }
-    return { name: peer.cluster.name, port, ...(e.address ? { address: e.address } : {}), ...(ips.length > 0 ? { ips } : {}) };
+    const unknown = (args.departing ?? []).filter((d) => !args.peers.some((p) => p.name === d || p.stack === d));
+    if (unknown.length > 0) {
+        problems.push(`departing ${unknown.join(", ")} is not a peer; peers are ${args.peers.map((p) => p.name).join(", ") || "none"}`);
+    }
+    if (args.network && !args.self.aws) {
+        problems.push("network is set but self.aws is not: a member with a VPC needs its region and VPC CIDR");
+    }
+    return problems;
 }

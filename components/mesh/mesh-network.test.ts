@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { member } from "../../stacks/test-fixtures";
+import { linkMember } from "../../stack-args";
+import { member as memberOf, type MemberSpec } from "../../test/stack-files";
+
+const member = (spec: MemberSpec) => linkMember(memberOf(spec));
 import { meshIngress, ownedPeerings, peerSources } from "./mesh-network";
 
 const west = member({ stack: "west", id: 1 });
@@ -26,7 +29,7 @@ describe("mesh ingress for a 3-cluster mesh", () => {
             const peers = [west, east, north].filter((m) => m !== self);
             for (const source of meshIngress(self, peers).sources) {
                 assert.notEqual(source.cidr, "0.0.0.0/0");
-                assert.notEqual(source.cidr, self.cluster.vpcCIDR);
+                assert.notEqual(source.cidr, self.aws?.vpcCidr);
             }
         }
     });
@@ -65,7 +68,7 @@ describe("mesh ingress for a 3-cluster mesh", () => {
 describe("VPC peering ownership", () => {
     it("gives each AWS pair to its lower cluster id, so every pair is peered exactly once", () => {
         const all = [west, east, north];
-        const pairs = all.flatMap((self) => ownedPeerings(self, all.filter((m) => m !== self)).map((p) => `${self.cluster.name}-${p.cluster.name}`));
+        const pairs = all.flatMap((self) => ownedPeerings(self, all.filter((m) => m !== self)).map((p) => `${self.name}-${p.name}`));
         assert.deepEqual(pairs.sort(), ["east-north", "west-east", "west-north"]);
     });
 

@@ -3,6 +3,7 @@
  * registered and exported. Shared by `npm run plan` and the whole-stack tests. One stack per
  * process: Pulumi's mock runtime is process-wide.
  */
+import { loadBalancerEndpoint, nodePortEndpoint, STACK_OUTPUTS } from "../../lib/contract";
 import { inspectMesh, loadMesh, MeshConfigError, nthAddress, parseCidr, type MeshMember } from "../../stacks";
 import { fakePem, installMockEngine, peek, settle, type RecordedResource, type StackOutputs } from "./mock-engine";
 
@@ -25,15 +26,15 @@ export function deployedOutputs(members: readonly MeshMember[]): StackOutputs {
         const host = m.k3s.host ? (m.k3s.host.privateAddress ?? m.k3s.host.address) : undefined;
         outputs[m.stack] = {
             clusterName: m.cluster.name,
-            clustermeshEndpoint:
+            [STACK_OUTPUTS.endpoint]:
                 m.cluster.kind === "eks"
-                    ? { name: m.cluster.name, port: 2379, address: `clustermesh-${m.cluster.name}.mock.elb.amazonaws.com` }
-                    : { name: m.cluster.name, port: m.cilium.apiserverNodePort, ips: [host ?? (vpc ? nthAddress(vpc, 10) : "192.0.2.10")] },
-            ...(vpc ? { network: { vpcId: `vpc-${m.stack}`, vpcCidr: m.cluster.vpcCIDR, routeTableId: `rtb-${m.stack}`, region: m.cluster.region } } : {}),
+                    ? loadBalancerEndpoint(m.cluster.name, `clustermesh-${m.cluster.name}.mock.elb.amazonaws.com`)
+                    : nodePortEndpoint(m.cluster.name, [host ?? (vpc ? nthAddress(vpc, 10) : "192.0.2.10")], m.cilium.apiserverNodePort),
+            ...(vpc ? { [STACK_OUTPUTS.network]: { vpcId: `vpc-${m.stack}`, vpcCidr: m.cluster.vpcCIDR, routeTableId: `rtb-${m.stack}`, region: m.cluster.region } } : {}),
             // What the CA owner's own run records for its MeshCertificateAuthority ("mesh-ca"),
             // so every member of a mocked mesh carries the same CA, as a deployed one does.
-            meshCaCertPem: fakePem("CERTIFICATE", "mesh-ca-cert"),
-            meshCaKeyPem: fakePem("PRIVATE KEY", "mesh-ca-key"),
+            [STACK_OUTPUTS.caCertPem]: fakePem("CERTIFICATE", "mesh-ca-cert"),
+            [STACK_OUTPUTS.caKeyPem]: fakePem("PRIVATE KEY", "mesh-ca-key"),
         };
     }
     return outputs;
