@@ -71,3 +71,30 @@ describe("a member-less stack file stops every stack (issue 13)", () => {
         assert.match(error.message, /Pulumi\.east\.yaml: clustermesh:member false contradicts clustermesh:cluster in the same file; .*npm run mesh -- destroy --stacks east/);
     });
 });
+
+describe("README: Refused inputs lists each refusal with the message it prints", () => {
+    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    const table = readme.slice(readme.indexOf("### Refused inputs"), readme.indexOf("## Configuration reference"));
+    const west = { stack: "west", id: 1 };
+    const cases: Array<[string, Array<Record<string, unknown>>, string?]> = [
+        ["an empty file", [west, { stack: "east", id: 2 }], ""],
+        ["member: true", [west, { stack: "east", id: 2 }], "config:\n  clustermesh:member: true\n"],
+        ["member: false beside cluster", [west, { stack: "east", id: 2, extra: { "clustermesh:member": false } }]],
+        ["a malformed pod CIDR", [west, { stack: "east", id: 2, cluster: { podCIDR: "10.11.0.1/16" } }]],
+        ["a quoted id", [west, { stack: "east", id: 2, cluster: { id: "2" } }]],
+        ["a NodePort outside the range", [west, { stack: "east", id: 2, cilium: { apiserverNodePort: 80 } }]],
+        ["a malformed host key", [west, { stack: "east", id: 2, k3s: { host: { address: "172.30.1.89", hostKey: "AAAAC3NzaC1lZDI1NTE5" } }, extra: { "clustermesh:sshPrivateKey": { secure: "v1:x" } } }]],
+        ["a KMS key without encryption", [west, { stack: "east", id: 2, kind: "eks", eks: { kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/abc" } }]],
+    ];
+    for (const [what, specs, eastText] of cases) {
+        it(what, () => {
+            const dir = writeProject(specs as unknown as Parameters<typeof writeProject>[0]);
+            if (eastText !== undefined) {
+                fs.writeFileSync(path.join(dir, "Pulumi.east.yaml"), eastText);
+            }
+            const problems = inspectMesh(dir).problems.map(formatProblem);
+            assert.equal(problems.length, 1, problems.join("\n"));
+            assert.ok(table.includes(`\`${problems[0]}\``), `README's Refused inputs table lacks:\n${problems[0]}`);
+        });
+    }
+});

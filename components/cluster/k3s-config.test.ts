@@ -130,6 +130,12 @@ describe("install script (text)", () => {
         assert.doesNotMatch(agent, /readyz/);
     });
 
+    it("the README quotes the agent's refusal of the bare token as printed", () => {
+        const message = /echo "(the join token is not the secure [^"]+)"/.exec(agent)?.[1];
+        assert.ok(message);
+        assert.ok(readFileSync(join(__dirname, "..", "..", "README.md"), "utf8").includes(`\`${message}\``));
+    });
+
     it("quotes what it interpolates", () => {
         assert.match(installScript({ role: "server", version: "v1'x" }), /INSTALL_K3S_VERSION='v1'"'"'x'/);
     });

@@ -92,3 +92,12 @@ describe("npm run mesh -- up refuses a silent removal (issue 13)", () => {
         assert.ok(calls.includes("up west"));
     });
 });
+
+describe("README: Refused inputs", () => {
+    it("quotes the refusal as printed", () => {
+        const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+        const text = formatRemovals([{ peer: "east", linkedFrom: ["west"] }]);
+        assert.ok(readme.includes(`\`${text.split("\n")[0]}\``));
+        assert.ok(readme.includes(`\`${text.split("\n")[1].slice(2, text.split("\n")[1].indexOf(";") + 1)}`));
+    });
+});
