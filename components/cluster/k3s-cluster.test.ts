@@ -255,7 +255,18 @@ describe("K3sCluster on existing hosts", () => {
 
     it("creates no AWS resource: only the token, install commands, kubeconfig read and provider", () => {
         const mine = under("lab");
-        assert.deepEqual(mine.map((r) => r.name).sort(), ["lab", "lab-install-agent-1", "lab-install-agent-2", "lab-install-server", "lab-join-token", "lab-kubeconfig", "lab-provider", "lab-token"]);
+        assert.deepEqual(mine.map((r) => r.name).sort(), [
+            "lab",
+            "lab-host-key-agent-2",
+            "lab-host-key-server",
+            "lab-install-agent-1",
+            "lab-install-agent-2",
+            "lab-install-server",
+            "lab-join-token",
+            "lab-kubeconfig",
+            "lab-provider",
+            "lab-token",
+        ]);
         assert.equal(mine.filter((r) => r.type.startsWith("aws:") || r.type.startsWith("tls:")).length, 0);
     });
 
@@ -277,6 +288,16 @@ describe("K3sCluster on existing hosts", () => {
             assert.equal((get(name).inputs.connection as Record<string, unknown>).hostKey, "ssh-ed25519 AAAAlab", name);
         }
         assert.equal((get("lab-install-agent-2").inputs.connection as Record<string, unknown>).hostKey, "ssh-ed25519 AAAAagent2 root@agent2");
+    });
+
+    it("checks each pinned key where Pulumi runs, with a clear message, before its install", () => {
+        const server = get("lab-host-key-server");
+        assert.equal(server.type, "command:local:Command");
+        assert.equal(server.inputs.create, config.hostKeyCheckScript({ field: "host.hostKey", address: "198.51.100.7", port: 2222, hostKey: "ssh-ed25519 AAAAlab" }));
+        assert.ok(get("lab-install-server").dependsOn.includes(server.urn));
+        assert.ok(get("lab-install-agent-2").dependsOn.includes(get("lab-host-key-agent-2").urn));
+        assert.match(String(get("lab-host-key-agent-2").inputs.create), /agentHosts\[1\]\.hostKey: /);
+        assert.ok(!engine.resources.some((r) => r.name === "lab-host-key-agent-1"), "an unpinned host has no check");
     });
 
     it("uses the private address for node-ip, the API host and the mesh, the public one for tls-san and the kubeconfig", async () => {

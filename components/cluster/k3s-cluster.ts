@@ -10,6 +10,7 @@ import { DEFAULT_K3S_INSTANCE_TYPE } from "../../lib/defaults";
 import {
     agentConfigYaml,
     configDigest,
+    hostKeyCheckScript,
     installScript,
     isArmInstanceType,
     K3S_API_PORT,
@@ -44,8 +45,10 @@ export interface K3sHost {
      * The host's public SSH key, pinned: `ssh-ed25519 AAAA...` (a `known_hosts` line without the
      * host name). pulumi-command checks it on every connection (`connection.hostKey`, a fixed
      * host key) and a host answering with another key fails the command before anything, the
-     * join token included, is sent: `ssh: handshake failed: ssh: host key mismatch`. Default:
-     * not checked (pulumi-command's default), which trusts whoever answers at `address`.
+     * join token included, is sent: `ssh: handshake failed: ssh: host key mismatch`. Before
+     * the install, a local step (`${name}-host-key-<role>`, `ssh-keyscan` where Pulumi runs)
+     * compares the keys first and stops with a message naming both. Default: not checked
+     * (pulumi-command's default), which trusts whoever answers at `address`.
      */
     hostKey?: string;
 }
@@ -110,6 +113,8 @@ interface Node {
     readonly privateIp: pulumi.Output<string>;
     /** The VM, when this component built it: a new VM gets a fresh install even at the same address. */
     readonly instance?: aws.ec2.Instance;
+    /** Existing host with a pinned key: the step that checks it, with a clear message, before anything is sent. */
+    readonly hostKeyCheck?: command.local.Command;
 }
 
 interface Ec2Build {
@@ -207,16 +212,28 @@ export class K3sCluster extends pulumi.ComponentResource implements MeshCluster 
         } else {
             const host = args.host!;
             const privateKey = pulumi.secret(host.privateKey);
-            const node = (h: K3sHost): Node => ({
+            const node = (h: K3sHost, field: string, role: string): Node => ({
                 host: h.address,
                 user: h.user ?? UBUNTU_USER,
                 port: h.port ?? 22,
                 privateKey,
-                ...(h.hostKey === undefined ? {} : { hostKey: h.hostKey.trim() }),
+                ...(h.hostKey === undefined
+                    ? {}
+                    : {
+                          hostKey: h.hostKey.trim(),
+                          hostKeyCheck: new command.local.Command(
+                              `${name}-host-key-${role}`,
+                              {
+                                  create: hostKeyCheckScript({ field, address: h.address, port: h.port ?? 22, hostKey: h.hostKey }),
+                                  triggers: [h.address, h.port ?? 22, h.hostKey.trim()],
+                              },
+                              { parent: this },
+                          ),
+                      }),
                 privateIp: pulumi.output(h.privateAddress ?? h.address),
             });
-            server = node(host);
-            agents = (args.agentHosts ?? []).map(node);
+            server = node(host, "host.hostKey", "server");
+            agents = (args.agentHosts ?? []).map((h, i) => node(h, `agentHosts[${i}].hostKey`, `agent-${i + 1}`));
             this.publicAddress = pulumi.output(host.address);
         }
 
@@ -329,7 +346,7 @@ export class K3sCluster extends pulumi.ComponentResource implements MeshCluster 
                 addPreviousOutputInEnv: false,
                 triggers: [script, config.apply(configDigest), ...(node.instance ? [node.instance.id] : [])],
             },
-            { parent: this, dependsOn, additionalSecretOutputs: ["stdin", "stdout", "stderr"] },
+            { parent: this, dependsOn: [...dependsOn, ...(node.hostKeyCheck ? [node.hostKeyCheck] : [])], additionalSecretOutputs: ["stdin", "stdout", "stderr"] },
         );
     }
 

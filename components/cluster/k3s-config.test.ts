@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -10,6 +10,7 @@ import {
     apiServerUrl,
     clusterDns,
     configDigest,
+    hostKeyCheckScript,
     installScript,
     isArmInstanceType,
     K3S_API_PORT,
@@ -336,6 +337,48 @@ describe("install script (run against stand-ins)", { skip: !existsSync("/bin/sh"
         assert.equal(result.status, 0, result.stderr);
         assert.equal(actions(), `installer agent K3S_URL=https://10.10.0.88:6443 VERSION=${VERSION} SKIP_START=true\nrestart restart --no-block k3s-agent\n`);
         assert.doesNotMatch(result.stdout + result.stderr, /agent-s3cret/);
+    });
+});
+
+describe("pinned host key check (run against a stand-in ssh-keyscan)", { skip: !existsSync("/bin/sh") }, () => {
+    const dir = mkdtempSync(join(tmpdir(), "host-key-"));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    const awk = spawnSync("/bin/sh", ["-c", "command -v awk"], { encoding: "utf8" }).stdout.trim();
+    symlinkSync(awk, join(bin, "awk"));
+    // Answers like ssh-keyscan for a non-default port, with the key in $HOSTKEY.
+    writeFileSync(join(bin, "ssh-keyscan"), '#!/bin/sh\necho "# 198.51.100.7:2222 SSH-2.0-OpenSSH_9.6"\necho "[198.51.100.7]:2222 $HOSTKEY"\n');
+    chmodSync(join(bin, "ssh-keyscan"), 0o755);
+    const pinned = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPinned";
+    const script = hostKeyCheckScript({ field: "host.hostKey", address: "198.51.100.7", port: 2222, hostKey: `${pinned} root@lab` });
+    const run = (hostKey: string, path = bin) => spawnSync("/bin/sh", ["-c", script], { env: { PATH: path, HOSTKEY: hostKey }, encoding: "utf8" });
+
+    it("passes when the host presents the pinned key (the comment does not matter)", () => {
+        const result = run(pinned);
+        assert.equal(result.status, 0, result.stderr);
+        assert.match(result.stdout, /host\.hostKey: 198\.51\.100\.7:2222 presents the pinned host key/);
+    });
+
+    it("stops with both keys and what to do when the host presents another", () => {
+        const result = run("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOther");
+        assert.equal(result.status, 1);
+        assert.equal(
+            result.stderr.trim(),
+            "host.hostKey: the SSH host key of 198.51.100.7:2222 is ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOther, not the pinned ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPinned. Nothing was sent to the host. If the host was rebuilt, check its new key on its console (cat /etc/ssh/ssh_host_ed25519_key.pub) and pin that; otherwise something else answers at 198.51.100.7.",
+        );
+    });
+
+    it("stops when no key can be read, and leaves the check to the connection without ssh-keyscan", () => {
+        const none = run("");
+        assert.equal(none.status, 1);
+        assert.match(none.stderr, /could not read the SSH host key of 198\.51\.100\.7:2222/);
+        const empty = join(dir, "empty");
+        mkdirSync(empty);
+        symlinkSync(awk, join(empty, "awk"));
+        const missing = run(pinned, empty);
+        assert.equal(missing.status, 0);
+        assert.match(missing.stderr, /ssh-keyscan is not installed here; .*checked by the SSH connection only/);
     });
 });
 

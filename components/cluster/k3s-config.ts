@@ -230,6 +230,56 @@ export function installScript(options: InstallScriptOptions): string {
     return `${lines.join("\n")}\n`;
 }
 
+/** ssh-keyscan's `-t` name of an OpenSSH key type; undefined for types it cannot ask for. */
+function keyscanType(keyType: string): string | undefined {
+    return keyType === "ssh-ed25519" ? "ed25519" : keyType === "ssh-rsa" ? "rsa" : keyType.startsWith("ecdsa-sha2-") ? "ecdsa" : undefined;
+}
+
+/**
+ * A script run where Pulumi runs, before anything is sent to a host whose SSH key is pinned:
+ * it reads the key the host presents (`ssh-keyscan`) and stops with a message naming the host,
+ * both keys and what to do when they differ. The SSH connection of every command checks the
+ * pinned key too (pulumi-command's fixed host key), whose error only says
+ * `ssh: host key mismatch`; this step is there for the clear message. Without ssh-keyscan on
+ * the operator's machine it only says so and lets the connection check stand.
+ */
+export function hostKeyCheckScript(options: { readonly field: string; readonly address: string; readonly port: number; readonly hostKey: string }): string {
+    const [keyType, body] = options.hostKey.trim().split(/\s+/);
+    const pinned = `${keyType} ${body}`;
+    const target = `${options.address}:${options.port}`;
+    const scanType = keyscanType(keyType);
+    if (scanType === undefined) {
+        return `echo ${shellQuote(`${options.field}: ${keyType} keys are checked by the SSH connection only`)}\n`;
+    }
+    // Inside double quotes for $found; everything else is escaped so it prints as written.
+    const escape = (text: string) => text.replace(/["`\\$]/g, "\\$&");
+    const mismatch =
+        escape(`${options.field}: the SSH host key of ${target} is `) +
+        "$found" +
+        escape(
+            `, not the pinned ${pinned}. Nothing was sent to the host. ` +
+                `If the host was rebuilt, check its new key on its console (cat /etc/ssh/ssh_host_${scanType}_key.pub) and pin that; otherwise something else answers at ${options.address}.`,
+        );
+    const lines = [
+        "set -u",
+        "if ! command -v ssh-keyscan >/dev/null 2>&1; then",
+        `  echo ${shellQuote(`${options.field}: ssh-keyscan is not installed here; the pinned key of ${target} is checked by the SSH connection only (its error: ssh: host key mismatch)`)} >&2`,
+        "  exit 0",
+        "fi",
+        `found=$(ssh-keyscan -T 15 -p ${options.port} -t ${scanType} ${shellQuote(options.address)} 2>/dev/null | awk '!/^#/ && NF >= 3 { print $2 " " $3; exit }')`,
+        'if [ -z "$found" ]; then',
+        `  echo ${shellQuote(`${options.field}: could not read the SSH host key of ${target} (ssh-keyscan -p ${options.port} -t ${scanType} ${options.address}); is the host up, with SSH on port ${options.port}?`)} >&2`,
+        "  exit 1",
+        "fi",
+        `if [ "$found" != ${shellQuote(pinned)} ]; then`,
+        `  echo "${mismatch}" >&2`,
+        "  exit 1",
+        "fi",
+        `echo ${shellQuote(`${options.field}: ${target} presents the pinned host key`)}`,
+    ];
+    return `${lines.join("\n")}\n`;
+}
+
 /** Reads the kubeconfig k3s wrote (root-only, mode 0600). */
 export const READ_KUBECONFIG = `sudo -n cat ${K3S_KUBECONFIG_PATH}`;
 
