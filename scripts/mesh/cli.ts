@@ -17,6 +17,7 @@ import { formatProblem, inspectMesh } from "../../stacks";
 import { LiveView } from "../common/live-view";
 import { MESH_COMMANDS, MeshPlanError, planOrder, selectStacks, stackStatus, type MeshCommand, type StackStatus } from "./plan-order";
 import { describeStep, errorTail, formatSummary, MeshProgress } from "./progress";
+import { removalRefusal } from "./removal-guard";
 import { phasesOf, runSteps, type StepState } from "./runner";
 import { MissingPulumiCliError, type MeshWorkspace } from "./workspace";
 
@@ -145,6 +146,11 @@ export async function meshCli(argv: readonly string[], deps: MeshCliDeps): Promi
         return 1;
     }
 
+    const refusal = await removalRefusal(meshCommand, members, workspace);
+    if (refusal) {
+        deps.err(refusal);
+        return 2;
+    }
     let plan;
     try {
         plan = planOrder({ members, command: meshCommand, stacks, status });

@@ -6,6 +6,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import type { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { LINKED_PEERS_OUTPUT } from "./removal-guard";
 
 /** What the runner hears about one operation while it runs. */
 export interface OperationHooks {
@@ -29,6 +30,8 @@ export interface MeshWorkspace {
     preview(stack: string, env: Readonly<Record<string, string>>, hooks?: OperationHooks): Promise<void>;
     /** `pulumi destroy`; the stack and its file stay. */
     destroy(stack: string, hooks?: OperationHooks): Promise<void>;
+    /** The stack's `linkedPeers` output (scripts/mesh/removal-guard.ts), undefined when absent. */
+    linkedPeers?(stack: string): Promise<readonly string[] | undefined>;
 }
 
 export class MissingPulumiCliError extends Error {
@@ -125,6 +128,14 @@ export class AutomationWorkspace implements MeshWorkspace {
             return undefined;
         }
         return Object.keys(await workspace.stackOutputs(listed)).sort();
+    }
+
+    async linkedPeers(name: string): Promise<readonly string[] | undefined> {
+        const workspace = await this.projectWorkspace();
+        this.listed ??= workspace.listStacks().then((stacks) => stacks.map((s) => s.name));
+        const listed = (await this.listed).find((s) => s === name || s.endsWith(`/${name}`));
+        const value = listed === undefined ? undefined : (await workspace.stackOutputs(listed))[LINKED_PEERS_OUTPUT]?.value;
+        return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : undefined;
     }
 
     async selectStack(name: string): Promise<void> {

@@ -70,7 +70,7 @@ function printAll(result: MeshPlan, dir: string, json: boolean, deps: PlanCliDep
     } else {
         const lines = [`Mesh (${members.length} members from ${path.resolve(dir)}):`, formatMeshTable(members.map(memberRow))];
         if (others.length > 0) {
-            lines.push(`Not mesh members (no clustermesh:cluster): ${others.join(", ")}`);
+            lines.push(`Not mesh members (clustermesh:member: false): ${others.join(", ")}`);
         }
         lines.push(...notes.map((note) => `Note: ${note}`));
         for (const plan of plans) {
