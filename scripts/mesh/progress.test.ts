@@ -27,7 +27,7 @@ describe("the mesh progress view", () => {
         assert.equal(firstErrorLine(`error: ${"x".repeat(200)}`).length, 100);
     });
 
-    it("shows failed and running stacks with their time and resources, and counts the rest", () => {
+    it("shows every stack: failed, running with its time and resources, waiting, done; what does not fit is counted", () => {
         const states = [
             state("west", 1, "done", { startedAt: 0, endedAt: 60_000, resources: 30 }),
             state("east", 2, "running", { startedAt: 60_000, resources: 1 }),
@@ -36,13 +36,15 @@ describe("the mesh progress view", () => {
         ];
         assert.deepEqual(progressLines("up", states, 125_000, 0), [
             "mesh up, phase 2 (2m05s): 1 done, 1 running, 1 waiting, 1 failed",
-            "  north  up       failed after 30s: error: quota",
-            "  east   up       running 1m05s, 1 resource",
+            "  north  up       phase 2  failed after 30s: error: quota",
+            "  east   up       phase 2  running 1m05s, 1 resource",
+            "  west   up       phase 3  waiting",
+            "  west   up       phase 1  done in 1m00s, 30 resources",
         ]);
-        const many = Array.from({ length: 30 }, (_, i) => state(`s${i}`, 2, "running", { startedAt: 0 }));
+        const many = [...Array.from({ length: 30 }, (_, i) => state(`s${i}`, 2, "running", { startedAt: 0 })), state("w", 3, "waiting")];
         const lines = progressLines("up", many, 1000, 0, 10);
         assert.equal(lines.length, 10);
-        assert.equal(lines.at(-1), "  … and 22 more running");
+        assert.equal(lines.at(-1), "  … and 23 more: 22 running, 1 waiting");
     });
 
     it("says one line per change when not on a terminal, and what still runs once a minute", () => {

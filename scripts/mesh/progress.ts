@@ -1,7 +1,7 @@
 /**
  * What `npm run mesh` shows while it runs and when it ends. On a terminal: a block redrawn in
- * place with every running and failed stack (elapsed time, resources the engine has finished)
- * and the count of waiting and finished ones. Elsewhere (CI): a timestamped line whenever a
+ * place with every stack, waiting, running (elapsed time, resources the engine has finished so
+ * far), done or failed, as many as the terminal's height allows. Elsewhere (CI): a timestamped line whenever a
  * stack starts, finishes or fails, and a line every minute with what is still running. At the
  * end: the summary table. The formatting is pure; MeshProgress wires it to a LiveView.
  */
@@ -55,7 +55,10 @@ function count(states: readonly StepState[], status: StepState["status"]): numbe
     return states.filter((s) => s.status === status).length;
 }
 
-/** The block a terminal shows: a header line, then the running and failed stacks (at most `rows` lines). */
+/**
+ * The block a terminal shows: a header line, then every stack of the run (failed, running,
+ * waiting, done, in that order), as many as `rows` allows; the rest are counted on a last line.
+ */
 export function progressLines(command: MeshCommand, states: readonly StepState[], now: number, startedAt: number, rows = 20): string[] {
     const running = states.filter((s) => s.status === "running");
     const phase = running[0]?.step.phase ?? states.find((s) => s.status === "waiting")?.step.phase;
@@ -65,13 +68,23 @@ export function progressLines(command: MeshCommand, states: readonly StepState[]
         `${count(states, "failed") > 0 ? `, ${count(states, "failed")} failed` : ""}` +
         `${count(states, "not started") > 0 ? `, ${count(states, "not started")} not started` : ""}`;
     const width = Math.max(0, ...states.map((s) => s.step.stack.length));
-    const line = (s: StepState, what: string) => `  ${s.step.stack.padEnd(width)}  ${s.step.action.padEnd(7)}  ${what}`;
-    const body = [
-        ...states.filter((s) => s.status === "failed").map((s) => line(s, `failed after ${formatDuration(elapsed(s, now))}: ${firstErrorLine(s.error ?? "")}`)),
-        ...running.map((s) => line(s, `running ${formatDuration(elapsed(s, now))}, ${resources(s)}`)),
+    const line = (s: StepState, what: string) => `  ${s.step.stack.padEnd(width)}  ${s.step.action.padEnd(7)}  ${`phase ${s.step.phase}`.padEnd(7)}  ${what}`;
+    const order: Array<[StepState["status"], (s: StepState) => string]> = [
+        ["failed", (s) => `failed after ${formatDuration(elapsed(s, now))}: ${firstErrorLine(s.error ?? "")}`],
+        ["running", (s) => `running ${formatDuration(elapsed(s, now))}, ${resources(s)}`],
+        ["waiting", () => "waiting"],
+        ["done", (s) => `done in ${formatDuration(elapsed(s, now))}, ${resources(s)}`],
+        ["not started", () => "not started"],
     ];
+    const listed = order.flatMap(([status, what]) => states.filter((s) => s.status === status).map((s) => ({ s, text: line(s, what(s)) })));
     const room = Math.max(1, rows - 1);
-    return [header, ...(body.length > room ? [...body.slice(0, room - 1), `  … and ${body.length - room + 1} more running`] : body)];
+    if (listed.length <= room) {
+        return [header, ...listed.map((l) => l.text)];
+    }
+    const shown = listed.slice(0, room - 1);
+    const rest = listed.slice(room - 1);
+    const restCounts = order.map(([status]) => [status, rest.filter((l) => l.s.status === status).length] as const).filter(([, n]) => n > 0);
+    return [header, ...shown.map((l) => l.text), `  … and ${rest.length} more: ${restCounts.map(([status, n]) => `${n} ${status}`).join(", ")}`];
 }
 
 /** The plain line for a change of a step's status, or undefined when there is nothing to say (a resource count). */
