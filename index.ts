@@ -161,11 +161,13 @@ export const appServiceName = app?.serviceName;
 export const appNamespace = app?.namespace;
 export const network =
     cluster.vpcId && cluster.routeTableId
-        ? pulumi.all([cluster.vpcId, cluster.routeTableId]).apply(([vpcId, routeTableId]) => ({
+        ? pulumi.all([cluster.vpcId, cluster.routeTableId, cluster.securityGroupId]).apply(([vpcId, routeTableId, securityGroupId]) => ({
               vpcId,
               vpcCidr: self.cluster.vpcCIDR!,
               routeTableId,
               region: self.cluster.region!,
+              // The nodes' security group, where the mesh rules go (read by the connectivity check).
+              ...(securityGroupId ? { securityGroupId } : {}),
           }))
         : undefined;
 /** The SSH key of new EC2 VMs, for `pulumi stack output sshPrivateKey --show-secrets`. Secret. */

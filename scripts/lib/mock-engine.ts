@@ -17,6 +17,8 @@ export interface RecordedResource {
     readonly urn: string;
     readonly type: string;
     readonly name: string;
+    /** The id the mock engine assigned (`<name>-id`; a stack reference's is its name). */
+    readonly id: string;
     /** Whether Pulumi manages it directly (false for component resources). */
     readonly custom: boolean;
     /** URN of the parent; undefined for the stack itself. */
@@ -114,11 +116,13 @@ export class MockEngine implements pulumi.runtime.Mocks {
         }
         const meta = this.pending.get(`${args.type}::${args.name}`) ?? { dependsOn: [], ignoreChanges: [], additionalSecretOutputs: [] };
         this.pending.delete(`${args.type}::${args.name}`);
+        const id = args.type === "pulumi:pulumi:StackReference" ? args.name : `${args.name}-id`;
         const urnType = meta.parent ? `${meta.parent.split("::")[2].split("$").pop()}$${args.type}` : args.type;
         this.resources.push({
             urn: `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${urnType}::${args.name}`,
             type: args.type,
             name: args.name,
+            id,
             custom: args.custom ?? true,
             parent: meta.parent || undefined,
             provider: meta.provider ? meta.provider.split("::").slice(0, 4).join("::") : undefined,
@@ -129,7 +133,6 @@ export class MockEngine implements pulumi.runtime.Mocks {
             inputs: unwrapped,
             secretInputs: secretInputs.sort(),
         });
-        const id = args.type === "pulumi:pulumi:StackReference" ? args.name : `${args.name}-id`;
         return { id, state: { ...args.inputs, ...this.fakeOutputs(args, unwrapped) } };
     }
 

@@ -29,7 +29,9 @@ export function deployedOutputs(members: readonly MeshMember[]): StackOutputs {
                 m.cluster.kind === "eks"
                     ? { name: m.cluster.name, port: 2379, address: `clustermesh-${m.cluster.name}.mock.elb.amazonaws.com` }
                     : { name: m.cluster.name, port: m.cilium.apiserverNodePort, ips: [host ?? (vpc ? nthAddress(vpc, 10) : "192.0.2.10")] },
-            ...(vpc ? { network: { vpcId: `vpc-${m.stack}`, vpcCidr: m.cluster.vpcCIDR, routeTableId: `rtb-${m.stack}`, region: m.cluster.region } } : {}),
+            // The ids the mock engine gives the member's own VPC and route table (`<name>-id`),
+            // so routes one stack plans into a peer's table name the table the peer's plan has.
+            ...(vpc ? { network: { vpcId: `${m.cluster.name}-vpc-id`, vpcCidr: m.cluster.vpcCIDR, routeTableId: `${m.cluster.name}-routes-id`, region: m.cluster.region } } : {}),
             // What the CA owner's own run records for its MeshCertificateAuthority ("mesh-ca"),
             // so every member of a mocked mesh carries the same CA, as a deployed one does.
             meshCaCertPem: fakePem("CERTIFICATE", "mesh-ca-cert"),

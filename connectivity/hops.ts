@@ -1,0 +1,255 @@
+/**
+ * One ordered pair A -> B, hop by hop, the first failing hop named. A dials B's
+ * clustermesh-apiserver exactly as the Cilium chart renders A's `clustermesh.config.clusters`
+ * entry (DESIGN §7): `ips` -> `https://<name>.<domain>:<port>` with host aliases to the ips,
+ * `address` -> that host name as written. Every check is a few map lookups on indexes built
+ * once per member, so a pair costs O(1) for the plans the program makes.
+ */
+import type { CidrRange } from "../stacks/cidr";
+import { admits, covers, isPrivate, routeFor, type MeshNetwork } from "./network";
+import { parseRange, type Hop, type MemberIndex } from "./plans";
+
+export type PairStatus = "ok" | "not linked" | "fail";
+
+export interface PairResult {
+    readonly from: string;
+    readonly to: string;
+    readonly status: PairStatus;
+    readonly hop?: Hop;
+    readonly resource?: string;
+    readonly message?: string;
+    readonly fix?: string;
+}
+
+class HopFailure extends Error {
+    constructor(
+        readonly hop: Hop,
+        readonly resource: string,
+        message: string,
+        readonly fix: string,
+    ) {
+        super(message);
+    }
+}
+
+function fail(hop: Hop, resource: string, message: string, fix: string): never {
+    throw new HopFailure(hop, resource, message, fix);
+}
+
+/** Whether a certificate name (possibly `*.` wildcard, one label) matches the host dialled. */
+export function nameMatches(pattern: string, host: string): boolean {
+    const p = pattern.toLowerCase();
+    const h = host.toLowerCase();
+    if (p.startsWith("*.")) {
+        const rest = h.split(".").slice(1).join(".");
+        return h.includes(".") && rest === p.slice(2) && h.split(".")[0].length > 0;
+    }
+    return p === h;
+}
+
+const TUNNEL_PORTS: Record<string, number> = { vxlan: 8472, geneve: 6081 };
+
+/** A's nodes reach `destination` (and, for `back`, B's nodes reach A's) through planned routes. */
+function checkRoute(net: MeshNetwork, from: MemberIndex, to: MemberIndex, destination: CidrRange, what: string): void {
+    if (covers(from.externalRoutes, destination)) {
+        return;
+    }
+    if (!from.network) {
+        // Existing hosts: the program builds no routes; public addresses go out by the host's default route.
+        if (!isPrivate(destination)) {
+            return;
+        }
+        fail(
+            "route",
+            `${from.stack}: existing host`,
+            `${from.name}'s hosts have no route the program knows of to ${destination.text} (${what})`,
+            `declare the VPN/LAN route in clustermesh:mesh.externalRoutes of ${from.stack} once it exists`,
+        );
+    }
+    const route = routeFor(net, from.network.routeTableId, destination);
+    const table = `${from.stack}: route table ${from.network.routeTableId}`;
+    if (!route || (route.gatewayId && isPrivate(destination))) {
+        fail(
+            "route",
+            table,
+            `no route to ${destination.text} (${what})${route ? `: only ${route.destination.text} via ${route.gatewayId}, which does not carry private addresses` : ""}`,
+            to.network
+                ? `link ${from.stack} and ${to.stack} (clustermesh:mesh.link true on both) so the lower id plans the VPC peering and routes both sides`
+                : `declare the VPN/Direct Connect route to ${destination.text} in clustermesh:mesh.externalRoutes of ${from.stack}`,
+        );
+    }
+    if (route.peeringId) {
+        const peering = net.peerings.get(route.peeringId);
+        if (!peering) {
+            fail("route", route.resource, `routes ${destination.text} to peering ${route.peeringId}, which no plan creates`, "create the peering in the pair owner's stack");
+        }
+        const ends = new Set([peering.vpcId, peering.peerVpcId]);
+        if (!to.network || !ends.has(from.network.vpcId) || !ends.has(to.network.vpcId)) {
+            fail("route", route.resource, `routes ${destination.text} through ${peering.resource}, which does not join ${from.name}'s and ${to.name}'s VPCs`, "route each peer's VPC through the peering of that pair");
+        }
+        if (!to.network || !covers([to.network.vpcCidr], destination)) {
+            // VPC peering carries only traffic addressed inside the peer VPC (no edge-to-edge routing).
+            fail("route", route.resource, `routes ${destination.text}, outside ${to.name}'s VPC ${to.network?.vpcCidr.text ?? ""}, through a VPC peering, which drops it`, "use tunnel routing, or addresses inside the peer VPC");
+        }
+        if (!peering.accepted) {
+            fail("route", peering.resource, "the peering is never accepted, so it never becomes active", "add a VpcPeeringConnectionAccepter with autoAccept in the peer's region");
+        }
+    }
+}
+
+/** B's security group lets A's node ranges in on `protocol`/`port`. Hosts' firewalls are not the program's. */
+function checkAdmission(net: MeshNetwork, from: MemberIndex, to: MemberIndex, protocol: string, port: number, hop: Hop, what: string, sources = from.nodeRanges): void {
+    const group = to.network?.securityGroupId;
+    if (!group) {
+        return;
+    }
+    for (const source of sources) {
+        if (!admits(net, group, source, protocol, port)) {
+            fail(
+                hop,
+                `${to.stack}: security group ${group}`,
+                `does not let ${from.name}'s ${source.text} in on ${protocol === "-1" ? "all protocols" : protocol === "icmp" ? "ICMP" : `${port}/${protocol}`} (${what})`,
+                `let the mesh peers' ranges in on ${protocol === "-1" ? "all protocols" : protocol === "icmp" ? "ICMP" : `${port}/${protocol}`} in ${to.stack} (components/mesh/mesh-network.ts meshPorts)`,
+            );
+        }
+    }
+}
+
+function controlPlane(net: MeshNetwork, a: MemberIndex, b: MemberIndex): void {
+    const entry = a.entries.get(b.name);
+    const release = a.published?.resource ?? `${a.stack}: the Cilium Helm release`;
+    if (!entry) {
+        fail("endpoint", release, `clustermesh.config.clusters has no entry for ${b.name} although ${a.stack} is linked to it`, `link ${a.stack}: its ClusterMeshLink lists every linked peer`);
+    }
+    const ips = entry.ips ?? [];
+    const host = ips.length > 0 ? `${b.name}.${a.meshDomain}` : entry.address;
+    if (!host) {
+        fail("endpoint", release, `the entry for ${b.name} has neither ips nor address`, `export ${b.stack}'s clustermeshEndpoint, then plan ${a.stack} again`);
+    }
+    // Certificate: the name dialled is in B's server certificate, which chains to the CA A trusts.
+    if (!b.server) {
+        fail("certificate", `${b.stack}: clustermesh-apiserver server certificate`, "no server certificate is planned", "issue it from the mesh CA (CiliumRelease)");
+    }
+    const hostIsIp = parseRange(host) !== undefined && ips.length === 0;
+    const named = hostIsIp ? b.server.ipAddresses.includes(host) : b.server.dnsNames.some((n) => nameMatches(n, host));
+    if (!named) {
+        fail(
+            "certificate",
+            b.server.resource,
+            `${a.name} dials https://${host}:${entry.port ?? "?"} but the certificate names only ${[...b.server.dnsNames, ...b.server.ipAddresses].join(", ")}: the TLS handshake fails`,
+            `export ips for ${b.stack}'s endpoint (dialled as ${b.name}.${a.meshDomain}, which *.${a.meshDomain} covers) as cilium-cli does, or add ${host} to the server certificate`,
+        );
+    }
+    if (!b.server.caCertPem || b.server.caCertPem !== a.clientCaCertPem) {
+        fail(
+            "certificate",
+            b.server.resource,
+            `is signed by a different CA than the one ${a.name} trusts ("Cilium CA certificates do not match")`,
+            "issue every member's clustermesh certificates from the one mesh CA (the CA owner's meshCaCertPem)",
+        );
+    }
+    // Port: the one B publishes.
+    if (!b.published) {
+        fail("port", `${b.stack}: the Cilium Helm release`, "no clustermesh-apiserver is published", "install Cilium with clustermesh.useAPIServer");
+    }
+    if (entry.port !== b.published.port) {
+        fail(
+            "port",
+            release,
+            `dials ${b.name} on port ${entry.port ?? "(unset)"} but ${b.name} publishes its clustermesh-apiserver on ${b.published.port} (${b.published.type})`,
+            `export ${b.stack}'s published port in clustermeshEndpoint (${b.published.type === "LoadBalancer" ? "the load balancer's port" : "its NodePort"})`,
+        );
+    }
+    // Route there and back: to every address dialled (a host name resolves inside B's network).
+    const destinations = ips.length > 0 ? ips.map(parseRange).filter((r): r is CidrRange => r !== undefined) : [...(parseRange(host) ? [parseRange(host)!] : b.nodeRanges)];
+    for (const d of destinations) {
+        checkRoute(net, a, b, d, `${b.name}'s clustermesh-apiserver`);
+    }
+    for (const back of a.nodeRanges) {
+        checkRoute(net, b, a, back, `replies to ${a.name}'s nodes`);
+    }
+    // Admission: B's load balancer source ranges, or its nodes' security group on the NodePort.
+    if (b.published.type === "LoadBalancer") {
+        const allowed = b.published.sourceRanges;
+        for (const source of a.nodeRanges) {
+            if (allowed && !covers(allowed, source)) {
+                fail(
+                    "admission",
+                    b.published.resource,
+                    `the clustermesh-apiserver load balancer's loadBalancerSourceRanges ${allowed.map((r) => r.text).join(", ")} leave out ${a.name}'s ${source.text}`,
+                    `list ${a.name}'s node range in ${b.stack}'s peer sources`,
+                );
+            }
+        }
+    } else {
+        checkAdmission(net, a, b, "tcp", b.published.port, "admission", "clustermesh-apiserver NodePort");
+    }
+}
+
+function dataPlane(net: MeshNetwork, a: MemberIndex, b: MemberIndex): void {
+    if (a.routing.mode !== b.routing.mode || (a.routing.mode === "tunnel" && a.routing.tunnelProtocol !== b.routing.tunnelProtocol)) {
+        fail(
+            "tunnel",
+            b.published?.resource ?? b.stack,
+            `${a.name} routes ${a.routing.mode}${a.routing.mode === "tunnel" ? `/${a.routing.tunnelProtocol}` : ""} but ${b.name} routes ${b.routing.mode}${b.routing.mode === "tunnel" ? `/${b.routing.tunnelProtocol}` : ""}`,
+            "use one routing mode and tunnel protocol on every member",
+        );
+    }
+    for (const [x, y] of [
+        [a, b],
+        [b, a],
+    ] as const) {
+        if (x.routing.mode === "tunnel") {
+            const port = TUNNEL_PORTS[x.routing.tunnelProtocol] ?? 8472;
+            for (const n of y.nodeRanges) {
+                checkRoute(net, x, y, n, `${y.name}'s nodes (${x.routing.tunnelProtocol})`);
+            }
+            checkAdmission(net, x, y, "udp", port, "tunnel", `${x.routing.tunnelProtocol.toUpperCase()} from ${x.name}`);
+        } else {
+            for (const pods of y.podRanges) {
+                if (!covers(x.externalRoutes, pods)) {
+                    try {
+                        checkRoute(net, x, y, pods, `${y.name}'s pods (native routing)`);
+                    } catch (e) {
+                        if (e instanceof HopFailure) {
+                            fail("pod-route", e.resource, e.message, "native routing needs a route for every remote pod CIDR on both sides; VPC peering carries only VPC addresses, so use routingMode tunnel (or ENI IPAM, whose pods are VPC addresses)");
+                        }
+                        throw e;
+                    }
+                }
+                if (!x.routing.eni && !(x.routing.nativeCidr && covers([x.routing.nativeCidr], pods))) {
+                    fail(
+                        "native-cidr",
+                        x.published?.resource ?? x.stack,
+                        `ipv4NativeRoutingCIDR ${x.routing.nativeCidr?.text ?? "(unset)"} does not cover ${y.name}'s pods ${pods.text}: they would be masqueraded`,
+                        "set ipv4NativeRoutingCIDR to a range covering every member's pods and nothing else",
+                    );
+                }
+            }
+            checkAdmission(net, x, y, "-1", 0, "pod-route", `pod traffic from ${x.name}`, x.podRanges);
+        }
+        checkAdmission(net, x, y, "tcp", 4240, "health", `Cilium health from ${x.name}`);
+        checkAdmission(net, x, y, "icmp", 8, "health", `Cilium health ICMP from ${x.name}`);
+    }
+}
+
+/** The first failing hop of A -> B, or ok; "not linked" when A does not (yet) link B. */
+export function checkPair(net: MeshNetwork, a: MemberIndex, b: MemberIndex): PairResult {
+    if (!a.linkedPeers.has(b.name)) {
+        return { from: a.stack, to: b.stack, status: "not linked", message: a.pending.get(b.name) ?? `${a.stack} does not link ${b.name}` };
+    }
+    try {
+        controlPlane(net, a, b);
+        dataPlane(net, a, b);
+        const problem = a.problems[0] ?? b.problems[0];
+        if (problem) {
+            fail(problem.hop, problem.resource, problem.message, problem.fix);
+        }
+    } catch (e) {
+        if (e instanceof HopFailure) {
+            return { from: a.stack, to: b.stack, status: "fail", hop: e.hop, resource: e.resource, message: e.message, fix: e.fix };
+        }
+        throw e;
+    }
+    return { from: a.stack, to: b.stack, status: "ok" };
+}
