@@ -75,6 +75,7 @@ const cluster: K3sCluster | EksCluster =
                   maxSize: self.eks.maxSize,
                   operatorCidrs: self.cluster.operatorCIDRs,
                   eniIpam: self.cilium.ipam === "eni",
+                  clustersetDns: self.cilium.mcsAPI,
               },
               { provider: awsProvider },
           )
@@ -139,11 +140,11 @@ function endpoint(): pulumi.Output<ClusterMeshPeer> {
             dependsOn: cilium.ready,
             parent: cilium,
         });
-        return service.status.apply((status) => ({
-            name,
-            port: 2379,
-            address: status?.loadBalancer?.ingress?.[0]?.hostname ?? status?.loadBalancer?.ingress?.[0]?.ip ?? "",
-        }));
+        // Peers dial the load balancer's addresses as `ips` (`<name>.mesh.cilium.io`, named by
+        // the server certificate), on the load balancer's port, as cilium-cli does (DESIGN §7).
+        const ingress = service.status.apply((status) => status?.loadBalancer?.ingress?.[0]);
+        const ips = ingress.apply((i) => (i?.ip ? pulumi.output([i.ip]) : cluster.loadBalancerAddresses(i?.hostname ?? "")));
+        return ips.apply((addresses) => ({ name, port: 2379, ips: addresses }));
     }
     return cluster.nodeAddresses.apply((ips) => ({ name, port: self.cilium.apiserverNodePort, ips }));
 }

@@ -5,6 +5,7 @@ import { parseCidr } from "../../stacks/cidr";
 import type { MeshCluster } from "../cluster/mesh-cluster";
 import type { MeshCaMaterial } from "../mesh/certificate-authority";
 import { issueLeafCertificate, type LeafCertificate } from "./leaf-certificate";
+import { clustersetServerBlock, CORE_DNS_SERVICE_IMPORT_RULES } from "./mcs-dns";
 import { ciliumAtLeast } from "../../stacks/validate";
 import { buildCiliumValues, leafCertificateSubjects, mcsApiCrdSpecs, type ClusterMeshPeer, type HelmValues } from "./values";
 
@@ -138,8 +139,38 @@ export class CiliumRelease extends pulumi.ComponentResource {
             },
             { ...inCluster, dependsOn: [localSecret, ...mcsCrds] },
         );
-        this.ready = [this.release, ...cluster.attachCni(this.release)];
+        this.ready = [this.release, ...cluster.attachCni(this.release), ...this.clustersetDns(name, args, inCluster)];
         this.registerOutputs({ values: this.values, version: this.version, status: this.release.status });
+    }
+
+    /**
+     * MCS-API DNS (mcs-dns.ts): CoreDNS may read ServiceImports, and on k3s serves
+     * `clusterset.local` from `coredns-custom`, which k3s keeps across restarts (k3s #4397).
+     * On EKS the zone comes with the CoreDNS add-on's corefile (EksCluster `clustersetDns`).
+     */
+    private clustersetDns(name: string, args: CiliumReleaseArgs, opts: pulumi.CustomResourceOptions): pulumi.Resource[] {
+        if (!args.cilium.mcsAPI) {
+            return [];
+        }
+        const role = new k8s.rbac.v1.ClusterRole(`${name}-coredns-mcsapi`, { metadata: { name: "coredns-mcsapi" }, rules: CORE_DNS_SERVICE_IMPORT_RULES }, opts);
+        const binding = new k8s.rbac.v1.ClusterRoleBinding(
+            `${name}-coredns-mcsapi-binding`,
+            {
+                metadata: { name: "coredns-mcsapi" },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "coredns-mcsapi" },
+                subjects: [{ kind: "ServiceAccount", name: "coredns", namespace: "kube-system" }],
+            },
+            { ...opts, dependsOn: [role] },
+        );
+        if (args.cluster.kind !== "k3s") {
+            return [role, binding];
+        }
+        const custom = new k8s.core.v1.ConfigMap(
+            `${name}-coredns-custom`,
+            { metadata: { name: "coredns-custom", namespace: "kube-system" }, data: { "clusterset.server": clustersetServerBlock() } },
+            opts,
+        );
+        return [role, binding, custom];
     }
 }
 

@@ -48,6 +48,17 @@ export const CLUSTERMESH_LB_ANNOTATIONS: Readonly<Record<string, string>> = Obje
 });
 
 /**
+ * The name of the load balancer behind an ELB host name (`<name>-<id>.elb.<region>.amazonaws.com`,
+ * `internal-` in front for some internal ones); undefined for anything else. Its network
+ * interfaces are described `ELB net/<name>/<id>`, which is how its addresses are found.
+ */
+export function loadBalancerNameOf(hostname: string): string | undefined {
+    const label = hostname.split(".")[0] ?? "";
+    const match = /^(?:internal-)?(.+)-[0-9a-f]+$/.exec(label);
+    return hostname.includes(".elb.") && match ? match[1] : undefined;
+}
+
+/**
  * Availability-zone ids EKS refuses control-plane subnets in (UnsupportedAvailabilityZoneException),
  * as eksctl avoids them (pkg/az/az.go, zoneIDsToAvoid). Zone ids, not names: names are shuffled
  * per account.

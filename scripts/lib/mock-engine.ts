@@ -153,6 +153,16 @@ export class MockEngine implements pulumi.runtime.Mocks {
                 return { json: JSON.stringify({ Version: "2012-10-17", Statement: args.inputs.statements ?? [] }) };
             case "aws:iam/getSessionContext:getSessionContext":
                 return { arn: args.inputs.arn, issuerArn: args.inputs.arn, issuerName: "mock", sessionName: "" };
+            case "aws:ec2/getNetworkInterfaces:getNetworkInterfaces": {
+                // A load balancer's interfaces, one per subnet the engine has recorded.
+                const filter = JSON.stringify(args.inputs.filters ?? []);
+                return { ids: [...this.subnetCidrs.keys()].map((_, i) => `eni-${stableNumber(filter, 1e8)}-${i + 1}`) };
+            }
+            case "aws:ec2/getNetworkInterface:getNetworkInterface": {
+                const id = String(args.inputs.id);
+                const subnet = [...this.subnetCidrs.values()][Number(id.split("-").pop()) - 1] ?? "10.0.0.0/24";
+                return { id, privateIp: `${subnet.split("/")[0].split(".").slice(0, 3).join(".")}.${100 + stableNumber(id, 100)}` };
+            }
             case "aws:ssm/getParameter:getParameter":
                 return { value: "ami-mock-eks", insecureValue: "ami-mock-eks" };
             default:
@@ -205,7 +215,10 @@ export class MockEngine implements pulumi.runtime.Mocks {
                 return { certRequestPem: fakePem("CERTIFICATE REQUEST", args.name) };
             case "kubernetes:core/v1:Service":
                 // Read back (Service.get) for an EKS clustermesh endpoint: the load balancer's name.
-                return args.id ? { status: { loadBalancer: { ingress: [{ hostname: `${args.name}.mock.elb.amazonaws.com` }] } } } : {};
+                // Shaped like an NLB's: `<load balancer name>-<id>.elb.<region>.amazonaws.com`.
+                return args.id
+                    ? { status: { loadBalancer: { ingress: [{ hostname: `a${stableNumber(args.name, 1e9)}-${stableNumber(`${args.name}:id`, 1e9).toString(16)}.elb.mock-region-1.amazonaws.com` }] } } }
+                    : {};
             case "random:index/randomPassword:RandomPassword":
                 return { result: `mock-password-${args.name}` };
             case "command:remote:Command":
