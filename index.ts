@@ -173,5 +173,9 @@ export const network =
         : undefined;
 /** The SSH key of new EC2 VMs, for `pulumi stack output sshPrivateKey --show-secrets`. Secret. */
 export const sshPrivateKey = cluster instanceof K3sCluster && cluster.sshPrivateKey ? pulumi.secret(cluster.sshPrivateKey) : undefined;
+/** The AWS quotas this stack declares (defaults: AWS's), for the connectivity check. */
+export const meshQuotas = self.mesh.quotas;
+/** Ranges reached through routes the program does not build, as declared, for the connectivity check. */
+export const externalRoutes = self.mesh.externalRoutes.length > 0 ? self.mesh.externalRoutes : undefined;
 export const meshCaCertPem = ownCa?.certPem;
 export const meshCaKeyPem = ownCa ? pulumi.secret(ownCa.privateKeyPem) : undefined;

@@ -21,18 +21,22 @@ export interface PairResult {
     readonly fix?: string;
 }
 
-class HopFailure extends Error {
+/**
+ * The first failing hop, thrown from deep in a check and caught by `checkPair`. Not an Error:
+ * a failing 255-member mesh throws it 64,770 times, and a stack trace each time would cost
+ * more than the checks themselves.
+ */
+class HopFailure {
     constructor(
         readonly hop: Hop,
         readonly resource: string,
-        message: string,
+        readonly message: string,
         readonly fix: string,
-    ) {
-        super(message);
-    }
+    ) {}
 }
 
 function fail(hop: Hop, resource: string, message: string, fix: string): never {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a control-flow signal, see HopFailure
     throw new HopFailure(hop, resource, message, fix);
 }
 
@@ -47,10 +51,24 @@ export function nameMatches(pattern: string, host: string): boolean {
     return p === h;
 }
 
+const namesServed = new WeakMap<MemberIndex, Map<string, boolean>>();
+
+/** Whether B's server certificate names `host`; remembered per member (every peer dials the same name). */
+function servesName(b: MemberIndex, host: string, isIp: boolean): boolean {
+    const cache = namesServed.get(b) ?? new Map<string, boolean>();
+    namesServed.set(b, cache);
+    let named = cache.get(host);
+    if (named === undefined) {
+        named = isIp ? (b.server?.ipAddresses.includes(host) ?? false) : (b.server?.dnsNames.some((n) => nameMatches(n, host)) ?? false);
+        cache.set(host, named);
+    }
+    return named;
+}
+
 const TUNNEL_PORTS: Record<string, number> = { vxlan: 8472, geneve: 6081 };
 
 /** A's nodes reach `destination` (and, for `back`, B's nodes reach A's) through planned routes. */
-function checkRoute(net: MeshNetwork, from: MemberIndex, to: MemberIndex, destination: CidrRange, what: string): void {
+function checkRoute(net: MeshNetwork, from: MemberIndex, to: MemberIndex, destination: CidrRange, what: () => string): void {
     if (covers(from.externalRoutes, destination)) {
         return;
     }
@@ -62,17 +80,16 @@ function checkRoute(net: MeshNetwork, from: MemberIndex, to: MemberIndex, destin
         fail(
             "route",
             `${from.stack}: existing host`,
-            `${from.name}'s hosts have no route the program knows of to ${destination.text} (${what})`,
+            `${from.name}'s hosts have no route the program knows of to ${destination.text} (${what()})`,
             `declare the VPN/LAN route in clustermesh:mesh.externalRoutes of ${from.stack} once it exists`,
         );
     }
     const route = routeFor(net, from.network.routeTableId, destination);
-    const table = `${from.stack}: route table ${from.network.routeTableId}`;
     if (!route || (route.gatewayId && isPrivate(destination))) {
         fail(
             "route",
-            table,
-            `no route to ${destination.text} (${what})${route ? `: only ${route.destination.text} via ${route.gatewayId}, which does not carry private addresses` : ""}`,
+            `${from.stack}: route table ${from.network.routeTableId}`,
+            `no route to ${destination.text} (${what()})${route ? `: only ${route.destination.text} via ${route.gatewayId}, which does not carry private addresses` : ""}`,
             to.network
                 ? `link ${from.stack} and ${to.stack} (clustermesh:mesh.link true on both) so the lower id plans the VPC peering and routes both sides`
                 : `declare the VPN/Direct Connect route to ${destination.text} in clustermesh:mesh.externalRoutes of ${from.stack}`,
@@ -83,11 +100,11 @@ function checkRoute(net: MeshNetwork, from: MemberIndex, to: MemberIndex, destin
         if (!peering) {
             fail("route", route.resource, `routes ${destination.text} to peering ${route.peeringId}, which no plan creates`, "create the peering in the pair owner's stack");
         }
-        const ends = new Set([peering.vpcId, peering.peerVpcId]);
-        if (!to.network || !ends.has(from.network.vpcId) || !ends.has(to.network.vpcId)) {
+        const joins = (vpc: string): boolean => peering.vpcId === vpc || peering.peerVpcId === vpc;
+        if (!to.network || !joins(from.network.vpcId) || !joins(to.network.vpcId)) {
             fail("route", route.resource, `routes ${destination.text} through ${peering.resource}, which does not join ${from.name}'s and ${to.name}'s VPCs`, "route each peer's VPC through the peering of that pair");
         }
-        if (!to.network || !covers([to.network.vpcCidr], destination)) {
+        if (destination !== to.network.vpcCidr && !covers([to.network.vpcCidr], destination)) {
             // VPC peering carries only traffic addressed inside the peer VPC (no edge-to-edge routing).
             fail("route", route.resource, `routes ${destination.text}, outside ${to.name}'s VPC ${to.network?.vpcCidr.text ?? ""}, through a VPC peering, which drops it`, "use tunnel routing, or addresses inside the peer VPC");
         }
@@ -98,7 +115,7 @@ function checkRoute(net: MeshNetwork, from: MemberIndex, to: MemberIndex, destin
 }
 
 /** B's security group lets A's node ranges in on `protocol`/`port`. Hosts' firewalls are not the program's. */
-function checkAdmission(net: MeshNetwork, from: MemberIndex, to: MemberIndex, protocol: string, port: number, hop: Hop, what: string, sources = from.nodeRanges): void {
+function checkAdmission(net: MeshNetwork, from: MemberIndex, to: MemberIndex, protocol: string, port: number, hop: Hop, what: () => string, sources = from.nodeRanges): void {
     const group = to.network?.securityGroupId;
     if (!group) {
         return;
@@ -108,7 +125,7 @@ function checkAdmission(net: MeshNetwork, from: MemberIndex, to: MemberIndex, pr
             fail(
                 hop,
                 `${to.stack}: security group ${group}`,
-                `does not let ${from.name}'s ${source.text} in on ${protocol === "-1" ? "all protocols" : protocol === "icmp" ? "ICMP" : `${port}/${protocol}`} (${what})`,
+                `does not let ${from.name}'s ${source.text} in on ${protocol === "-1" ? "all protocols" : protocol === "icmp" ? "ICMP" : `${port}/${protocol}`} (${what()})`,
                 `let the mesh peers' ranges in on ${protocol === "-1" ? "all protocols" : protocol === "icmp" ? "ICMP" : `${port}/${protocol}`} in ${to.stack} (components/mesh/mesh-network.ts meshPorts)`,
             );
         }
@@ -131,7 +148,7 @@ function controlPlane(net: MeshNetwork, a: MemberIndex, b: MemberIndex): void {
         fail("certificate", `${b.stack}: clustermesh-apiserver server certificate`, "no server certificate is planned", "issue it from the mesh CA (CiliumRelease)");
     }
     const hostIsIp = parseRange(host) !== undefined && ips.length === 0;
-    const named = hostIsIp ? b.server.ipAddresses.includes(host) : b.server.dnsNames.some((n) => nameMatches(n, host));
+    const named = servesName(b, host, hostIsIp);
     if (!named) {
         fail(
             "certificate",
@@ -161,12 +178,14 @@ function controlPlane(net: MeshNetwork, a: MemberIndex, b: MemberIndex): void {
         );
     }
     // Route there and back: to every address dialled (a host name resolves inside B's network).
-    const destinations = ips.length > 0 ? ips.map(parseRange).filter((r): r is CidrRange => r !== undefined) : [...(parseRange(host) ? [parseRange(host)!] : b.nodeRanges)];
+    const dialled = ips.length > 0 ? ips.map(parseRange).filter((r): r is CidrRange => r !== undefined) : [...(parseRange(host) ? [parseRange(host)!] : b.nodeRanges)];
+    // An address inside B's VPC is routed as the VPC is: look the VPC up (one map hit), not the address.
+    const destinations = [...new Set(dialled.map((d) => (b.network && covers([b.network.vpcCidr], d) ? b.network.vpcCidr : d)))];
     for (const d of destinations) {
-        checkRoute(net, a, b, d, `${b.name}'s clustermesh-apiserver`);
+        checkRoute(net, a, b, d, () => `${b.name}'s clustermesh-apiserver`);
     }
     for (const back of a.nodeRanges) {
-        checkRoute(net, b, a, back, `replies to ${a.name}'s nodes`);
+        checkRoute(net, b, a, back, () => `replies to ${a.name}'s nodes`);
     }
     // Admission: B's load balancer source ranges, or its nodes' security group on the NodePort.
     if (b.published.type === "LoadBalancer") {
@@ -182,7 +201,7 @@ function controlPlane(net: MeshNetwork, a: MemberIndex, b: MemberIndex): void {
             }
         }
     } else {
-        checkAdmission(net, a, b, "tcp", b.published.port, "admission", "clustermesh-apiserver NodePort");
+        checkAdmission(net, a, b, "tcp", b.published.port, "admission", () => "clustermesh-apiserver NodePort");
     }
 }
 
@@ -202,14 +221,14 @@ function dataPlane(net: MeshNetwork, a: MemberIndex, b: MemberIndex): void {
         if (x.routing.mode === "tunnel") {
             const port = TUNNEL_PORTS[x.routing.tunnelProtocol] ?? 8472;
             for (const n of y.nodeRanges) {
-                checkRoute(net, x, y, n, `${y.name}'s nodes (${x.routing.tunnelProtocol})`);
+                checkRoute(net, x, y, n, () => `${y.name}'s nodes (${x.routing.tunnelProtocol})`);
             }
-            checkAdmission(net, x, y, "udp", port, "tunnel", `${x.routing.tunnelProtocol.toUpperCase()} from ${x.name}`);
+            checkAdmission(net, x, y, "udp", port, "tunnel", () => `${x.routing.tunnelProtocol.toUpperCase()} from ${x.name}`);
         } else {
             for (const pods of y.podRanges) {
                 if (!covers(x.externalRoutes, pods)) {
                     try {
-                        checkRoute(net, x, y, pods, `${y.name}'s pods (native routing)`);
+                        checkRoute(net, x, y, pods, () => `${y.name}'s pods (native routing)`);
                     } catch (e) {
                         if (e instanceof HopFailure) {
                             fail("pod-route", e.resource, e.message, "native routing needs a route for every remote pod CIDR on both sides; VPC peering carries only VPC addresses, so use routingMode tunnel (or ENI IPAM, whose pods are VPC addresses)");
@@ -226,21 +245,43 @@ function dataPlane(net: MeshNetwork, a: MemberIndex, b: MemberIndex): void {
                     );
                 }
             }
-            checkAdmission(net, x, y, "-1", 0, "pod-route", `pod traffic from ${x.name}`, x.podRanges);
+            checkAdmission(net, x, y, "-1", 0, "pod-route", () => `pod traffic from ${x.name}`, x.podRanges);
         }
-        checkAdmission(net, x, y, "tcp", 4240, "health", `Cilium health from ${x.name}`);
-        checkAdmission(net, x, y, "icmp", 8, "health", `Cilium health ICMP from ${x.name}`);
+        checkAdmission(net, x, y, "tcp", 4240, "health", () => `Cilium health from ${x.name}`);
+        checkAdmission(net, x, y, "icmp", 8, "health", () => `Cilium health ICMP from ${x.name}`);
+    }
+}
+
+/** Data-plane verdicts by unordered pair: both ways are checked at once, so B -> A reuses A -> B's. */
+export type DataPlaneCache = Map<string, HopFailure | null>;
+
+function cachedDataPlane(net: MeshNetwork, a: MemberIndex, b: MemberIndex, cache?: DataPlaneCache): void {
+    const key = a.stack < b.stack ? `${a.stack}\u0000${b.stack}` : `${b.stack}\u0000${a.stack}`;
+    const known = cache?.get(key);
+    if (known === undefined) {
+        try {
+            dataPlane(net, a, b);
+            cache?.set(key, null);
+        } catch (e) {
+            if (e instanceof HopFailure) {
+                cache?.set(key, e);
+            }
+            throw e;
+        }
+    } else if (known) {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a control-flow signal, see HopFailure
+        throw known;
     }
 }
 
 /** The first failing hop of A -> B, or ok; "not linked" when A does not (yet) link B. */
-export function checkPair(net: MeshNetwork, a: MemberIndex, b: MemberIndex): PairResult {
+export function checkPair(net: MeshNetwork, a: MemberIndex, b: MemberIndex, cache?: DataPlaneCache): PairResult {
     if (!a.linkedPeers.has(b.name)) {
         return { from: a.stack, to: b.stack, status: "not linked", message: a.pending.get(b.name) ?? `${a.stack} does not link ${b.name}` };
     }
     try {
         controlPlane(net, a, b);
-        dataPlane(net, a, b);
+        cachedDataPlane(net, a, b, cache);
         const problem = a.problems[0] ?? b.problems[0];
         if (problem) {
             fail(problem.hop, problem.resource, problem.message, problem.fix);

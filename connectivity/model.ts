@@ -6,7 +6,7 @@
  * then a handful of map lookups, so 255 members (64,770 pairs) take well under a second.
  */
 import { overlaps } from "../stacks/cidr";
-import { checkPair, type PairResult } from "./hops";
+import { checkPair, type DataPlaneCache, type PairResult } from "./hops";
 import { indexNetwork } from "./network";
 import { indexMember, type MemberIndex, type MemberPlan } from "./plans";
 import { checkQuotas, type QuotaUse } from "./quotas";
@@ -46,10 +46,11 @@ export function checkConnectivity(plans: readonly MemberPlan[]): ConnectivityRep
     nativeCidrProblems(members);
     const quotas = checkQuotas(members, net);
     const pairs: PairResult[] = [];
+    const cache: DataPlaneCache = new Map();
     for (const a of members) {
         for (const b of members) {
             if (a !== b) {
-                pairs.push(checkPair(net, a, b));
+                pairs.push(checkPair(net, a, b, cache));
             }
         }
     }

@@ -121,7 +121,12 @@ export function indexNetwork(plans: readonly MemberPlan[]): MeshNetwork {
                         prefixListId: str(inputs.prefixListId),
                         resource: where(plan.stack, r),
                     };
-                    rules.set(group, [...(rules.get(group) ?? []), rule]);
+                    const list = rules.get(group);
+                    if (list) {
+                        list.push(rule);
+                    } else {
+                        rules.set(group, [rule]);
+                    }
                     break;
                 }
                 default:

@@ -131,9 +131,17 @@ function strings(value: unknown): string[] {
     return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
 }
 
-/** A CIDR block or a bare address (as a /32 or /128). */
+const parsed = new Map<string, CidrRange | undefined>();
+
+/**
+ * A CIDR block or a bare address (as a /32 or /128). Remembered: a mesh names the same few
+ * hundred ranges tens of thousands of times (every route, every pair).
+ */
 export function parseRange(text: string): CidrRange | undefined {
-    return parseCidr(text) ?? parseAddress(text);
+    if (!parsed.has(text)) {
+        parsed.set(text, parseCidr(text) ?? parseAddress(text));
+    }
+    return parsed.get(text);
 }
 
 function ranges(texts: readonly string[]): CidrRange[] {
@@ -158,7 +166,12 @@ function quotasOf(value: unknown): AwsQuotas {
 export function indexMember(plan: MemberPlan): MemberIndex {
     const byType = new Map<string, PlannedResource[]>();
     for (const r of plan.resources) {
-        byType.set(r.type, [...(byType.get(r.type) ?? []), r]);
+        const list = byType.get(r.type);
+        if (list) {
+            list.push(r);
+        } else {
+            byType.set(r.type, [r]);
+        }
     }
     const of = (type: string): PlannedResource[] => byType.get(type) ?? [];
     const release = of(TYPES.release)[0];

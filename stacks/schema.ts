@@ -173,6 +173,40 @@ export const meshSchema = z
             .regex(/^[^/]+\/[^/]+$/, { message: "is not of the form <organization>/<project>" })
             .optional()
             .describe("`<organization>/<project>` of the peer stacks for stack references. Default: this stack's organization and project."),
+        quotas: z
+            .strictObject({
+                securityGroupRules: z
+                    .number()
+                    .int()
+                    .min(60)
+                    .max(1000)
+                    .default(60)
+                    .describe("Inbound rules per security group in this stack's account and region (a rule referencing a prefix list counts as its maxEntries). Default 60, AWS's default."),
+                vpcPeerings: z
+                    .number()
+                    .int()
+                    .min(50)
+                    .max(125)
+                    .default(50)
+                    .describe("Active VPC peering connections per VPC. Default 50, AWS's default; at most 125."),
+                routesPerTable: z
+                    .number()
+                    .int()
+                    .min(50)
+                    .max(1000)
+                    .default(50)
+                    .describe("Routes per route table. Default 50, AWS's default; at most 1,000."),
+            })
+            .default({ securityGroupRules: 60, vpcPeerings: 50, routesPerTable: 50 })
+            .describe(
+                "AWS quotas raised for this stack's account and region, as granted by AWS (Service Quotas). The connectivity check of `npm run plan` holds the planned rules, peerings and routes against them; a raise is declared here, never assumed.",
+            ),
+        externalRoutes: z
+            .array(cidr)
+            .default([])
+            .describe(
+                "Ranges this cluster's nodes reach through routes the program does not build (VPN, Direct Connect, a LAN), e.g. an existing-host peer's network. The connectivity check trusts them as declared. Default none.",
+            ),
     })
     .describe("How this stack joins the mesh (`clustermesh:mesh`).");
 export type MeshConfig = z.infer<typeof meshSchema>;

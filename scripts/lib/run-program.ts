@@ -28,7 +28,7 @@ export function deployedOutputs(members: readonly MeshMember[]): StackOutputs {
             clustermeshEndpoint:
                 m.cluster.kind === "eks"
                     ? // The internal NLB's addresses in the VPC's two subnets, on the load balancer's port.
-                      { name: m.cluster.name, port: 2379, ips: vpc ? [nthAddress(vpc, 100), nthAddress(vpc, 16 * 256 + 100)] : [] }
+                      { name: m.cluster.name, port: 2379, ips: vpc ? [nthAddress(vpc, 100), nthAddress(vpc, Number((vpc.last - vpc.first + 1n) / 2n) + 100)] : [] }
                     : { name: m.cluster.name, port: m.cilium.apiserverNodePort, ips: [host ?? (vpc ? nthAddress(vpc, 10) : "192.0.2.10")] },
             // The ids the mock engine gives the member's own VPC and route table (`<name>-id`),
             // so routes one stack plans into a peer's table name the table the peer's plan has.
