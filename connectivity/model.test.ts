@@ -13,6 +13,8 @@ import { writeProject, type MemberSpec } from "../stacks/test-fixtures";
 import { formatConnectivity } from "./format";
 import { checkConnectivity } from "./model";
 import type { MemberPlan, PlannedResource } from "./plans";
+import { syntheticPlans } from "./test-plans";
+import { member } from "../stacks/test-fixtures";
 
 async function planMesh(specs: MemberSpec[]): Promise<PlanDocument[]> {
     const dir = writeProject(specs);
@@ -151,5 +153,34 @@ describe("unlinked members", () => {
         const unlinked = sample.map((p) => ({ ...p, mesh: { linkedPeers: [], pendingPeers: [{ name: "x", reason: "clustermesh:mesh.link is false" }] } }));
         const report = checkConnectivity(unlinked);
         assert.deepEqual(report.summary, { ok: 0, notLinked: 6, failed: 0 });
+    });
+});
+
+describe("the in-memory plans of the property tests and the benchmark (test-plans.ts)", () => {
+    const specs: MemberSpec[] = [
+        { stack: "west", id: 1, mesh: linked },
+        { stack: "east", id: 2, kind: "eks", mesh: linked, cilium: { mcsAPI: true }, app: { serviceExport: true } },
+        { stack: "north", id: 3, mesh: linked },
+    ];
+    const network = (plans: readonly MemberPlan[]) =>
+        plans
+            .flatMap((p) => p.resources)
+            .filter((r) => /aws:ec2\/(route|vpcPeeringConnection|vpcPeeringConnectionAccepter|managedPrefixList):/.test(r.type) || /-link-from-peers-|-server-csr$/.test(r.name))
+            .map((r) => {
+                const i = r.inputs ?? {};
+                return `${r.type} ${r.name} ${JSON.stringify([i.routeTableId, i.destinationCidrBlock, i.vpcPeeringConnectionId, i.vpcId, i.peerVpcId, i.entries, i.maxEntries, i.securityGroupId, i.ipProtocol, i.fromPort, i.toPort, i.prefixListId, i.dnsNames])}`;
+            })
+            .sort();
+
+    it("build the same network, certificate names and verdicts as the real program", () => {
+        const synthetic = syntheticPlans(specs.map(member));
+        assert.ok(network(sample).length > 20, "routes, peerings, prefix lists, peer rules and server CSRs are compared");
+        assert.deepEqual(network(synthetic), network(sample));
+        const verdicts = (plans: readonly MemberPlan[]) => checkConnectivity(plans).pairs.map((p) => `${p.from}->${p.to} ${p.status} ${p.hop ?? ""}`);
+        assert.deepEqual(verdicts(synthetic), verdicts(sample));
+        for (const real of sample) {
+            const mine = synthetic.find((p) => p.stack === real.stack)!;
+            assert.deepEqual(valuesOf([...mine.resources]).clustermesh.config, valuesOf([...real.resources]).clustermesh.config);
+        }
     });
 });

@@ -106,7 +106,7 @@ export function syntheticPlans(members: readonly MeshMember[]): MemberPlan[] {
             resources,
             outputs: {
                 clustermeshEndpoint: own.clustermeshEndpoint,
-                ...(own.network ? { network: { ...(own.network), securityGroupId: group } } : {}),
+                ...(aws && own.network ? { network: { ...own.network, securityGroupId: group } } : {}),
                 meshQuotas: self.mesh.quotas,
                 ...(self.mesh.externalRoutes.length > 0 ? { externalRoutes: self.mesh.externalRoutes } : {}),
             },
