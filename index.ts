@@ -14,11 +14,14 @@ import {
     GlobalServiceApp,
     K3sCluster,
     MeshCertificateAuthority,
-    type ClusterMeshPeer,
+    TransitGatewayHub,
     type MeshCaMaterial,
     type MeshCluster,
 } from "./components";
-import { coveringCidr, isAwsBuilt, loadMesh, MeshConfigError, projectDir, type Mesh } from "./stacks";
+import { departingPeers, loadBalancerEndpoint, nodePortEndpoint, STACK_OUTPUTS, type ClusterMeshPeer, type MemberNetworkOutputs, type TransitGatewayOutputs } from "./lib/contract";
+import { regionHubs } from "./lib/topology";
+import { clusterSpec, linkMember } from "./stack-args";
+import { awsPlacement, coveringCidr, loadMesh, MeshConfigError, meshVpcs, projectDir, type Mesh } from "./stacks";
 
 function loadOrExplain(): Mesh {
     try {
@@ -34,16 +37,14 @@ const { self, peers } = mesh;
 const name = self.cluster.name;
 const config = new pulumi.Config("clustermesh");
 const stackPrefix = self.mesh.stackPrefix ?? `${pulumi.getOrganization()}/${pulumi.getProject()}`;
-const departing = (process.env.CLUSTERMESH_DEPARTING ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0 && s !== name && s !== self.stack);
+const departing = departingPeers(process.env, { stack: self.stack, name });
+const placement = awsPlacement(self);
 
 for (const note of mesh.notes) {
     void pulumi.log.warn(note);
 }
 
-const awsProvider = isAwsBuilt(self) ? new aws.Provider(`${name}-aws`, { region: self.cluster.region as aws.Region }) : undefined;
+const awsProvider = placement ? new aws.Provider(`${name}-aws`, { region: placement.region as aws.Region }) : undefined;
 
 // The mesh CA lives in the stack of the lowest cluster id; every other member reads it from
 // there, so that stack comes up first (README: Bootstrap order).
@@ -54,65 +55,35 @@ const ca: MeshCaMaterial =
     (() => {
         const ref = new pulumi.StackReference(`${name}-ca-ref`, { name: `${stackPrefix}/${caOwner.stack}` });
         return {
-            certPem: ref.requireOutput("meshCaCertPem") as pulumi.Output<string>,
-            privateKeyPem: pulumi.secret(ref.requireOutput("meshCaKeyPem") as pulumi.Output<string>),
+            certPem: ref.requireOutput(STACK_OUTPUTS.caCertPem) as pulumi.Output<string>,
+            privateKeyPem: pulumi.secret(ref.requireOutput(STACK_OUTPUTS.caKeyPem) as pulumi.Output<string>),
         };
     })();
 
+const spec = clusterSpec(self, () => config.requireSecret("sshPrivateKey"));
 const cluster: K3sCluster | EksCluster =
-    self.cluster.kind === "eks"
-        ? new EksCluster(
-              name,
-              {
-                  clusterName: name,
-                  region: self.cluster.region!,
-                  vpcCidr: self.cluster.vpcCIDR!,
-                  serviceCidr: self.cluster.serviceCIDR,
-                  kubernetesVersion: self.eks.version,
-                  instanceType: self.eks.instanceType,
-                  desiredSize: self.eks.desiredSize,
-                  minSize: self.eks.minSize,
-                  maxSize: self.eks.maxSize,
-                  operatorCidrs: self.cluster.operatorCIDRs,
-                  eniIpam: self.cilium.ipam === "eni",
-                  clustersetDns: self.cilium.mcsAPI,
-              },
-              { provider: awsProvider },
-          )
-        : new K3sCluster(
-              name,
-              {
-                  clusterName: name,
-                  podCIDR: self.cluster.podCIDR,
-                  serviceCIDR: self.cluster.serviceCIDR,
-                  version: self.k3s.version,
-                  kubeProxyReplacement: self.cilium.kubeProxyReplacement,
-                  ...(self.k3s.host
-                      ? { host: { ...self.k3s.host, privateKey: config.requireSecret("sshPrivateKey") }, agentHosts: self.k3s.agentHosts }
-                      : {
-                            ec2: {
-                                vpcCidr: self.cluster.vpcCIDR!,
-                                instanceType: self.k3s.instanceType,
-                                agents: self.k3s.agents,
-                                operatorCidrs: self.cluster.operatorCIDRs,
-                            },
-                        }),
-              },
-              { provider: awsProvider },
-          );
+    spec.kind === "eks" ? new EksCluster(name, spec.args, { provider: awsProvider }) : new K3sCluster(name, spec.args, { provider: awsProvider });
 const meshCluster: MeshCluster = cluster;
 
+// Transit mesh: the lowest cluster id of each region owns its Transit Gateway (README: Choosing a topology).
+const topology = self.network.topology;
+const ownsHub = topology === "transit-gateway" && placement !== undefined && regionHubs(meshVpcs(mesh.members)).some((h) => h.owner.name === name);
+const hub = ownsHub && placement ? new TransitGatewayHub(`${name}-hub`, { clusterName: name, region: placement.region }, { provider: awsProvider }) : undefined;
+
 const link = new ClusterMeshLink(`${name}-link`, {
-    self,
-    peers,
+    self: linkMember(self),
+    peers: peers.map(linkMember),
     link: self.mesh.link,
     departing,
     stackPrefix,
     network:
         cluster.securityGroupId && cluster.vpcId && cluster.routeTableId
-            ? { securityGroupId: cluster.securityGroupId, vpcId: cluster.vpcId, routeTableId: cluster.routeTableId }
+            ? { securityGroupId: cluster.securityGroupId, vpcId: cluster.vpcId, routeTableId: cluster.routeTableId, subnetIds: cluster.subnetIds }
             : undefined,
     awsProvider,
+    topology,
+    ownHub: hub ? { transitGatewayId: hub.transitGatewayId, routeTableId: hub.routeTableId } : undefined,
+    meshSupernet: self.mesh.addressing?.vpc,
 });
 for (const pending of link.pendingPeers) {
     void pulumi.log.info(`${name}: not linked to ${pending.name}: ${pending.reason}`);
@@ -144,9 +115,9 @@ function endpoint(): pulumi.Output<ClusterMeshPeer> {
         // the server certificate), on the load balancer's port, as cilium-cli does (DESIGN §7).
         const ingress = service.status.apply((status) => status?.loadBalancer?.ingress?.[0]);
         const ips = ingress.apply((i) => (i?.ip ? pulumi.output([i.ip]) : cluster.loadBalancerAddresses(i?.hostname ?? "")));
-        return ips.apply((addresses) => ({ name, port: 2379, ips: addresses }));
+        return ips.apply((addresses) => loadBalancerEndpoint(name, addresses));
     }
-    return cluster.nodeAddresses.apply((ips) => ({ name, port: self.cilium.apiserverNodePort, ips }));
+    return cluster.nodeAddresses.apply((ips) => nodePortEndpoint(name, ips, self.cilium.apiserverNodePort));
 }
 
 export const clusterName = name;
@@ -160,21 +131,24 @@ export const linkedPeers = link.linkedPeers;
 export const pendingPeers = link.pendingPeers;
 export const appServiceName = app?.serviceName;
 export const appNamespace = app?.namespace;
-export const network =
-    cluster.vpcId && cluster.routeTableId
+export const network: pulumi.Output<MemberNetworkOutputs> | undefined =
+    placement && cluster.vpcId && cluster.routeTableId
         ? pulumi.all([cluster.vpcId, cluster.routeTableId, cluster.securityGroupId]).apply(([vpcId, routeTableId, securityGroupId]) => ({
               vpcId,
-              vpcCidr: self.cluster.vpcCIDR!,
+              vpcCidr: placement.vpcCIDR,
               routeTableId,
-              region: self.cluster.region!,
+              region: placement.region,
               // The nodes' security group, where the mesh rules go (read by the connectivity check).
               ...(securityGroupId ? { securityGroupId } : {}),
           }))
         : undefined;
 /** The SSH key of new EC2 VMs, for `pulumi stack output sshPrivateKey --show-secrets`. Secret. */
 export const sshPrivateKey = cluster instanceof K3sCluster && cluster.sshPrivateKey ? pulumi.secret(cluster.sshPrivateKey) : undefined;
-/** The AWS quotas this stack declares (defaults: AWS's), for the connectivity check. */
-export const meshQuotas = self.mesh.quotas;
+/** The region's Transit Gateway, exported by its hub owner in a transit mesh (`STACK_OUTPUTS.transitGateway`). */
+export const transitGateway: pulumi.Output<TransitGatewayOutputs> | undefined =
+    hub && placement ? pulumi.all([hub.transitGatewayId, hub.routeTableId]).apply(([id, routeTableId]) => ({ id, routeTableId, region: placement.region })) : undefined;
+/** The AWS quotas this stack declares (defaults: AWS's), for the connectivity check of `npm run plan`. */
+export const meshQuotas = self.network.quotas;
 /** Ranges reached through routes the program does not build, as declared, for the connectivity check. */
 export const externalRoutes = self.mesh.externalRoutes.length > 0 ? self.mesh.externalRoutes : undefined;
 export const meshCaCertPem = ownCa?.certPem;

@@ -1,12 +1,11 @@
 /**
  * The components as a library: a team adding a region composes one from `components/` alone,
- * without touching index.ts, the way a consumer of this package would.
+ * with plain values and no stack files, the way a consumer of this package would.
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { installMockEngine, peek, settle, type MockEngine } from "../scripts/lib/mock-engine";
-import { parseCidr } from "../stacks/cidr";
-import { member } from "../stacks/test-fixtures";
+import { parseCidr } from "../lib/cidr";
 
 let engine: MockEngine;
 
@@ -18,17 +17,49 @@ describe("a third region built from the components alone", () => {
     it("composes cluster, link, Cilium and app with the exported Args types", async () => {
         const aws = await import("@pulumi/aws");
         const lib = await import("./index");
-        const west = member({ stack: "west", id: 1 });
-        const east = member({ stack: "east", id: 2 });
-        const central = member({ stack: "central", id: 3 });
+        const datapath = { routingMode: "tunnel", tunnelProtocol: "vxlan", ipam: "cluster-pool" } as const;
+        const awsMember = (name: string, id: number, region: string): import("./index").LinkMember => ({
+            name,
+            id,
+            stack: name,
+            file: `Pulumi.${name}.yaml`,
+            podCidr: `10.${id * 10 + 1}.0.0/16`,
+            apiserverNodePort: 32379,
+            datapath,
+            aws: { region, vpcCidr: `10.${id * 10}.0.0/16` },
+            hostAddresses: [],
+        });
+        const west = awsMember("west", 1, "us-west-2");
+        const east = awsMember("east", 2, "us-east-1");
+        const central = awsMember("central", 3, "us-east-2");
+        const cilium: import("./index").CiliumSettings = {
+            version: "1.19.6",
+            routingMode: "tunnel",
+            tunnelProtocol: "vxlan",
+            ipam: "cluster-pool",
+            kubeProxyReplacement: true,
+            maxConnectedClusters: 255,
+            apiserverNodePort: 32379,
+            mcsAPI: false,
+        };
+        const appSettings: import("./index").GlobalServiceAppSettings = {
+            name: "echo",
+            namespace: "mesh-demo",
+            image: "hashicorp/http-echo:1.0.0",
+            port: 8080,
+            replicas: 2,
+            shared: true,
+            affinity: "none",
+            serviceExport: false,
+        };
 
         const provider = new aws.Provider("central-aws", { region: "us-east-2" });
         const clusterArgs: import("./index").K3sClusterArgs = {
             clusterName: "central",
-            podCIDR: central.cluster.podCIDR,
-            serviceCIDR: central.cluster.serviceCIDR,
-            version: central.k3s.version,
-            ec2: { vpcCidr: central.cluster.vpcCIDR!, operatorCidrs: ["203.0.113.10/32"] },
+            podCIDR: central.podCidr,
+            serviceCIDR: "10.32.0.0/16",
+            version: "v1.33.5+k3s1",
+            ec2: { vpcCidr: "10.30.0.0/16", operatorCidrs: ["203.0.113.10/32"] },
         };
         const cluster = new lib.K3sCluster("central", clusterArgs, { provider });
         const ca = new lib.MeshCertificateAuthority("central-ca");
@@ -40,9 +71,9 @@ describe("a third region built from the components alone", () => {
             network: { securityGroupId: cluster.securityGroupId!, vpcId: cluster.vpcId!, routeTableId: cluster.routeTableId! },
             awsProvider: provider,
         });
-        const ciliumArgs: import("./index").CiliumReleaseArgs = { cluster, clusterId: 3, podCIDR: central.cluster.podCIDR, cilium: central.cilium, ca, peers: link.peers };
-        const cilium = new lib.CiliumRelease("central-cilium", ciliumArgs);
-        const app = new lib.GlobalServiceApp("central-app", { cluster, app: central.app, dependsOn: cilium.ready });
+        const ciliumArgs: import("./index").CiliumReleaseArgs = { cluster, clusterId: 3, podCIDR: central.podCidr, cilium, ca, peers: link.peers };
+        const release = new lib.CiliumRelease("central-cilium", ciliumArgs);
+        const app = new lib.GlobalServiceApp("central-app", { cluster, app: appSettings, dependsOn: release.ready });
         await settle();
 
         const values = engine.resources.find((r) => r.name === "central-cilium-release")!.inputs.values as any;

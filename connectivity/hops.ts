@@ -5,7 +5,7 @@
  * `address` -> that host name as written. Every check is a few map lookups on indexes built
  * once per member, so a pair costs O(1) for the plans the program makes.
  */
-import type { CidrRange } from "../stacks/cidr";
+import type { CidrRange } from "../lib/cidr";
 import { admits, covers, isPrivate, routeFor, type MeshNetwork } from "./network";
 import { parseRange, type Hop, type MemberIndex } from "./plans";
 

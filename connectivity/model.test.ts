@@ -9,12 +9,12 @@ import * as fs from "node:fs";
 import { before, describe, it } from "node:test";
 import { planMembers } from "../scripts/lib/plan-members";
 import type { PlanDocument } from "../scripts/lib/plan-report";
-import { writeProject, type MemberSpec } from "../stacks/test-fixtures";
+import { writeProject, type MemberSpec } from "../test/stack-files";
 import { formatConnectivity } from "./format";
 import { checkConnectivity } from "./model";
 import type { MemberPlan, PlannedResource } from "./plans";
 import { syntheticPlans } from "./test-plans";
-import { member } from "../stacks/test-fixtures";
+import { member } from "../test/stack-files";
 
 async function planMesh(specs: MemberSpec[]): Promise<PlanDocument[]> {
     const dir = writeProject(specs);

@@ -5,7 +5,7 @@
  * in, a report out. Indexing is once per member and once for the mesh's network; each pair is
  * then a handful of map lookups, so 255 members (64,770 pairs) take well under a second.
  */
-import { overlaps } from "../stacks/cidr";
+import { overlaps } from "../lib/cidr";
 import { checkPair, type DataPlaneCache, type PairResult } from "./hops";
 import { indexNetwork } from "./network";
 import { indexMember, type MemberIndex, type MemberPlan } from "./plans";

@@ -3,7 +3,7 @@
  * peering connections, prefix lists and security-group rules by group. A pair's owner (the
  * lower id) plans routes into the other member's table, so these are indexed mesh-wide, once.
  */
-import type { CidrRange } from "../stacks/cidr";
+import type { CidrRange } from "../lib/cidr";
 import { parseRange, record, TYPES, where, type MemberPlan } from "./plans";
 
 export interface PlannedRoute {

@@ -4,7 +4,8 @@
  * resources' inputs and the stack's outputs. Nothing here reads a stack file: the model checks
  * what would be built, not what was meant.
  */
-import { parseAddress, parseCidr, type CidrRange } from "../stacks/cidr";
+import { AWS_QUOTAS } from "../lib/aws-quotas";
+import { parseAddress, parseCidr, type CidrRange } from "../lib/cidr";
 
 /** One planned resource, as in a plan document. */
 export interface PlannedResource {
@@ -47,13 +48,17 @@ export interface AwsQuotas {
     /** Inbound rules per security group; a rule referencing a prefix list counts as its maxEntries. */
     readonly securityGroupRules: number;
     /** Active VPC peering connections per VPC. */
-    readonly vpcPeerings: number;
+    readonly vpcPeeringsPerVpc: number;
     /** Routes per route table. */
-    readonly routesPerTable: number;
+    readonly routesPerRouteTable: number;
 }
 
-/** AWS's defaults (DESIGN §7); raised values are declared in `clustermesh:mesh.quotas`, never assumed. */
-export const DEFAULT_QUOTAS: AwsQuotas = { securityGroupRules: 60, vpcPeerings: 50, routesPerTable: 50 };
+/** AWS's defaults (DESIGN §7); raised values are declared in `clustermesh:network.quotas`, never assumed. */
+export const DEFAULT_QUOTAS: AwsQuotas = {
+    securityGroupRules: AWS_QUOTAS.securityGroupRules.default,
+    vpcPeeringsPerVpc: AWS_QUOTAS.vpcPeeringsPerVpc.default,
+    routesPerRouteTable: AWS_QUOTAS.routesPerRouteTable.default,
+};
 
 /** A problem of one member alone; every pair it is part of fails on it. */
 export interface MemberProblem {
@@ -159,7 +164,7 @@ function quotasOf(value: unknown): AwsQuotas {
         const v = q[key];
         return typeof v === "number" ? v : DEFAULT_QUOTAS[key];
     };
-    return { securityGroupRules: n("securityGroupRules"), vpcPeerings: n("vpcPeerings"), routesPerTable: n("routesPerTable") };
+    return { securityGroupRules: n("securityGroupRules"), vpcPeeringsPerVpc: n("vpcPeeringsPerVpc"), routesPerRouteTable: n("routesPerRouteTable") };
 }
 
 /** Indexes one member's plan: everything a pair check needs, read once. */

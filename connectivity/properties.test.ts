@@ -9,8 +9,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import type { MeshMember } from "../stacks/load";
-import { member, type MemberSpec } from "../stacks/test-fixtures";
-import { isAwsBuilt } from "../stacks/validate";
+import { member, type MemberSpec } from "../test/stack-files";
+import { isAwsBuilt } from "../stacks/build";
 import { checkConnectivity } from "./model";
 import { syntheticPlans } from "./test-plans";
 
@@ -39,10 +39,13 @@ const meshArb = fc
                 block: i < 9 ? i + 1 : i + 10,
                 kind: kind === "eks" ? "eks" : "k3s",
                 cilium: { tunnelProtocol, mcsAPI },
-                ...(host ? { k3s: { host: { address: `172.20.${Math.floor(i / 200)}.${(i % 200) + 1}` } }, extra: { "clustermesh:sshPrivateKey": { secure: "v1:x" } } } : {}),
+                ...(host ? { k3s: { host: { address: `172.20.${Math.floor(i / 200)}.${(i % 200) + 1}` } } } : {}),
+                extra: {
+                    ...(host ? { "clustermesh:sshPrivateKey": { secure: "v1:x" } } : {}),
+                    ...(raised ? { "clustermesh:network": { quotas: { vpcPeeringsPerVpc: 125, routesPerRouteTable: 1000 } } } : {}),
+                },
                 mesh: {
                     link: true,
-                    ...(raised ? { quotas: { vpcPeerings: 125, routesPerTable: 1000 } } : {}),
                     ...(routesDeclared ? { externalRoutes: host ? ["10.0.0.0/8", "172.16.0.0/12"] : ["172.16.0.0/12"] } : {}),
                 },
             };
@@ -58,7 +61,7 @@ function quotaReasons(mesh: Mesh, m: MeshMember): boolean {
     }
     const aws = mesh.members.filter(isAwsBuilt).length;
     // Each VPC peers with every other AWS VPC; its table routes to each and has a default route.
-    return aws - 1 > m.mesh.quotas.vpcPeerings || aws > m.mesh.quotas.routesPerTable;
+    return aws - 1 > m.network.quotas.vpcPeeringsPerVpc || aws > m.network.quotas.routesPerRouteTable;
 }
 
 describe("connectivity of generated meshes (2..64 members)", () => {

@@ -8,13 +8,14 @@
  */
 import { buildCiliumValues, leafCertificateSubjects } from "../components/cilium/values";
 import { CLUSTERMESH_LB_ANNOTATIONS } from "../components/cluster/eks-config";
-import { toPeer } from "../components/mesh/clustermesh-link";
 import { meshIngress, ownedPeerings } from "../components/mesh/mesh-network";
 import { fakePem } from "../scripts/lib/mock-engine";
 import { deployedOutputs } from "../scripts/lib/run-program";
-import { coveringCidr } from "../stacks/cidr";
+import { coveringCidr } from "../lib/cidr";
+import { toPeer } from "../lib/contract";
+import { linkMember } from "../stack-args";
 import type { MeshMember } from "../stacks/load";
-import { isAwsBuilt } from "../stacks/validate";
+import { isAwsBuilt } from "../stacks/build";
 import { TYPES, type MemberPlan, type PlannedResource } from "./plans";
 
 const pair = { cert: "(issued at deploy)", key: "[secret]" };
@@ -30,7 +31,7 @@ export function syntheticPlans(members: readonly MeshMember[]): MemberPlan[] {
         const linked = self.mesh.link ? peers : [];
         const eks = self.cluster.kind === "eks";
         const aws = isAwsBuilt(self);
-        const ingress = meshIngress(self, aws ? peers : []);
+        const ingress = meshIngress(linkMember(self), aws ? peers.map(linkMember) : []);
         const resources: PlannedResource[] = [];
         const add = (type: string, name: string, inputs: Record<string, unknown>, dependsOn?: string[]): void => {
             resources.push({ type, name, id: `${name}-id`, inputs, ...(dependsOn ? { dependsOn } : {}) });
@@ -45,7 +46,7 @@ export function syntheticPlans(members: readonly MeshMember[]): MemberPlan[] {
             apiServerHost: "(known after deploy)",
             apiServerPort: eks ? 443 : 6443,
             certificates: { ca: pair, server: pair, admin: pair, remote: pair },
-            peers: linked.map((p) => toPeer(p, outputs[p.stack].clustermeshEndpoint)),
+            peers: linked.map((p) => toPeer({ name: p.cluster.name, stack: p.stack, file: p.file, defaultPort: p.cilium.apiserverNodePort }, outputs[p.stack].clustermeshEndpoint)),
             nativeRoutingCIDR: self.cilium.routingMode === "native" ? nativeCidr : undefined,
             apiserverServiceAnnotations: eks ? CLUSTERMESH_LB_ANNOTATIONS : undefined,
             apiserverLoadBalancerSourceRanges: eks ? ingress.sources.map((s) => s.cidr) : undefined,
@@ -86,12 +87,12 @@ export function syntheticPlans(members: readonly MeshMember[]): MemberPlan[] {
                     });
                 }
             }
-            for (const peer of ownedPeerings(self, linked)) {
-                const p = peer.cluster.name;
+            for (const peer of ownedPeerings(linkMember(self), linked.map(linkMember))) {
+                const p = peer.name;
                 const pcx = `${n}-link-peering-${p}`;
-                add(TYPES.peering, pcx, { vpcId: `${n}-vpc-id`, peerVpcId: `${p}-vpc-id`, peerRegion: peer.cluster.region, autoAccept: false });
+                add(TYPES.peering, pcx, { vpcId: `${n}-vpc-id`, peerVpcId: `${p}-vpc-id`, peerRegion: peer.aws.region, autoAccept: false });
                 add(TYPES.accepter, `${pcx}-accept`, { vpcPeeringConnectionId: `${pcx}-id`, autoAccept: true });
-                add(TYPES.route, `${n}-link-route-to-${p}`, { routeTableId: `${n}-routes-id`, destinationCidrBlock: peer.cluster.vpcCIDR, vpcPeeringConnectionId: `${pcx}-id` });
+                add(TYPES.route, `${n}-link-route-to-${p}`, { routeTableId: `${n}-routes-id`, destinationCidrBlock: peer.aws.vpcCidr, vpcPeeringConnectionId: `${pcx}-id` });
                 add(TYPES.route, `${n}-link-route-from-${p}`, { routeTableId: `${p}-routes-id`, destinationCidrBlock: self.cluster.vpcCIDR, vpcPeeringConnectionId: `${pcx}-id` });
             }
         }
@@ -107,7 +108,7 @@ export function syntheticPlans(members: readonly MeshMember[]): MemberPlan[] {
             outputs: {
                 clustermeshEndpoint: own.clustermeshEndpoint,
                 ...(aws && own.network ? { network: { ...own.network, securityGroupId: group } } : {}),
-                meshQuotas: self.mesh.quotas,
+                meshQuotas: self.network.quotas,
                 ...(self.mesh.externalRoutes.length > 0 ? { externalRoutes: self.mesh.externalRoutes } : {}),
             },
         };

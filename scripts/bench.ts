@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { inspectMesh } from "../stacks";
-import { writeProject, type MemberSpec } from "../stacks/test-fixtures";
+import { writeProject, type MemberSpec } from "../stacks/sample-stacks";
 
 const LIMIT_255 = 3;
 

@@ -8,7 +8,9 @@ import { loadStacks, type MeshMember } from "./load";
 import { MeshConfigError, type Problem } from "./problems";
 import { validateMesh } from "./validate";
 
-export * from "./cidr";
+export * from "../lib/cidr";
+export * from "../lib/cilium-version";
+export * from "./build";
 export * from "./load";
 export * from "./problems";
 export * from "./schema";

@@ -8,16 +8,21 @@
  * `validate.ts`, where every problem is reported at once.
  */
 import { z } from "zod";
-import { parseCidr } from "./cidr";
+import { AWS_QUOTAS, type AwsQuotaName } from "../lib/aws-quotas";
+import { parseCidr } from "../lib/cidr";
 
-/** Cilium chart version used when a stack does not pin one. */
-export const DEFAULT_CILIUM_VERSION = "1.19.6";
-/** k3s release installed when a stack does not pin one (INSTALL_K3S_VERSION). */
-export const DEFAULT_K3S_VERSION = "v1.33.5+k3s1";
-/** Kubernetes version of EKS clusters when a stack does not pin one. */
-export const DEFAULT_EKS_VERSION = "1.33";
-/** NodePort of the clustermesh-apiserver when a stack does not set one (the chart's default). */
-export const DEFAULT_APISERVER_NODE_PORT = 32379;
+import {
+    DEFAULT_APISERVER_NODE_PORT,
+    DEFAULT_CILIUM_VERSION,
+    DEFAULT_ECHO_IMAGE,
+    DEFAULT_EKS_INSTANCE_TYPE,
+    DEFAULT_EKS_NODES,
+    DEFAULT_EKS_VERSION,
+    DEFAULT_K3S_INSTANCE_TYPE,
+    DEFAULT_K3S_VERSION,
+} from "../lib/defaults";
+
+export { DEFAULT_APISERVER_NODE_PORT, DEFAULT_CILIUM_VERSION, DEFAULT_EKS_VERSION, DEFAULT_K3S_VERSION };
 
 const cidr = z
     .string()
@@ -93,7 +98,7 @@ export const k3sSchema = z
             .array(existingHostSchema)
             .default([])
             .describe("Existing hosts joined as k3s agents (with `host`). Same fields as `host`."),
-        instanceType: z.string().default("t3.medium").describe("EC2 instance type of new VMs. Default `t3.medium`."),
+        instanceType: z.string().default(DEFAULT_K3S_INSTANCE_TYPE).describe(`EC2 instance type of new VMs. Default \`${DEFAULT_K3S_INSTANCE_TYPE}\`.`),
         agents: z.number().int().min(0).max(50).default(0).describe("Number of k3s agent VMs built beside a new EC2 server. Default 0."),
     })
     .describe("How a `k3s` cluster is built (`clustermesh:k3s`).");
@@ -106,10 +111,10 @@ export const eksSchema = z
             .regex(/^1\.\d+$/, { message: "is not a Kubernetes minor version such as 1.33" })
             .default(DEFAULT_EKS_VERSION)
             .describe(`Kubernetes version of the control plane. Default \`${DEFAULT_EKS_VERSION}\`.`),
-        instanceType: z.string().default("t3.large").describe("Instance type of the managed node group. Default `t3.large`."),
-        desiredSize: z.number().int().min(1).default(2).describe("Desired node count. Default 2."),
-        minSize: z.number().int().min(1).default(1).describe("Minimum node count. Default 1."),
-        maxSize: z.number().int().min(1).default(3).describe("Maximum node count. Default 3."),
+        instanceType: z.string().default(DEFAULT_EKS_INSTANCE_TYPE).describe(`Instance type of the managed node group. Default \`${DEFAULT_EKS_INSTANCE_TYPE}\`.`),
+        desiredSize: z.number().int().min(1).default(DEFAULT_EKS_NODES.desired).describe(`Desired node count. Default ${DEFAULT_EKS_NODES.desired}.`),
+        minSize: z.number().int().min(1).default(DEFAULT_EKS_NODES.min).describe(`Minimum node count. Default ${DEFAULT_EKS_NODES.min}.`),
+        maxSize: z.number().int().min(1).default(DEFAULT_EKS_NODES.max).describe(`Maximum node count. Default ${DEFAULT_EKS_NODES.max}.`),
     })
     .describe("How an `eks` cluster is built (`clustermesh:eks`).");
 export type EksConfig = z.infer<typeof eksSchema>;
@@ -173,33 +178,15 @@ export const meshSchema = z
             .regex(/^[^/]+\/[^/]+$/, { message: "is not of the form <organization>/<project>" })
             .optional()
             .describe("`<organization>/<project>` of the peer stacks for stack references. Default: this stack's organization and project."),
-        quotas: z
+        addressing: z
             .strictObject({
-                securityGroupRules: z
-                    .number()
-                    .int()
-                    .min(60)
-                    .max(1000)
-                    .default(60)
-                    .describe("Inbound rules per security group in this stack's account and region (a rule referencing a prefix list counts as its maxEntries). Default 60, AWS's default."),
-                vpcPeerings: z
-                    .number()
-                    .int()
-                    .min(50)
-                    .max(125)
-                    .default(50)
-                    .describe("Active VPC peering connections per VPC. Default 50, AWS's default; at most 125."),
-                routesPerTable: z
-                    .number()
-                    .int()
-                    .min(50)
-                    .max(1000)
-                    .default(50)
-                    .describe("Routes per route table. Default 50, AWS's default; at most 1,000."),
+                vpc: cidr.describe("Supernet the VPC (or host network) ranges of members are taken from."),
+                pods: cidr.describe("Supernet the pod ranges of members are taken from."),
+                services: cidr.describe("Supernet the service ranges of members are taken from."),
             })
-            .default({ securityGroupRules: 60, vpcPeerings: 50, routesPerTable: 50 })
+            .optional()
             .describe(
-                "AWS quotas raised for this stack's account and region, as granted by AWS (Service Quotas). The connectivity check of `npm run plan` holds the planned rules, peerings and routes against them; a raise is declared here, never assumed.",
+                "Planned addresses: mesh-wide supernets every member's ranges lie in, and that `npm run add-region` takes the next free ranges from. The same on every member. Default: none (add-region searches the private ranges).",
             ),
         externalRoutes: z
             .array(cidr)
@@ -210,6 +197,40 @@ export const meshSchema = z
     })
     .describe("How this stack joins the mesh (`clustermesh:mesh`).");
 export type MeshConfig = z.infer<typeof meshSchema>;
+
+const quotaField = (name: AwsQuotaName) =>
+    z
+        .number()
+        .int()
+        .min(1)
+        .max(AWS_QUOTAS[name].max, { message: `is more than AWS grants for ${AWS_QUOTAS[name].what} (${AWS_QUOTAS[name].max})` })
+        .default(AWS_QUOTAS[name].default)
+        .describe(`AWS quota: ${AWS_QUOTAS[name].what}. Default ${AWS_QUOTAS[name].default} (AWS's); declare a raised value only once AWS granted it, at most ${AWS_QUOTAS[name].max}.`);
+
+export const networkTopologies = ["peering", "transit-gateway"] as const;
+export type NetworkTopology = (typeof networkTopologies)[number];
+
+export const networkSchema = z
+    .strictObject({
+        topology: z
+            .enum(networkTopologies)
+            .default("peering")
+            .describe(
+                "How the VPCs of AWS-built members reach each other: `peering` (a VPC peering per pair; up to the peering quota) or `transit-gateway` (a Transit Gateway per region, peered between regions; billed per attachment and per GB). The same on every member. Default `peering`.",
+            ),
+        quotas: z
+            .strictObject({
+                securityGroupRules: quotaField("securityGroupRules"),
+                vpcPeeringsPerVpc: quotaField("vpcPeeringsPerVpc"),
+                routesPerRouteTable: quotaField("routesPerRouteTable"),
+                transitGatewayPeeringsPerHub: quotaField("transitGatewayPeeringsPerHub"),
+                routesPerTransitGatewayRouteTable: quotaField("routesPerTransitGatewayRouteTable"),
+            })
+            .prefault({})
+            .describe("AWS quotas of the account the mesh is built in, as granted; checked before anything is built. The same on every member."),
+    })
+    .describe("How the mesh's networks are joined on AWS (`clustermesh:network`).");
+export type NetworkConfig = z.infer<typeof networkSchema>;
 
 export const appSchema = z
     .strictObject({
@@ -227,8 +248,8 @@ export const appSchema = z
         image: z
             .string()
             .min(1)
-            .default("hashicorp/http-echo:1.0.0")
-            .describe("Container image. The default echoes the answering cluster's name. Default `hashicorp/http-echo:1.0.0`."),
+            .default(DEFAULT_ECHO_IMAGE)
+            .describe(`Container image. The default echoes the answering cluster's name. Default \`${DEFAULT_ECHO_IMAGE}\`.`),
         args: z
             .array(z.string())
             .optional()
@@ -260,6 +281,7 @@ export const stackConfigSchemas = {
     eks: eksSchema,
     cilium: ciliumSchema,
     mesh: meshSchema,
+    network: networkSchema,
     app: appSchema,
 } as const;
 export type StackConfigKey = keyof typeof stackConfigSchemas;
@@ -276,5 +298,6 @@ export interface StackConfig {
     eks: EksConfig;
     cilium: CiliumConfig;
     mesh: MeshConfig;
+    network: NetworkConfig;
     app: AppConfig;
 }

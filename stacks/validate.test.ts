@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseStackConfig } from "./load";
 import { formatProblem, MeshConfigError } from "./problems";
-import { member, stackConfig, type MemberSpec } from "./test-fixtures";
+import { member, stackConfig, type MemberSpec } from "../test/stack-files";
 import { validateMesh } from "./validate";
 
 const NATIVE_CLUSTER_POOL = (stack: string): string =>
@@ -318,14 +318,6 @@ describe("reporting", () => {
             { ...east, id: 500, cilium: { maxConnectedClusters: 511 } },
         ];
         assert.deepEqual(problemsOf(specs), []);
-    });
-
-    it("notes the AWS peering limit past 126 VPCs", () => {
-        const members = Array.from({ length: 127 }, (_, i) => member({ stack: `r${i + 1}`, id: i + 1, block: i + 10 }));
-        const result = validateMesh(members);
-        assert.deepEqual(result.problems, []);
-        assert.equal(result.notes.length, 1);
-        assert.match(result.notes[0], /127 VPCs.*over AWS's limit of 125.*Transit Gateway/);
     });
 
     it("refuses a mesh larger than maxConnectedClusters", () => {

@@ -4,43 +4,21 @@
  * when none returns any. Cost grows with n log n in the mesh size (one sort per rule), so
  * a 511-cluster mesh validates in about the time a 2-cluster one does.
  */
-import { findOverlaps, parseAddress, parseCidr, suggestFreeRange, type CidrRange } from "./cidr";
+import { findOverlaps, parseAddress, parseCidr, suggestFreeRange, type CidrRange } from "../lib/cidr";
+import { quotaExcesses, topologyCounts, type MeshVpc, type Topology, type TopologyCounts } from "../lib/topology";
+import { ciliumAtLeast, ciliumMinor, ciliumVersionProblem, CLUSTER_NAME_MAX_LENGTH, isClusterName } from "../lib/cilium-version";
+import { DEFAULT_APISERVER_NODE_PORT } from "./schema";
+import { isAwsBuilt } from "./build";
 import type { MeshMember } from "./load";
 import type { Problem } from "./problems";
 
-/** AWS's limit of active peering connections per VPC (a full mesh of peerings stops there). */
-export const AWS_PEERINGS_PER_VPC = 125;
 /** Pod CIDR per node carved from the pod CIDR by Cilium's cluster-pool IPAM. */
 export const POD_CIDR_MASK_SIZE = 24;
-/** Oldest Cilium minor whose chart has the values this program sets (KVStoreMesh default, mcsapi). */
-export const OLDEST_CILIUM = { major: 1, minor: 16 };
 
 export interface MeshValidation {
     readonly problems: Problem[];
     /** Facts worth knowing that do not stop the run (e.g. the AWS peering limit). */
     readonly notes: string[];
-}
-
-const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-
-export function isAwsBuilt(member: MeshMember): boolean {
-    return member.cluster.kind === "eks" || member.k3s.host === undefined;
-}
-
-function versionParts(version: string): [number, number, number] {
-    const [major, minor, patch] = version.split(".").map(Number);
-    return [major, minor, patch];
-}
-
-export function ciliumMinor(version: string): string {
-    const [major, minor] = versionParts(version);
-    return `${major}.${minor}`;
-}
-
-/** True when `version` is at least `major.minor.patch`. */
-export function ciliumAtLeast(version: string, major: number, minor: number, patch = 0): boolean {
-    const [a, b, c] = versionParts(version);
-    return a !== major ? a > major : b !== minor ? b > minor : c >= patch;
 }
 
 /** Oldest first: of two clashing members, the newer one is asked to change. */
@@ -58,11 +36,11 @@ function listOf(members: readonly MeshMember[]): string {
 }
 
 /** Ids in ENI mode or AWS VPC CNI chaining the chart refuses (cilium #21330). */
-function isEniRefusedId(id: number): boolean {
+export function isEniRefusedId(id: number): boolean {
     return (id >= 128 && id <= 255) || (id >= 384 && id <= 511);
 }
 
-function freeIds(members: readonly MeshMember[], max: number, avoidEni: boolean): () => number | undefined {
+export function freeIds(members: readonly MeshMember[], max: number, avoidEni: boolean): () => number | undefined {
     const used = new Set(members.map((m) => m.cluster.id));
     let next = 1;
     return () => {
@@ -83,8 +61,8 @@ function checkNames(members: readonly MeshMember[]): Problem[] {
     for (const m of bySeniority(members)) {
         const name = m.cluster.name;
         const key = "clustermesh:cluster.name";
-        if (name.length > 32 || !NAME_PATTERN.test(name)) {
-            const suggestion = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 32) || m.stack;
+        if (!isClusterName(name)) {
+            const suggestion = name.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, CLUSTER_NAME_MAX_LENGTH) || m.stack;
             problems.push({
                 file: m.file,
                 key,
@@ -221,22 +199,9 @@ function checkVersions(members: readonly MeshMember[]): Problem[] {
     for (const m of members) {
         const version = m.cilium.version;
         const key = "clustermesh:cilium.version";
-        if (version === "1.18.0") {
-            problems.push({
-                file: m.file,
-                key,
-                value: version,
-                message: "breaks global-service load-balancing (cilium #40848)",
-                fix: "use 1.18.1 or later, e.g. 1.19.6",
-            });
-        } else if (!ciliumAtLeast(version, OLDEST_CILIUM.major, OLDEST_CILIUM.minor)) {
-            problems.push({
-                file: m.file,
-                key,
-                value: version,
-                message: `is older than ${OLDEST_CILIUM.major}.${OLDEST_CILIUM.minor}, the first release with KVStoreMesh on by default`,
-                fix: "use e.g. 1.19.6",
-            });
+        const problem = ciliumVersionProblem(version);
+        if (problem) {
+            problems.push({ file: m.file, key, value: version, message: problem.reason, fix: problem.fix });
         }
     }
     return [
@@ -299,7 +264,7 @@ function checkNodePorts(members: readonly MeshMember[]): Problem[] {
         const port = m.cilium.apiserverNodePort;
         const first = firstByPort.get(port);
         if (first) {
-            let free = 32379;
+            let free = DEFAULT_APISERVER_NODE_PORT;
             while (used.has(free) && free < 32767) {
                 free++;
             }
@@ -488,7 +453,7 @@ function checkApps(members: readonly MeshMember[]): Problem[] {
     return problems;
 }
 
-function peeringNotes(members: readonly MeshMember[]): string[] {
+function existingHostNotes(members: readonly MeshMember[]): string[] {
     const vpcs = members.filter((m) => isAwsBuilt(m) && m.cluster.vpcCIDR);
     const onHosts = members.filter((m) => !isAwsBuilt(m));
     const notes: string[] = [];
@@ -498,17 +463,76 @@ function peeringNotes(members: readonly MeshMember[]): string[] {
                 "their node addresses must reach each other (VPN, Direct Connect or public addresses); the program opens the ports but builds no such route.",
         );
     }
-    if (vpcs.length - 1 <= AWS_PEERINGS_PER_VPC) {
-        return notes;
-    }
-    return [
-        ...notes,
-        `The mesh has ${vpcs.length} VPCs; a full mesh of VPC peerings needs ${vpcs.length - 1} per VPC, over AWS's limit of ${AWS_PEERINGS_PER_VPC}. ` +
-            "Join the VPCs with Transit Gateway peering instead of VPC peering.",
-    ];
+    return notes;
 }
 
-/** Checks every rule across every member. Problems are in a stable order. */
+/** The AWS-built members' VPCs, as the topology sees them. */
+export function meshVpcs(members: readonly MeshMember[]): MeshVpc[] {
+    return members.flatMap((m) => (isAwsBuilt(m) && m.cluster.region && m.cluster.vpcCIDR ? [{ id: m.cluster.id, name: m.cluster.name, region: m.cluster.region, vpcCidr: m.cluster.vpcCIDR }] : []));
+}
+
+const QUOTA_FIXES: Record<keyof TopologyCounts, (topology: Topology) => string> = {
+    vpcPeeringsPerVpc: () => "set clustermesh:network.topology: transit-gateway on every member (README: Choosing a topology), or declare a quota AWS raised for you in clustermesh:network.quotas.vpcPeeringsPerVpc (at most 125)",
+    routesPerRouteTable: (topology) =>
+        topology === "peering"
+            ? "set clustermesh:network.topology: transit-gateway and clustermesh:mesh.addressing on every member, or declare a raised clustermesh:network.quotas.routesPerRouteTable (at most 1000)"
+            : "set clustermesh:mesh.addressing on every member (a vpc supernet covering every VPC: one route to the hub per VPC), or declare a raised clustermesh:network.quotas.routesPerRouteTable (at most 1000)",
+    transitGatewayPeeringsPerHub: () => "use fewer regions; AWS does not raise this quota past 50",
+    routesPerTransitGatewayRouteTable: () => "use fewer VPCs; AWS does not raise this quota past 10,000",
+};
+
+/** The topology is the same everywhere, and the mesh fits the AWS quotas it would need. */
+function checkTopology(members: readonly MeshMember[]): Problem[] {
+    const problems = [
+        ...checkAgreement(members, "clustermesh:network.topology", (m) => m.network.topology),
+        ...checkAgreement(members, "clustermesh:network.quotas", (m) => JSON.stringify(m.network.quotas), (v) => `quotas ${v}`, "; the mesh runs in accounts with one set of quotas"),
+    ];
+    const vpcs = meshVpcs(members);
+    if (problems.length > 0 || vpcs.length < 2) {
+        return problems;
+    }
+    const newest = bySeniority(members.filter(isAwsBuilt)).at(-1)!;
+    const { topology, quotas } = newest.network;
+    const counts = topologyCounts(vpcs, topology, newest.mesh.addressing?.vpc);
+    for (const excess of quotaExcesses(counts, quotas)) {
+        problems.push({
+            file: newest.file,
+            key: "clustermesh:network.topology",
+            value: topology,
+            message: `needs ${excess.count} ${excess.what} for the mesh's ${vpcs.length} AWS VPCs, over the quota of ${excess.limit}`,
+            fix: QUOTA_FIXES[excess.quota](topology),
+        });
+    }
+    return problems;
+}
+
+/** Planned addresses: one set of supernets for the mesh, and every member's ranges inside them. */
+function checkAddressing(members: readonly MeshMember[]): Problem[] {
+    const planned = members.filter((m) => m.mesh.addressing !== undefined);
+    if (planned.length === 0) {
+        return [];
+    }
+    const describe = (m: MeshMember): string => (m.mesh.addressing ? `vpc ${m.mesh.addressing.vpc}, pods ${m.mesh.addressing.pods}, services ${m.mesh.addressing.services}` : "none");
+    const problems = checkAgreement(members, "clustermesh:mesh.addressing", describe, (v) => `addressing (${v})`, "; the supernets are planned for the whole mesh");
+    for (const m of planned) {
+        const supernets = m.mesh.addressing;
+        if (!supernets) {
+            continue;
+        }
+        const inside = (key: string, text: string | undefined, supernet: string): void => {
+            const range = text ? parseCidr(text) : undefined;
+            const outer = parseCidr(supernet);
+            if (range && outer && (range.family !== outer.family || range.first < outer.first || range.last > outer.last)) {
+                problems.push({ file: m.file, key, value: text, message: `lies outside the mesh's planned supernet ${supernet} (clustermesh:mesh.addressing)`, fix: `pick a free range inside ${supernet}, or widen the supernet on every member` });
+            }
+        };
+        inside("clustermesh:cluster.vpcCIDR", m.cluster.vpcCIDR, supernets.vpc);
+        inside("clustermesh:cluster.podCIDR", m.cluster.podCIDR, supernets.pods);
+        inside("clustermesh:cluster.serviceCIDR", m.cluster.serviceCIDR, supernets.services);
+    }
+    return problems;
+}
+
 export function validateMesh(members: readonly MeshMember[]): MeshValidation {
     if (members.length === 0) {
         return { problems: [], notes: [] };
@@ -524,6 +548,8 @@ export function validateMesh(members: readonly MeshMember[]): MeshValidation {
         ...checkCidrs(members),
         ...checkAwsInputs(members),
         ...checkApps(members),
+        ...checkAddressing(members),
+        ...checkTopology(members),
     ];
-    return { problems, notes: peeringNotes(members) };
+    return { problems, notes: existingHostNotes(members) };
 }

@@ -3,10 +3,31 @@
  * a Service global, the container's arguments and environment, labels, and the MCS-API
  * ServiceExport. GlobalServiceApp only wires these into resources.
  */
-import type { AppConfig } from "../../stacks/schema";
+import { DEFAULT_ECHO_IMAGE } from "../../lib/defaults";
 
-/** The default image echoes the answering cluster's name, which `npm run verify` counts. */
-export const DEFAULT_ECHO_IMAGE = "hashicorp/http-echo:1.0.0";
+export { DEFAULT_ECHO_IMAGE };
+
+/** The app deployed to every cluster as one global service. */
+export interface GlobalServiceAppSettings {
+    /** Deployment and Service name: the same in every cluster, or the service is not global. A DNS-1035 label. */
+    readonly name: string;
+    /** Namespace of the Deployment and Service: the same in every cluster. A DNS-1123 label. */
+    readonly namespace: string;
+    /** Container image. `DEFAULT_ECHO_IMAGE` echoes the answering cluster's name. */
+    readonly image: string;
+    /** Container arguments; `$(CLUSTER_NAME)` and `$(PORT)` expand. Undefined: the echo image's own, or the image's entrypoint. */
+    readonly args?: readonly string[];
+    /** Container port; the Service listens on 80. */
+    readonly port: number;
+    /** Replicas in this cluster. */
+    readonly replicas: number;
+    /** `service.cilium.io/shared`: offer this cluster's endpoints to the mesh. */
+    readonly shared: boolean;
+    /** `service.cilium.io/affinity`: prefer `local` or `remote` endpoints; `none` leaves the annotation out (cilium #46623). */
+    readonly affinity: "none" | "local" | "remote";
+    /** Also create an MCS-API `ServiceExport` (the cluster's Cilium needs MCS-API on). */
+    readonly serviceExport: boolean;
+}
 
 /** Port the Service listens on in every cluster; the container port is `app.port`. */
 export const SERVICE_PORT = 80;
@@ -20,7 +41,7 @@ export const AFFINITY_ANNOTATION = "service.cilium.io/affinity";
  * endpoints are offered to the others; `affinity` prefers local or remote endpoints. With no
  * preference the annotation is left out rather than set to `none` (cilium #46623).
  */
-export function globalServiceAnnotations(app: Pick<AppConfig, "shared" | "affinity">): Record<string, string> {
+export function globalServiceAnnotations(app: Pick<GlobalServiceAppSettings, "shared" | "affinity">): Record<string, string> {
     return {
         ...(app.affinity === "local" || app.affinity === "remote" ? { [AFFINITY_ANNOTATION]: app.affinity } : {}),
         [GLOBAL_ANNOTATION]: "true",
@@ -33,7 +54,7 @@ export function globalServiceAnnotations(app: Pick<AppConfig, "shared" | "affini
  * from the container's own env (containerEnv), so one Deployment spec serves every cluster.
  * Another image with no `args` keeps its own entrypoint arguments (undefined).
  */
-export function containerArgs(app: Pick<AppConfig, "image" | "args">): string[] | undefined {
+export function containerArgs(app: Pick<GlobalServiceAppSettings, "image" | "args">): string[] | undefined {
     if (app.args) {
         return [...app.args];
     }
@@ -41,7 +62,7 @@ export function containerArgs(app: Pick<AppConfig, "image" | "args">): string[] 
 }
 
 /** The variables `$(CLUSTER_NAME)` and `$(PORT)` in the arguments expand from. */
-export function containerEnv(clusterName: string, app: Pick<AppConfig, "port">): Array<{ name: string; value: string }> {
+export function containerEnv(clusterName: string, app: Pick<GlobalServiceAppSettings, "port">): Array<{ name: string; value: string }> {
     return [
         { name: "CLUSTER_NAME", value: clusterName },
         { name: "PORT", value: String(app.port) },
@@ -53,17 +74,17 @@ export function containerEnv(clusterName: string, app: Pick<AppConfig, "port">):
  * cluster and never include the cluster name: a selector cannot change without replacing the
  * Deployment.
  */
-export function appLabels(app: Pick<AppConfig, "name">): Record<string, string> {
+export function appLabels(app: Pick<GlobalServiceAppSettings, "name">): Record<string, string> {
     return { "app.kubernetes.io/name": app.name, "app.kubernetes.io/part-of": "clustermesh" };
 }
 
 /** In-cluster DNS name of the Service: the name a client in any member cluster calls. */
-export function serviceFqdn(app: Pick<AppConfig, "name" | "namespace">): string {
+export function serviceFqdn(app: Pick<GlobalServiceAppSettings, "name" | "namespace">): string {
     return `${app.name}.${app.namespace}.svc.cluster.local`;
 }
 
 /** The MCS-API export of the app's Service: same name and namespace as the Service. */
-export function serviceExport(app: Pick<AppConfig, "name" | "namespace">): {
+export function serviceExport(app: Pick<GlobalServiceAppSettings, "name" | "namespace">): {
     apiVersion: "multicluster.x-k8s.io/v1alpha1";
     kind: "ServiceExport";
     metadata: { name: string; namespace: string };
@@ -83,7 +104,7 @@ const dns1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
  * component is usable on its own), each naming the field, the value and the fix. Empty when
  * the configuration is usable.
  */
-export function appConfigProblems(app: AppConfig): string[] {
+export function appConfigProblems(app: GlobalServiceAppSettings): string[] {
     const problems: string[] = [];
     if (typeof app.name !== "string" || !dns1035.test(app.name) || app.name.length > 63) {
         problems.push(`app.name ${JSON.stringify(app.name)} is not a DNS-1035 label; use lower-case letters, digits and '-', starting with a letter, e.g. "echo"`);

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { AppConfig } from "../../stacks/schema";
 import type { MeshCluster } from "../cluster/mesh-cluster";
-import { appConfigProblems, appLabels, containerArgs, containerEnv, globalServiceAnnotations, SERVICE_PORT, serviceExport, serviceFqdn } from "./app-manifests";
+import { failOnProblems } from "../problems";
+import { appConfigProblems, type GlobalServiceAppSettings, appLabels, containerArgs, containerEnv, globalServiceAnnotations, SERVICE_PORT, serviceExport, serviceFqdn } from "./app-manifests";
 
 export interface GlobalServiceAppArgs {
     /**
@@ -17,7 +17,7 @@ export interface GlobalServiceAppArgs {
      * args, port, replicas, shared, affinity, serviceExport. `enabled` is the caller's business.
      * Required.
      */
-    app: AppConfig;
+    app: GlobalServiceAppSettings;
     /**
      * What the workloads wait for, usually the CNI (`CiliumRelease.ready`): pods cannot get an
      * address before Cilium runs. Default: nothing.
@@ -40,10 +40,7 @@ export class GlobalServiceApp extends pulumi.ComponentResource {
 
     constructor(name: string, args: GlobalServiceAppArgs, opts?: pulumi.ComponentResourceOptions) {
         // Checked before even the component registers, so a bad config leaves nothing behind.
-        const problems = appConfigProblems(args.app);
-        if (problems.length > 0) {
-            throw new Error(`GlobalServiceApp ${name}: ${problems.join("; ")} (stack config key clustermesh:app)`);
-        }
+        failOnProblems(`GlobalServiceApp ${name}`, appConfigProblems(args.app), opts);
         super("clustermesh:app:GlobalServiceApp", name, {}, opts);
         const { app, cluster } = args;
         const inCluster: pulumi.CustomResourceOptions = {

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { installMockEngine, peek, settle, type MockEngine, type RecordedResource } from "../../scripts/lib/mock-engine";
-import { member } from "../../stacks/test-fixtures";
+import { member } from "../../test/stack-files";
 
 let engine: MockEngine;
-let cluster: import("../../scripts/lib/test-cluster").TestCluster;
+let cluster: import("../../test/test-cluster").TestCluster;
 let release: import("./cilium-release").CiliumRelease;
 const byName = (name: string): RecordedResource => {
     const found = engine.resources.find((r) => r.name === name);
@@ -14,7 +14,7 @@ const byName = (name: string): RecordedResource => {
 
 before(async () => {
     engine = await installMockEngine("west");
-    const { TestCluster } = await import("../../scripts/lib/test-cluster");
+    const { TestCluster } = await import("../../test/test-cluster");
     const { CiliumRelease } = await import("./cilium-release");
     const { MeshCertificateAuthority } = await import("../mesh/certificate-authority");
     const west = member({ stack: "west", id: 1 });

@@ -1,13 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { CiliumConfig } from "../../stacks/schema";
-import { parseCidr } from "../../stacks/cidr";
+import { parseCidr } from "../../lib/cidr";
 import type { MeshCluster } from "../cluster/mesh-cluster";
+import { failOnProblems } from "../problems";
 import type { MeshCaMaterial } from "../mesh/certificate-authority";
 import { issueLeafCertificate, type LeafCertificate } from "./leaf-certificate";
+import { ciliumAtLeast, REFUSED_CILIUM_RELEASES } from "../../lib/cilium-version";
+import { buildCiliumValues, leafCertificateSubjects, mcsApiCrdSpecs, type CiliumSettings, type ClusterMeshPeer, type HelmValues } from "./values";
 import { clustersetServerBlock, CORE_DNS_SERVICE_IMPORT_RULES } from "./mcs-dns";
-import { ciliumAtLeast } from "../../stacks/validate";
-import { buildCiliumValues, leafCertificateSubjects, mcsApiCrdSpecs, type ClusterMeshPeer, type HelmValues } from "./values";
 
 export interface CiliumReleaseArgs {
     /** The cluster to install Cilium on; its provider, API server address and deletion anchor are used. */
@@ -17,7 +17,7 @@ export interface CiliumReleaseArgs {
     /** Pod CIDR handed to Cilium's cluster-pool IPAM. */
     podCIDR: string;
     /** Cilium settings of this member (version, routing, kube-proxy replacement, NodePort, MCS-API). */
-    cilium: CiliumConfig;
+    cilium: CiliumSettings;
     /** The mesh CA: the same for every member, or members do not trust each other. */
     ca: MeshCaMaterial;
     /** Peers to connect to (`clustermesh.config.clusters`), usually `ClusterMeshLink.peers`. Default: none yet. */
@@ -53,8 +53,8 @@ export class CiliumRelease extends pulumi.ComponentResource {
     public readonly ready: pulumi.Resource[];
 
     constructor(name: string, args: CiliumReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        failOnProblems(`CiliumRelease ${name}`, releaseProblems(args), opts);
         super("clustermesh:cilium:CiliumRelease", name, {}, opts);
-        validateArgs(name, args);
         const { cluster } = args;
         const inCluster: pulumi.CustomResourceOptions = { parent: this, provider: cluster.provider, deletedWith: cluster.deletionAnchor };
 
@@ -174,7 +174,7 @@ export class CiliumRelease extends pulumi.ComponentResource {
     }
 }
 
-function validateArgs(name: string, args: CiliumReleaseArgs): void {
+function releaseProblems(args: CiliumReleaseArgs): string[] {
     const problems: string[] = [];
     const max = args.cilium.maxConnectedClusters;
     if (!Number.isInteger(args.clusterId) || args.clusterId < 1 || args.clusterId > max) {
@@ -186,10 +186,9 @@ function validateArgs(name: string, args: CiliumReleaseArgs): void {
     if (args.nativeRoutingCIDR !== undefined && !parseCidr(args.nativeRoutingCIDR)) {
         problems.push(`nativeRoutingCIDR ${args.nativeRoutingCIDR} is not a CIDR block`);
     }
-    if (args.cilium.version === "1.18.0") {
-        problems.push("cilium.version 1.18.0 breaks global-service load-balancing (cilium #40848); use 1.18.1 or later");
+    const refused = REFUSED_CILIUM_RELEASES[args.cilium.version];
+    if (refused) {
+        problems.push(`cilium.version ${args.cilium.version} ${refused.reason}; ${refused.fix}`);
     }
-    if (problems.length > 0) {
-        throw new Error(`CiliumRelease ${name}: ${problems.join("; ")}`);
-    }
+    return problems;
 }

@@ -8,7 +8,7 @@
  * EKS cluster has no node to run the Job until after the release, while Helm waits for hooks
  * (DESIGN §7). 1.18's chart has no auto-configuration at all. So the program configures it,
  * on every supported version: k3s through `coredns-custom`, EKS through the CoreDNS add-on's
- * `corefile` configuration value. CoreDNS must be 1.12.2 or later (the kubernetes plugin's
+ * `corefile` configuration value (`eksCorefile` in components/cluster/eks-config.ts). CoreDNS must be 1.12.2 or later (the kubernetes plugin's
  * `multicluster` option; the chart's values say the same).
  */
 
@@ -30,34 +30,6 @@ export function clustersetServerBlock(): string {
         `    kubernetes ${CLUSTERSET_DOMAIN} {`,
         `        multicluster ${CLUSTERSET_DOMAIN}`,
         "    }",
-        "}",
-        "",
-    ].join("\n");
-}
-
-/**
- * The EKS CoreDNS add-on's Corefile (its default) with the zone added to the kubernetes plugin
- * and `multicluster` on, what the chart's auto-configure would write.
- */
-export function eksCorefile(): string {
-    return [
-        ".:53 {",
-        "    errors",
-        "    health {",
-        "        lameduck 5s",
-        "    }",
-        "    ready",
-        `    kubernetes cluster.local ${CLUSTERSET_DOMAIN} in-addr.arpa ip6.arpa {`,
-        "        pods insecure",
-        "        fallthrough in-addr.arpa ip6.arpa",
-        `        multicluster ${CLUSTERSET_DOMAIN}`,
-        "    }",
-        "    prometheus :9153",
-        "    forward . /etc/resolv.conf",
-        "    cache 30",
-        "    loop",
-        "    reload",
-        "    loadbalance",
         "}",
         "",
     ].join("\n");

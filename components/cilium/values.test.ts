@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { member } from "../../stacks/test-fixtures";
+import { member } from "../../test/stack-files";
 import { buildCiliumValues, leafCertificateSubjects, mcsApiValues, peerEntries, type CiliumValuesInput, type HelmValues } from "./values";
 
 const certs = (tag: string) => ({ cert: `${tag}-cert`, key: `${tag}-key` });

@@ -4,19 +4,30 @@
  * Keys are emitted in sorted order: the same inputs always give byte-identical values, so a
  * second `pulumi up` shows no diff.
  */
-import type { CiliumConfig, ClusterKind } from "../../stacks/schema";
-import { ciliumAtLeast } from "../../stacks/validate";
+import { ciliumAtLeast } from "../../lib/cilium-version";
+import type { ClusterMeshPeer } from "../../lib/contract";
+import type { ClusterKind } from "../cluster/mesh-cluster";
 
-/** One entry of `clustermesh.config.clusters`: how this cluster reaches a peer's clustermesh-apiserver. */
-export interface ClusterMeshPeer {
-    /** The peer's Cilium `cluster.name`. */
-    readonly name: string;
-    /** The peer's clustermesh-apiserver port (its NodePort, or 2379 behind a load balancer). Always set (DESIGN §4). */
-    readonly port: number;
-    /** Node addresses of the peer (NodePort endpoints). */
-    readonly ips?: readonly string[];
-    /** A DNS name or address of the peer's endpoint (load balancer). */
-    readonly address?: string;
+export type { ClusterMeshPeer };
+
+/** The Cilium settings of one member that shape its values. */
+export interface CiliumSettings {
+    /** Cilium Helm chart version, e.g. `1.19.6`: the same minor on every member. */
+    readonly version: string;
+    /** `tunnel` (overlay) or `native` routing: the same on every member. */
+    readonly routingMode: "tunnel" | "native";
+    /** Overlay protocol with `routingMode: tunnel`. */
+    readonly tunnelProtocol: "vxlan" | "geneve";
+    /** `cluster-pool` (pods from the member's pod CIDR) or `eni` (EKS only, pods take VPC addresses). */
+    readonly ipam: "cluster-pool" | "eni";
+    /** Cilium replaces kube-proxy. */
+    readonly kubeProxyReplacement: boolean;
+    /** Mesh size limit (`clustermesh.maxConnectedClusters`), 255 or 511: the same on every member. */
+    readonly maxConnectedClusters: 255 | 511;
+    /** NodePort of the clustermesh-apiserver when it is not behind a load balancer. */
+    readonly apiserverNodePort: number;
+    /** Multi-Cluster Services API support. */
+    readonly mcsAPI: boolean;
 }
 
 /** A certificate and its key, base64-encoded PEM as the chart expects. */
@@ -38,7 +49,7 @@ export interface CiliumValuesInput {
     readonly clusterId: number;
     readonly kind: ClusterKind;
     readonly podCIDR: string;
-    readonly cilium: CiliumConfig;
+    readonly cilium: CiliumSettings;
     /** API server as the nodes reach it (kube-proxy replacement needs it before Services work). */
     readonly apiServerHost: string;
     readonly apiServerPort: number;

@@ -30,10 +30,14 @@ describe("EksCluster resources", () => {
     it("is a clustermesh:cluster:EksCluster whose every child is parented to it", () => {
         const component = get("east");
         assert.equal(component.type, "clustermesh:cluster:EksCluster");
+        const network = engine.resources.find((r) => r.type === "clustermesh:network:AwsNetwork" && r.name === "east")!;
+        assert.equal(network.parent, component.urn, "the AwsNetwork is a child of the cluster");
         const children = engine.resources.filter((r) => r.name.startsWith("east-"));
         assert.ok(children.length > 10);
+        const networkRoles = ["east-vpc", "east-igw", "east-routes", "east-default-route", "east-subnet-1", "east-subnet-2", "east-subnet-1-routes", "east-subnet-2-routes"];
         for (const r of children) {
-            assert.equal(r.parent, component.urn, `${r.name} is not a child of east`);
+            const parent = networkRoles.includes(r.name) ? network : component;
+            assert.equal(r.parent, parent.urn, `${r.name} is not a child of ${parent.type}`);
         }
         assert.deepEqual(children.map((r) => `${r.type} ${r.name}`).sort(), [
             "aws:ec2/internetGateway:InternetGateway east-igw",

@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { parseCidr } from "../../stacks/cidr";
+import { parseCidr } from "../../lib/cidr";
+import { DEFAULT_EKS_INSTANCE_TYPE, DEFAULT_EKS_NODES, DEFAULT_EKS_VERSION } from "../../lib/defaults";
 import {
     accessPolicyArn,
     adminPrincipalArn,
@@ -12,13 +13,15 @@ import {
     CLUSTERMESH_LB_ANNOTATIONS,
     EKS_UNSUPPORTED_ZONE_IDS,
     eksSubnetCidrs,
+    eksCorefile,
     kubeconfigYaml,
     loadBalancerNameOf,
     managedPolicyArn,
     serviceCidrProblem,
 } from "./eks-config";
 import type { MeshCluster } from "./mesh-cluster";
-import { eksCorefile } from "../cilium/mcs-dns";
+import { AwsNetwork } from "../network/aws-network";
+import { failOnProblems } from "../problems";
 
 export interface EksClusterArgs {
     /**
@@ -125,6 +128,8 @@ export class EksCluster extends pulumi.ComponentResource implements MeshCluster 
      */
     public readonly clustermeshServiceAnnotations: Readonly<Record<string, string>> = CLUSTERMESH_LB_ANNOTATIONS;
     public readonly eksCluster: aws.eks.Cluster;
+    /** The VPC side: VPC, internet route, the two subnets and their route table. */
+    public readonly network: AwsNetwork;
     /** The new VPC, for peering. */
     public readonly vpcId: pulumi.Output<string>;
     /** The VPC's CIDR (`args.vpcCidr`), for peers' routes and security-group rules. */
@@ -161,7 +166,7 @@ export class EksCluster extends pulumi.ComponentResource implements MeshCluster 
 
     constructor(name: string, args: EksClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         // Before registering anything, so a bad argument leaves no half-built component behind.
-        validateArgs(name, args);
+        failOnProblems(`EksCluster ${name}`, eksProblems(args), opts);
         super("clustermesh:cluster:EksCluster", name, {}, opts);
         this.name = name;
         this.args = args;
@@ -172,10 +177,6 @@ export class EksCluster extends pulumi.ComponentResource implements MeshCluster 
         const partition = aws.getPartitionOutput({}, invoke).partition;
 
         // Network: one VPC, one route table to an internet gateway, two public subnets.
-        const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: args.vpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: tags("vpc") }, child);
-        const gateway = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: tags("igw") }, child);
-        const routes = new aws.ec2.RouteTable(`${name}-routes`, { vpcId: vpc.id, tags: tags("routes") }, child);
-        const defaultRoute = new aws.ec2.Route(`${name}-default-route`, { routeTableId: routes.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: gateway.id }, child);
         const zones = aws.getAvailabilityZonesOutput(
             {
                 state: "available",
@@ -185,29 +186,25 @@ export class EksCluster extends pulumi.ComponentResource implements MeshCluster 
             },
             invoke,
         );
-        const associations: aws.ec2.RouteTableAssociation[] = [];
-        this.subnetIdList = eksSubnetCidrs(args.vpcCidr).map((cidrBlock, i) => {
-            const subnet = new aws.ec2.Subnet(
-                `${name}-subnet-${i + 1}`,
-                {
-                    vpcId: vpc.id,
+        this.network = new AwsNetwork(
+            name,
+            {
+                clusterName: args.clusterName,
+                vpcCidr: args.vpcCidr,
+                subnets: eksSubnetCidrs(args.vpcCidr).map((cidrBlock, i) => ({
+                    role: `subnet-${i + 1}`,
+                    associationRole: `subnet-${i + 1}-routes`,
                     cidrBlock,
                     availabilityZone: zones.names[i],
-                    // Managed nodes in a public subnet need a public IP to reach ECR and EKS.
-                    mapPublicIpOnLaunch: true,
-                    tags: {
-                        ...tags(`subnet-${i + 1}`),
-                        // The in-tree cloud provider places internal load balancers by these tags
-                        // (cloud-provider-aws pkg/providers/v1/aws.go, findSubnets/findELBSubnets).
-                        [`kubernetes.io/cluster/${args.clusterName}`]: "shared",
-                        "kubernetes.io/role/internal-elb": "1",
-                    },
-                },
-                child,
-            );
-            associations.push(new aws.ec2.RouteTableAssociation(`${name}-subnet-${i + 1}-routes`, { routeTableId: routes.id, subnetId: subnet.id }, child));
-            return subnet.id;
-        });
+                    // The in-tree cloud provider places internal load balancers by these tags
+                    // (cloud-provider-aws pkg/providers/v1/aws.go, findSubnets/findELBSubnets).
+                    tags: { [`kubernetes.io/cluster/${args.clusterName}`]: "shared", "kubernetes.io/role/internal-elb": "1" },
+                })),
+                formerParent: this,
+            },
+            { parent: this },
+        );
+        this.subnetIdList = this.network.subnetIds;
 
         // Control plane.
         const clusterRole = new aws.iam.Role(`${name}-cluster-role`, { assumeRolePolicy: assumeRolePolicy("eks.amazonaws.com"), tags: tags("cluster") }, child);
@@ -220,7 +217,7 @@ export class EksCluster extends pulumi.ComponentResource implements MeshCluster 
             `${name}-eks`,
             {
                 name: args.clusterName,
-                version: args.kubernetesVersion ?? "1.33",
+                version: args.kubernetesVersion ?? DEFAULT_EKS_VERSION,
                 roleArn: clusterRole.arn,
                 // No aws-node, kube-proxy or CoreDNS at creation: Cilium is the CNI and replaces
                 // kube-proxy; CoreDNS comes as a managed add-on once nodes run (attachCni).
@@ -282,7 +279,7 @@ export class EksCluster extends pulumi.ComponentResource implements MeshCluster 
         const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", ...(args.eniIpam ? ["AmazonEKS_CNI_Policy"] : [])].map(
             (policy) => new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, { role: this.nodeRole.name, policyArn: partition.apply((p) => managedPolicyArn(p, policy)) }, child),
         );
-        this.nodePrerequisites = [...nodePolicies, defaultRoute, ...associations];
+        this.nodePrerequisites = [...nodePolicies, ...this.network.ready];
 
         this.kubeconfig = pulumi.secret(
             pulumi
@@ -297,9 +294,9 @@ export class EksCluster extends pulumi.ComponentResource implements MeshCluster 
         this.apiServerPort = pulumi.output(443);
         this.nodeAddresses = pulumi.output<string[]>([]);
         this.deletionAnchor = this.eksCluster;
-        this.vpcId = vpc.id;
-        this.vpcCidr = vpc.cidrBlock;
-        this.routeTableId = routes.id;
+        this.vpcId = this.network.vpcId;
+        this.vpcCidr = this.network.vpcCidr;
+        this.routeTableId = this.network.routeTableId;
         this.securityGroupId = this.eksCluster.vpcConfig.clusterSecurityGroupId;
         this.subnetIds = pulumi.all(this.subnetIdList);
         this.registerOutputs({
@@ -352,7 +349,7 @@ export class EksCluster extends pulumi.ComponentResource implements MeshCluster 
             throw new Error(`EksCluster ${this.name}: attachCni was already called; a cluster has one CNI and one node group`);
         }
         const args = this.args;
-        const instanceType = args.instanceType ?? "t3.large";
+        const instanceType = args.instanceType ?? DEFAULT_EKS_INSTANCE_TYPE;
         const nodeGroup = new aws.eks.NodeGroup(
             `${this.name}-nodes`,
             {
@@ -361,7 +358,7 @@ export class EksCluster extends pulumi.ComponentResource implements MeshCluster 
                 subnetIds: this.subnetIdList,
                 instanceTypes: [instanceType],
                 amiType: amiTypeFor(instanceType),
-                scalingConfig: { desiredSize: args.desiredSize ?? 2, minSize: args.minSize ?? 1, maxSize: args.maxSize ?? 3 },
+                scalingConfig: { desiredSize: args.desiredSize ?? DEFAULT_EKS_NODES.desired, minSize: args.minSize ?? DEFAULT_EKS_NODES.min, maxSize: args.maxSize ?? DEFAULT_EKS_NODES.max },
                 // Pods stay off a node until the Cilium agent on it is ready and removes this.
                 taints: [{ ...CILIUM_AGENT_NOT_READY_TAINT }],
                 tags: { Name: `${args.clusterName}-nodes`, "clustermesh/cluster": args.clusterName },
@@ -393,7 +390,7 @@ export class EksCluster extends pulumi.ComponentResource implements MeshCluster 
     }
 }
 
-function validateArgs(name: string, args: EksClusterArgs): void {
+function eksProblems(args: EksClusterArgs): string[] {
     const problems: string[] = [];
     if (!EKS_NAME.test(args.clusterName)) {
         problems.push(`clusterName ${JSON.stringify(args.clusterName)} is not an EKS cluster name; use letters, digits, - and _, starting alphanumeric, at most 100`);
@@ -417,7 +414,7 @@ function validateArgs(name: string, args: EksClusterArgs): void {
     if (args.instanceType !== undefined && !/^[a-z0-9-]+\.[a-z0-9-]+$/.test(args.instanceType)) {
         problems.push(`instanceType ${JSON.stringify(args.instanceType)} is not an EC2 instance type such as t3.large`);
     }
-    const [min, desired, max] = [args.minSize ?? 1, args.desiredSize ?? 2, args.maxSize ?? 3];
+    const [min, desired, max] = [args.minSize ?? DEFAULT_EKS_NODES.min, args.desiredSize ?? DEFAULT_EKS_NODES.desired, args.maxSize ?? DEFAULT_EKS_NODES.max];
     if (![min, desired, max].every((n) => Number.isInteger(n) && n >= 0) || max < 1) {
         problems.push(`node counts minSize ${min}, desiredSize ${desired}, maxSize ${max} must be whole numbers, maxSize at least 1`);
     } else if (!(min <= desired && desired <= max)) {
@@ -433,7 +430,5 @@ function validateArgs(name: string, args: EksClusterArgs): void {
             problems.push(`operatorCidrs ${cidr} would open the Kubernetes API to the whole internet; list only your own addresses`);
         }
     }
-    if (problems.length > 0) {
-        throw new Error(`EksCluster ${name}: ${problems.join("; ")}`);
-    }
+    return problems;
 }

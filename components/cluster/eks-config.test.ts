@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { parse } from "yaml";
-import { overlaps, parseCidr } from "../../stacks/cidr";
+import { overlaps, parseCidr } from "../../lib/cidr";
 import {
     accessPolicyArn,
     adminPrincipalArn,

@@ -6,7 +6,7 @@
  * annotations.
  */
 import { stringify as toYaml } from "yaml";
-import { nthAddress, overlaps, parseCidr } from "../../stacks/cidr";
+import { nthAddress, overlaps, parseCidr } from "../../lib/cidr";
 
 /**
  * Cilium's own "not ready" taint (the agent's `agent-not-ready-taint-key` default), in the
@@ -244,4 +244,34 @@ export function adminPrincipalArn(callerArn: string, issuerArn?: string): string
  */
 export function amiTypeFor(instanceType: string): "AL2023_ARM_64_STANDARD" | "AL2023_x86_64_STANDARD" {
     return /^[a-z]+\d+[a-z]*g[a-z]*\./.test(instanceType) ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
+}
+
+/**
+ * The EKS CoreDNS add-on's Corefile (its default) with the MCS-API zone `clusterset.local` added
+ * to the kubernetes plugin and `multicluster` on: what the Cilium chart's auto-configure Job would
+ * write, which cannot run on EKS before nodes exist (components/cilium/mcs-dns.ts). Needs
+ * CoreDNS 1.12.2 or later.
+ */
+export function eksCorefile(): string {
+    return [
+        ".:53 {",
+        "    errors",
+        "    health {",
+        "        lameduck 5s",
+        "    }",
+        "    ready",
+        "    kubernetes cluster.local clusterset.local in-addr.arpa ip6.arpa {",
+        "        pods insecure",
+        "        fallthrough in-addr.arpa ip6.arpa",
+        "        multicluster clusterset.local",
+        "    }",
+        "    prometheus :9153",
+        "    forward . /etc/resolv.conf",
+        "    cache 30",
+        "    loop",
+        "    reload",
+        "    loadbalance",
+        "}",
+        "",
+    ].join("\n");
 }

@@ -61,12 +61,15 @@ describe("K3sCluster on new EC2 VMs", () => {
             ["west-kubeconfig", "command:remote:Command"],
             ["west-provider", "pulumi:providers:kubernetes"],
         ];
+        const network = engine.resources.find((r) => r.type === "clustermesh:network:AwsNetwork" && r.name === "west")!;
+        assert.equal(network.parent, component.urn, "the AwsNetwork is a child of the cluster");
+        const networkRoles = ["west-vpc", "west-igw", "west-subnet", "west-routes", "west-default-route", "west-routes-association"];
         for (const [name, type] of expected) {
             assert.equal(get(name).type, type, name);
-            assert.equal(get(name).parent, component.urn, `${name} is parented to the cluster`);
+            assert.equal(get(name).parent, (networkRoles.includes(name) ? network : component).urn, `${name} is parented to the cluster or its network`);
         }
-        const children = engine.resources.filter((r) => r.parent === component.urn).map((r) => r.name);
-        assert.deepEqual(children.sort(), expected.map(([name]) => name).sort(), "nothing else");
+        const children = engine.resources.filter((r) => r.parent === component.urn || r.parent === network.urn).map((r) => r.name);
+        assert.deepEqual(children.sort(), [...expected.map(([name]) => name), "west"].sort(), "nothing else");
     });
 
     it("sends every AWS child through the given provider, and nothing else", () => {

@@ -4,7 +4,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
-import { overlaps, parseAddress, parseCidr, type CidrRange } from "../../stacks/cidr";
+import { overlaps, parseAddress, parseCidr, type CidrRange } from "../../lib/cidr";
+import { CLUSTER_NAME_PATTERN } from "../../lib/cilium-version";
+import { DEFAULT_K3S_INSTANCE_TYPE } from "../../lib/defaults";
 import {
     agentConfigYaml,
     configDigest,
@@ -17,6 +19,8 @@ import {
     serverConfigYaml,
 } from "./k3s-config";
 import type { MeshCluster } from "./mesh-cluster";
+import { AwsNetwork } from "../network/aws-network";
+import { failOnProblems } from "../problems";
 
 /** A machine you already have, reached over SSH. */
 export interface K3sHost {
@@ -115,6 +119,7 @@ interface Ec2Build {
     readonly prerequisites: pulumi.Resource[];
     readonly vpcId: pulumi.Output<string>;
     readonly routeTableId: pulumi.Output<string>;
+    readonly subnetIds: pulumi.Output<string[]>;
     readonly securityGroupId: pulumi.Output<string>;
 }
 
@@ -124,8 +129,6 @@ const UBUNTU_USER = "ubuntu";
 /** pulumi-command's default is 10 dial errors; a booting VM can refuse SSH for a few minutes. */
 const NEW_VM_DIAL_ERROR_LIMIT = 40;
 const MAX_AGENTS = 50;
-/** Cilium's cluster-name rule (the mesh validation checks the same). */
-const CLUSTER_NAME = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 const K3S_VERSION = /^v\d+\.\d+\.\d+\+k3s\d+$/;
 
 /**
@@ -169,6 +172,8 @@ export class K3sCluster extends pulumi.ComponentResource implements MeshCluster 
     public readonly vpcId?: pulumi.Output<string>;
     /** EC2 only: the VPC's CIDR (`ec2.vpcCidr`), for peers' routes and rules. */
     public readonly vpcCidr?: pulumi.Output<string>;
+    /** EC2 only: the nodes' subnet, for a Transit Gateway attachment. */
+    public readonly subnetIds?: pulumi.Output<string[]>;
     /** EC2 only: the subnet's route table, where routes to peered VPCs go. */
     public readonly routeTableId?: pulumi.Output<string>;
     /**
@@ -179,7 +184,7 @@ export class K3sCluster extends pulumi.ComponentResource implements MeshCluster 
 
     constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         // Before registering anything, so a bad argument leaves no half-built component behind.
-        validateArgs(name, args);
+        failOnProblems(`K3sCluster ${name}`, k3sProblems(args), opts);
         super("clustermesh:cluster:K3sCluster", name, {}, opts);
         this.clusterName = args.clusterName;
         const kubeProxyReplacement = args.kubeProxyReplacement ?? true;
@@ -196,6 +201,7 @@ export class K3sCluster extends pulumi.ComponentResource implements MeshCluster 
             this.vpcId = built.vpcId;
             this.vpcCidr = pulumi.output(args.ec2.vpcCidr);
             this.routeTableId = built.routeTableId;
+            this.subnetIds = built.subnetIds;
             this.securityGroupId = built.securityGroupId;
         } else {
             const host = args.host!;
@@ -313,22 +319,22 @@ export class K3sCluster extends pulumi.ComponentResource implements MeshCluster 
         const invoke: pulumi.InvokeOutputOptions = { parent: this };
         const tags = (role: string): Record<string, string> => ({ Name: `${this.clusterName}-${role}`, "clustermesh/cluster": this.clusterName });
 
-        const vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: ec2.vpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: tags("vpc") }, child);
-        const gateway = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: tags("igw") }, child);
         const availabilityZone =
             ec2.availabilityZone ??
             aws.getAvailabilityZonesOutput({ state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }, invoke).names[0];
-        const subnet = new aws.ec2.Subnet(
-            `${name}-subnet`,
-            // Public addresses give agents egress to download k3s without a NAT gateway; the
-            // security group lets in only the operator, the VPC and (later) mesh peers.
-            { vpcId: vpc.id, cidrBlock: nodeSubnetCidr(ec2.vpcCidr), availabilityZone, mapPublicIpOnLaunch: true, tags: tags("nodes") },
-            child,
+        const network = new AwsNetwork(
+            name,
+            {
+                clusterName: this.clusterName,
+                vpcCidr: ec2.vpcCidr,
+                // The security group lets in only the operator, the VPC and (later) mesh peers.
+                subnets: [{ role: "subnet", associationRole: "routes-association", cidrBlock: nodeSubnetCidr(ec2.vpcCidr), availabilityZone, nameTag: "nodes" }],
+                formerParent: this,
+            },
+            { parent: this },
         );
-        // No inline routes: the mesh link adds peering routes to this table as separate resources.
-        const routes = new aws.ec2.RouteTable(`${name}-routes`, { vpcId: vpc.id, tags: tags("routes") }, child);
-        const defaultRoute = new aws.ec2.Route(`${name}-default-route`, { routeTableId: routes.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: gateway.id }, child);
-        const association = new aws.ec2.RouteTableAssociation(`${name}-routes-association`, { routeTableId: routes.id, subnetId: subnet.id }, child);
+        const vpc = { id: network.vpcId };
+        const subnet = { id: network.subnetIds[0] };
 
         // No inline rules either (inline and separate rules fight): the mesh link adds its own.
         const group = new aws.ec2.SecurityGroup(`${name}-nodes-sg`, { vpcId: vpc.id, description: `k3s nodes of ${this.clusterName}`, tags: tags("nodes") }, child);
@@ -381,7 +387,7 @@ export class K3sCluster extends pulumi.ComponentResource implements MeshCluster 
                 `${name}-${role}`,
                 {
                     ami: ami.id,
-                    instanceType: ec2.instanceType ?? "t3.medium",
+                    instanceType: ec2.instanceType ?? DEFAULT_K3S_INSTANCE_TYPE,
                     subnetId: subnet.id,
                     vpcSecurityGroupIds: [group.id],
                     keyName: keyPair.keyName,
@@ -400,7 +406,7 @@ export class K3sCluster extends pulumi.ComponentResource implements MeshCluster 
             );
         const serverInstance = vm("server");
         // The association needs the internet gateway in place (AWS: "EIP may require IGW to exist").
-        const eip = new aws.ec2.Eip(`${name}-server-eip`, { instance: serverInstance.id, domain: "vpc", tags: tags("server") }, { parent: this, dependsOn: [gateway] });
+        const eip = new aws.ec2.Eip(`${name}-server-eip`, { instance: serverInstance.id, domain: "vpc", tags: tags("server") }, { parent: this, dependsOn: [network.internetGateway] });
         const privateKey = pulumi.secret(key.privateKeyOpenssh);
         const server: Node = {
             host: eip.publicIp,
@@ -422,9 +428,10 @@ export class K3sCluster extends pulumi.ComponentResource implements MeshCluster 
             serverInstance,
             publicAddress: eip.publicIp,
             sshPrivateKey: privateKey,
-            prerequisites: [defaultRoute, association, egress, intraVpc, ...operatorRules],
-            vpcId: vpc.id,
-            routeTableId: routes.id,
+            prerequisites: [...network.ready, egress, intraVpc, ...operatorRules],
+            vpcId: network.vpcId,
+            routeTableId: network.routeTableId,
+            subnetIds: pulumi.all(network.subnetIds),
             securityGroupId: group.id,
         };
     }
@@ -443,9 +450,9 @@ function connection(node: Node): pulumi.Output<command.types.input.remote.Connec
     return pulumi.secret({ ...target(node), ...(node.proxy ? { proxy: target(node.proxy) } : {}) });
 }
 
-function validateArgs(name: string, args: K3sClusterArgs): void {
+function k3sProblems(args: K3sClusterArgs): string[] {
     const problems: string[] = [];
-    if (!CLUSTER_NAME.test(args.clusterName ?? "")) {
+    if (!CLUSTER_NAME_PATTERN.test(args.clusterName ?? "")) {
         problems.push(
             `clusterName ${JSON.stringify(args.clusterName)} is not a Cilium cluster name; use at most 32 lower-case letters, digits and '-', starting and ending with a letter or digit, e.g. west`,
         );
@@ -548,7 +555,5 @@ function validateArgs(name: string, args: K3sClusterArgs): void {
         }
     }
 
-    if (problems.length > 0) {
-        throw new Error(`K3sCluster ${name}: ${problems.join("; ")}`);
-    }
+    return problems;
 }

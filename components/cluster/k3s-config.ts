@@ -10,7 +10,7 @@
  */
 import { createHash } from "crypto";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
-import { nthAddress, parseCidr } from "../../stacks/cidr";
+import { nthAddress, parseCidr } from "../../lib/cidr";
 
 /** Port of the k3s API server (supervisor and kube-apiserver share it). */
 export const K3S_API_PORT = 6443;

@@ -1,6 +1,9 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 
+/** The cluster kinds a `MeshCluster` can be. */
+export type ClusterKind = "k3s" | "eks";
+
 /**
  * What every cluster component (K3sCluster, EksCluster) offers the Cilium release, the mesh
  * link and the app. Components take this object rather than loose strings, so a caller cannot
@@ -10,7 +13,7 @@ export interface MeshCluster {
     /** Cilium `cluster.name`. */
     readonly clusterName: string;
     /** `k3s` or `eks`: Cilium's values differ per kind (API server address, node readiness). */
-    readonly kind: "k3s" | "eks";
+    readonly kind: ClusterKind;
     /** Kubernetes provider for in-cluster objects, built from the secret kubeconfig. */
     readonly provider: k8s.Provider;
     /** Kubeconfig reaching the API server from where `pulumi up` runs. Secret. */

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
+import { failOnProblems } from "../problems";
 
 /** CA material as every member's Cilium needs it: PEM text, the key secret. */
 export interface MeshCaMaterial {
@@ -32,11 +33,15 @@ export class MeshCertificateAuthority extends pulumi.ComponentResource implement
     public readonly privateKeyPem: pulumi.Output<string>;
 
     constructor(name: string, args: MeshCertificateAuthorityArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-        super("clustermesh:mesh:MeshCertificateAuthority", name, {}, opts);
         const validityPeriodHours = args.validityPeriodHours ?? 87600;
-        if (!Number.isInteger(validityPeriodHours) || validityPeriodHours < 24 * 30) {
-            throw new Error(`MeshCertificateAuthority ${name}: validityPeriodHours ${validityPeriodHours} is too short; use at least 720 (30 days), e.g. 87600`);
-        }
+        failOnProblems(
+            `MeshCertificateAuthority ${name}`,
+            !Number.isInteger(validityPeriodHours) || validityPeriodHours < 24 * 30
+                ? [`validityPeriodHours ${validityPeriodHours} is too short; use at least 720 (30 days), e.g. 87600`]
+                : [],
+            opts,
+        );
+        super("clustermesh:mesh:MeshCertificateAuthority", name, {}, opts);
         const key = new tls.PrivateKey(
             `${name}-key`,
             { algorithm: "ECDSA", ecdsaCurve: "P256" },

@@ -1,14 +1,17 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { installMockEngine, peek, settle, type MockEngine } from "../../scripts/lib/mock-engine";
-import { member } from "../../stacks/test-fixtures";
+import { linkMember } from "../../stack-args";
+import { member as memberOf, type MemberSpec } from "../../test/stack-files";
+
+const member = (spec: MemberSpec) => linkMember(memberOf(spec));
 
 const west = member({ stack: "west", id: 1 });
 const east = member({ stack: "east", id: 2 });
 const north = member({ stack: "north", id: 3 });
 const endpointOf = (m: typeof west, address: string) => ({
-    clustermeshEndpoint: { name: m.cluster.name, port: 32379, ips: [address] },
-    network: { vpcId: `vpc-${m.stack}`, vpcCidr: m.cluster.vpcCIDR, routeTableId: `rtb-${m.stack}`, region: m.cluster.region },
+    clustermeshEndpoint: { name: m.name, port: 32379, ips: [address] },
+    network: { vpcId: `vpc-${m.stack}`, vpcCidr: m.aws?.vpcCidr, routeTableId: `rtb-${m.stack}`, region: m.aws?.region },
 });
 
 let engine: MockEngine;

@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { parseCidr } from "../../stacks/cidr";
-import { member } from "../../stacks/test-fixtures";
+import { parseCidr } from "../../lib/cidr";
+import { linkMember } from "../../stack-args";
+import { member as memberOf, type MemberSpec } from "../../test/stack-files";
+
+const member = (spec: MemberSpec) => linkMember(memberOf(spec));
 import { meshIngress, ownedPeerings, peerSources } from "./mesh-network";
 
 const west = member({ stack: "west", id: 1 });
@@ -79,7 +82,7 @@ describe("mesh ingress for a 3-cluster mesh", () => {
 describe("VPC peering ownership", () => {
     it("gives each AWS pair to its lower cluster id, so every pair is peered exactly once", () => {
         const all = [west, east, north];
-        const pairs = all.flatMap((self) => ownedPeerings(self, all.filter((m) => m !== self)).map((p) => `${self.cluster.name}-${p.cluster.name}`));
+        const pairs = all.flatMap((self) => ownedPeerings(self, all.filter((m) => m !== self)).map((p) => `${self.name}-${p.name}`));
         assert.deepEqual(pairs.sort(), ["east-north", "west-east", "west-north"]);
     });
 

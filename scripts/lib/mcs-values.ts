@@ -3,7 +3,7 @@
  * scripts/check-chart.sh: the MCS-API keys moved between 1.18 and 1.19.
  */
 import { buildCiliumValues } from "../../components/cilium/values";
-import { member } from "../../stacks/test-fixtures";
+import { member } from "../../stacks/sample-stacks";
 import { redactValues } from "./plan-report";
 
 const version = process.argv[2] ?? "1.19.6";

@@ -3,7 +3,9 @@
  * registered and exported. Shared by `npm run plan` and the whole-stack tests. One stack per
  * process: Pulumi's mock runtime is process-wide.
  */
-import { inspectMesh, loadMesh, MeshConfigError, nthAddress, parseCidr, type MeshMember } from "../../stacks";
+import { loadBalancerEndpoint, nodePortEndpoint, STACK_OUTPUTS } from "../../lib/contract";
+import { regionHubs } from "../../lib/topology";
+import { meshVpcs, inspectMesh, loadMesh, MeshConfigError, nthAddress, parseCidr, type MeshMember } from "../../stacks";
 import { fakePem, installMockEngine, peek, settle, type RecordedResource, type StackOutputs } from "./mock-engine";
 
 export interface ProgramRun {
@@ -20,23 +22,31 @@ export interface ProgramRun {
 /** Stand-ins for what each member's stack exports once deployed, for the stack references. */
 export function deployedOutputs(members: readonly MeshMember[]): StackOutputs {
     const outputs: StackOutputs = {};
+    const transit = members.some((m) => m.network.topology === "transit-gateway");
+    const hubOwners = new Set(transit ? regionHubs(meshVpcs(members)).map((h) => h.owner.name) : []);
     for (const m of members) {
         const vpc = m.cluster.vpcCIDR ? parseCidr(m.cluster.vpcCIDR) : undefined;
         const host = m.k3s.host ? (m.k3s.host.privateAddress ?? m.k3s.host.address) : undefined;
         outputs[m.stack] = {
             clusterName: m.cluster.name,
-            clustermeshEndpoint:
+            [STACK_OUTPUTS.endpoint]:
                 m.cluster.kind === "eks"
                     ? // The internal NLB's addresses in the VPC's two subnets, on the load balancer's port.
-                      { name: m.cluster.name, port: 2379, ips: vpc ? [nthAddress(vpc, 100), nthAddress(vpc, Number((vpc.last - vpc.first + 1n) / 2n) + 100)] : [] }
-                    : { name: m.cluster.name, port: m.cilium.apiserverNodePort, ips: [host ?? (vpc ? nthAddress(vpc, 10) : "192.0.2.10")] },
+                      loadBalancerEndpoint(m.cluster.name, vpc ? [nthAddress(vpc, 100), nthAddress(vpc, Number((vpc.last - vpc.first + 1n) / 2n) + 100)] : [])
+                    : nodePortEndpoint(m.cluster.name, [host ?? (vpc ? nthAddress(vpc, 10) : "192.0.2.10")], m.cilium.apiserverNodePort),
             // The ids the mock engine gives the member's own VPC and route table (`<name>-id`),
             // so routes one stack plans into a peer's table name the table the peer's plan has.
-            ...(vpc ? { network: { vpcId: `${m.cluster.name}-vpc-id`, vpcCidr: m.cluster.vpcCIDR, routeTableId: `${m.cluster.name}-routes-id`, region: m.cluster.region } } : {}),
+            ...(vpc
+                ? { [STACK_OUTPUTS.network]: { vpcId: `${m.cluster.name}-vpc-id`, vpcCidr: m.cluster.vpcCIDR, routeTableId: `${m.cluster.name}-routes-id`, region: m.cluster.region } }
+                : {}),
             // What the CA owner's own run records for its MeshCertificateAuthority ("mesh-ca"),
             // so every member of a mocked mesh carries the same CA, as a deployed one does.
-            meshCaCertPem: fakePem("CERTIFICATE", "mesh-ca-cert"),
-            meshCaKeyPem: fakePem("PRIVATE KEY", "mesh-ca-key"),
+            [STACK_OUTPUTS.caCertPem]: fakePem("CERTIFICATE", "mesh-ca-cert"),
+            [STACK_OUTPUTS.caKeyPem]: fakePem("PRIVATE KEY", "mesh-ca-key"),
+            // What a hub owner's own run records for its TransitGatewayHub ("<name>-hub").
+            ...(hubOwners.has(m.cluster.name)
+                ? { [STACK_OUTPUTS.transitGateway]: { id: `${m.cluster.name}-hub-tgw-id`, routeTableId: `tgw-rtb-${m.cluster.name}-hub-tgw`, region: m.cluster.region } }
+                : {}),
         };
     }
     return outputs;

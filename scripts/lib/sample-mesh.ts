@@ -3,7 +3,7 @@
  * prints its path: scripts/check-chart.sh plans it so linked peers, the EKS load balancer and
  * MCS-API values are checked against the real chart too, not only the shipped stacks.
  */
-import { writeProject } from "../../stacks/test-fixtures";
+import { writeProject } from "../../stacks/sample-stacks";
 
 process.stdout.write(
     writeProject([

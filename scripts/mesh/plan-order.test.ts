@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { projectLikeEast } from "../../stacks/test-fixtures";
+import { projectLikeEast } from "../../test/stack-files";
 import { inspectMesh, type MeshMember } from "../../stacks";
 import { LINK_KEY, MeshPlanError, planOrder, selectStacks, stackStatus, type MeshCommand, type MeshStep, type StackStatus } from "./plan-order";
 

@@ -22,6 +22,7 @@
  * `config` holds only the values that differ from what the file says at that point, so a run
  * over an already-linked mesh leaves the stack files alone.
  */
+import { DEPARTING_ENV, STACK_OUTPUTS } from "../../lib/contract";
 import type { MeshMember } from "../../stacks/load";
 
 export type MeshCommand = "preview" | "up" | "destroy";
@@ -30,9 +31,9 @@ export const MESH_COMMANDS: readonly MeshCommand[] = ["preview", "up", "destroy"
 /** Config key (a path into `clustermesh:mesh`) gating the stack references to peers. */
 export const LINK_KEY = "clustermesh:mesh.link";
 /** Environment variable index.ts reads: peers (stack or cluster names) left out of this run's link. */
-export const DEPARTING_ENV = "CLUSTERMESH_DEPARTING";
+export { DEPARTING_ENV };
 /** The output peers' links read (index.ts); a stack without it has never finished an `up`. */
-export const ENDPOINT_OUTPUT = "clustermeshEndpoint";
+export const ENDPOINT_OUTPUT = STACK_OUTPUTS.endpoint;
 
 /**
  * A stack's state in the Pulumi backend: `missing` (no such stack), `created` (the stack exists

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { inspectMesh } from "../../stacks";
-import { projectLikeEast } from "../../stacks/test-fixtures";
+import { projectLikeEast } from "../../test/stack-files";
 import { meshCli, runSteps, type MeshCliDeps } from "../mesh";
 import { planOrder, type StackStatus } from "./plan-order";
 import { AutomationWorkspace, MissingPulumiCliError, pulumiCliVersion, type ExecFileFn, type MeshWorkspace } from "./workspace";

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { member, type MemberSpec } from "../../stacks/test-fixtures";
+import { member, type MemberSpec } from "../../test/stack-files";
 import {
     AbortedError,
     agentProblems,

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { after, describe, it } from "node:test";
-import { writeProject } from "../../stacks/test-fixtures";
+import { writeProject } from "../../test/stack-files";
 import type { AgentStatus, Answer, Clock, Replicas } from "./checks";
 import { formatResults, missingTools, onPath, parseVerifyArgs, UsageError, verifyCli, type VerifyDeps, type VerifySession } from "./cli";
 import { CLIENT_POD, KubectlClient, KubectlError, type KubectlRunner } from "./kubectl-client";

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { coveringCidr, findOverlaps, nthAddress, overlaps, parseAddress, parseCidr, suggestFreeRange, type CidrRange } from "./cidr";
-import { member } from "./test-fixtures";
-import { validateMesh } from "./validate";
+import { member } from "../test/stack-files";
+import { validateMesh } from "../stacks/validate";
 
 /** A random IPv4 CIDR inside 10.0.0.0/8 with a prefix from 8 to 28, host bits zero. */
 const cidrArb = fc.tuple(fc.integer({ min: 0, max: 2 ** 24 - 1 }), fc.integer({ min: 8, max: 28 })).map(([offset, prefix]) => {

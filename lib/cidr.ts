@@ -125,25 +125,30 @@ export function suggestFreeRange(like: CidrRange, used: readonly CidrRange[]): s
     if (like.prefix < pool.prefix) {
         return undefined;
     }
-    const size = like.last - like.first + 1n;
-    const sorted = used.filter((u) => u.family === like.family).sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
     const start = like.first >= pool.first && like.last <= pool.last ? like.first : pool.first;
-    // Walk from `start` to the end of the pool, then wrap to the pool's beginning; jump past
-    // each blocking range instead of stepping one block at a time.
-    for (const [from, to] of [
-        [start, pool.last],
-        [pool.first, start - 1n],
-    ] as const) {
-        let candidate = from;
-        while (candidate + size - 1n <= to) {
-            const block = blockAt(candidate, like.prefix, like.family);
-            const blocker = sorted.find((u) => overlaps(u, block));
-            if (!blocker) {
-                return block.text;
-            }
-            const next = blocker.last + 1n;
-            candidate = ((next + size - 1n) / size) * size;
+    // From `like` to the end of the pool, then wrap to the pool's beginning.
+    return (firstFreeBlock(pool, like.prefix, used, start) ?? firstFreeBlock(pool, like.prefix, used, pool.first, start - 1n))?.text;
+}
+
+/**
+ * The first block of `prefix` length inside `pool`, at or after `from` and ending by `until`
+ * (default: the pool's end), that overlaps none of `used`. Jumps past each blocking range
+ * instead of stepping one block at a time, so it is fast however full the pool is.
+ */
+export function firstFreeBlock(pool: CidrRange, prefix: number, used: readonly CidrRange[], from = pool.first, until = pool.last): CidrRange | undefined {
+    if (prefix < pool.prefix || prefix > BITS[pool.family]) {
+        return undefined;
+    }
+    const size = 1n << BigInt(BITS[pool.family] - prefix);
+    const sorted = used.filter((u) => u.family === pool.family && u.last >= from && u.first <= until).sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+    let candidate = ((from + size - 1n) / size) * size;
+    while (candidate + size - 1n <= until) {
+        const block = blockAt(candidate, prefix, pool.family);
+        const blocker = sorted.find((u) => overlaps(u, block));
+        if (!blocker) {
+            return block;
         }
+        candidate = ((blocker.last + 1n + size - 1n) / size) * size;
     }
     return undefined;
 }

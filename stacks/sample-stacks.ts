@@ -1,11 +1,12 @@
 /**
- * Builders of stack configurations for tests: a member as its stack file would declare it,
- * with only the fields a test cares about overridden. Used by tests and the benchmark only.
+ * Stack files of generated meshes, for the benchmark, the chart check's sample mesh and the
+ * tests: a member as its stack file would declare it, with only the fields that matter
+ * overridden, and addressing that never overlaps between members.
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import { parseStackConfig, type MeshMember } from "./load";
 
 export type RawConfig = Record<string, unknown>;
@@ -82,27 +83,3 @@ export function writeProject(specs: readonly MemberSpec[], dir = fs.mkdtempSync(
     return dir;
 }
 
-/**
- * Writes stack files shaped like the repository's own Pulumi.east.yaml, with name, id and CIDRs
- * changed as the README's "Add a region" says, into a new temporary directory; returns it.
- */
-export function projectLikeEast(specs: ReadonlyArray<{ stack: string; id: number; link?: boolean; podCIDR?: string }>): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clustermesh-east-"));
-    const east = parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.east.yaml"), "utf8")) as { config: Record<string, Record<string, unknown>> };
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: clustermesh\nruntime: nodejs\n");
-    for (const spec of specs) {
-        const n = spec.id * 10;
-        const config = structuredClone(east.config);
-        config["clustermesh:cluster"] = {
-            ...config["clustermesh:cluster"],
-            name: spec.stack,
-            id: spec.id,
-            vpcCIDR: `10.${n}.0.0/16`,
-            podCIDR: spec.podCIDR ?? `10.${n + 1}.0.0/16`,
-            serviceCIDR: `10.${n + 2}.0.0/16`,
-        };
-        config["clustermesh:mesh"] = { link: spec.link ?? false };
-        fs.writeFileSync(path.join(dir, `Pulumi.${spec.stack}.yaml`), stringify({ config }));
-    }
-    return dir;
-}

@@ -4,7 +4,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { MeshCluster } from "../../components/cluster/mesh-cluster";
+import type { MeshCluster } from "../components/cluster/mesh-cluster";
 
 export class TestCluster extends pulumi.ComponentResource implements MeshCluster {
     readonly clusterName: string;

@@ -1,0 +1,80 @@
+/**
+ * The one place the validated stack config (stacks/) becomes the components' `Args`
+ * (components/). index.ts composes the stack from these; tests use the same mapping, so a
+ * component under test sees exactly what the program gives it. Neither layer imports the other.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { EksClusterArgs, K3sClusterArgs, LinkMember } from "./components";
+import { memberBuild, type MeshMember } from "./stacks";
+
+/** A member as the mesh link sees it. */
+export function linkMember(member: MeshMember): LinkMember {
+    const build = memberBuild(member);
+    return {
+        name: member.cluster.name,
+        id: member.cluster.id,
+        stack: member.stack,
+        file: member.file,
+        podCidr: member.cluster.podCIDR,
+        apiserverNodePort: member.cilium.apiserverNodePort,
+        datapath: { routingMode: member.cilium.routingMode, tunnelProtocol: member.cilium.tunnelProtocol, ipam: member.cilium.ipam },
+        ...(build.kind === "k3s-host"
+            ? { hostAddresses: [build.host, ...build.agentHosts].map((h) => h.privateAddress ?? h.address) }
+            : { aws: { region: build.aws.region, vpcCidr: build.aws.vpcCIDR }, hostAddresses: [] }),
+        ...(build.kind === "eks" ? { loadBalancer: true } : {}),
+    };
+}
+
+/** The cluster component to build and its arguments. */
+export type ClusterSpec = { readonly kind: "eks"; readonly args: EksClusterArgs } | { readonly kind: "k3s"; readonly args: K3sClusterArgs };
+
+/** The cluster component of a member; `sshPrivateKey` is read only for members on existing hosts. */
+export function clusterSpec(member: MeshMember, sshPrivateKey: () => pulumi.Output<string>): ClusterSpec {
+    const build = memberBuild(member);
+    const { cluster, cilium } = member;
+    switch (build.kind) {
+        case "eks":
+            return {
+                kind: "eks",
+                args: {
+                    clusterName: cluster.name,
+                    region: build.aws.region,
+                    vpcCidr: build.aws.vpcCIDR,
+                    serviceCidr: cluster.serviceCIDR,
+                    kubernetesVersion: build.eks.version,
+                    instanceType: build.eks.instanceType,
+                    desiredSize: build.eks.desiredSize,
+                    minSize: build.eks.minSize,
+                    maxSize: build.eks.maxSize,
+                    operatorCidrs: cluster.operatorCIDRs,
+                    eniIpam: cilium.ipam === "eni",
+                    clustersetDns: cilium.mcsAPI,
+                },
+            };
+        case "k3s-ec2":
+        case "k3s-host": {
+            const common = {
+                clusterName: cluster.name,
+                podCIDR: cluster.podCIDR,
+                serviceCIDR: cluster.serviceCIDR,
+                version: build.k3s.version,
+                kubeProxyReplacement: cilium.kubeProxyReplacement,
+            };
+            return {
+                kind: "k3s",
+                args:
+                    build.kind === "k3s-host"
+                        ? { ...common, host: { ...build.host, privateKey: sshPrivateKey() }, agentHosts: [...build.agentHosts] }
+                        : {
+                              ...common,
+                              ec2: {
+                                  vpcCidr: build.aws.vpcCIDR,
+                                  instanceType: build.k3s.instanceType,
+                                  agents: build.k3s.agents,
+                                  operatorCidrs: cluster.operatorCIDRs,
+                              },
+                          },
+            };
+        }
+    }
+}
