@@ -68,7 +68,33 @@ function servesName(b: MemberIndex, host: string, isIp: boolean): boolean {
 const TUNNEL_PORTS: Record<string, number> = { vxlan: 8472, geneve: 6081 };
 
 /** A's nodes reach `destination` (and, for `back`, B's nodes reach A's) through planned routes. */
-function checkRoute(net: MeshNetwork, from: MemberIndex, to: MemberIndex, destination: CidrRange, what: () => string): void {
+/** What a route or rule is for, named in the message only when it fails (no string per pair). */
+type Purpose = "apiserver" | "replies" | "nodes" | "pods" | "nodeport" | "overlay" | "pod traffic" | "health" | "health ICMP";
+
+function describe(purpose: Purpose, from: MemberIndex, to: MemberIndex): string {
+    switch (purpose) {
+        case "apiserver":
+            return `${to.name}'s clustermesh-apiserver`;
+        case "replies":
+            return `replies to ${to.name}'s nodes`;
+        case "nodes":
+            return `${to.name}'s nodes (${from.routing.tunnelProtocol})`;
+        case "pods":
+            return `${to.name}'s pods (native routing)`;
+        case "nodeport":
+            return "clustermesh-apiserver NodePort";
+        case "overlay":
+            return `${from.routing.tunnelProtocol.toUpperCase()} from ${from.name}`;
+        case "pod traffic":
+            return `pod traffic from ${from.name}`;
+        case "health":
+            return `Cilium health from ${from.name}`;
+        case "health ICMP":
+            return `Cilium health ICMP from ${from.name}`;
+    }
+}
+
+function checkRoute(net: MeshNetwork, from: MemberIndex, to: MemberIndex, destination: CidrRange, purpose: Purpose): void {
     if (covers(from.externalRoutes, destination)) {
         return;
     }
@@ -80,7 +106,7 @@ function checkRoute(net: MeshNetwork, from: MemberIndex, to: MemberIndex, destin
         fail(
             "route",
             `${from.stack}: existing host`,
-            `${from.name}'s hosts have no route the program knows of to ${destination.text} (${what()})`,
+            `${from.name}'s hosts have no route the program knows of to ${destination.text} (${describe(purpose, from, to)})`,
             `declare the VPN/LAN route in clustermesh:mesh.externalRoutes of ${from.stack} once it exists`,
         );
     }
@@ -89,7 +115,7 @@ function checkRoute(net: MeshNetwork, from: MemberIndex, to: MemberIndex, destin
         fail(
             "route",
             `${from.stack}: route table ${from.network.routeTableId}`,
-            `no route to ${destination.text} (${what()})${route ? `: only ${route.destination.text} via ${route.gatewayId}, which does not carry private addresses` : ""}`,
+            `no route to ${destination.text} (${describe(purpose, from, to)})${route ? `: only ${route.destination.text} via ${route.gatewayId}, which does not carry private addresses` : ""}`,
             to.network
                 ? `link ${from.stack} and ${to.stack} (clustermesh:mesh.link true on both) so the lower id plans the VPC peering and routes both sides`
                 : `declare the VPN/Direct Connect route to ${destination.text} in clustermesh:mesh.externalRoutes of ${from.stack}`,
@@ -100,8 +126,9 @@ function checkRoute(net: MeshNetwork, from: MemberIndex, to: MemberIndex, destin
         if (!peering) {
             fail("route", route.resource, `routes ${destination.text} to peering ${route.peeringId}, which no plan creates`, "create the peering in the pair owner's stack");
         }
-        const joins = (vpc: string): boolean => peering.vpcId === vpc || peering.peerVpcId === vpc;
-        if (!to.network || !joins(from.network.vpcId) || !joins(to.network.vpcId)) {
+        const fromVpc = from.network.vpcId;
+        const toVpc = to.network?.vpcId;
+        if (!toVpc || !((peering.vpcId === fromVpc && peering.peerVpcId === toVpc) || (peering.vpcId === toVpc && peering.peerVpcId === fromVpc))) {
             fail("route", route.resource, `routes ${destination.text} through ${peering.resource}, which does not join ${from.name}'s and ${to.name}'s VPCs`, "route each peer's VPC through the peering of that pair");
         }
         if (destination !== to.network.vpcCidr && !covers([to.network.vpcCidr], destination)) {
@@ -115,7 +142,7 @@ function checkRoute(net: MeshNetwork, from: MemberIndex, to: MemberIndex, destin
 }
 
 /** B's security group lets A's node ranges in on `protocol`/`port`. Hosts' firewalls are not the program's. */
-function checkAdmission(net: MeshNetwork, from: MemberIndex, to: MemberIndex, protocol: string, port: number, hop: Hop, what: () => string, sources = from.nodeRanges): void {
+function checkAdmission(net: MeshNetwork, from: MemberIndex, to: MemberIndex, protocol: string, port: number, hop: Hop, purpose: Purpose, sources = from.nodeRanges): void {
     const group = to.network?.securityGroupId;
     if (!group) {
         return;
@@ -125,7 +152,7 @@ function checkAdmission(net: MeshNetwork, from: MemberIndex, to: MemberIndex, pr
             fail(
                 hop,
                 `${to.stack}: security group ${group}`,
-                `does not let ${from.name}'s ${source.text} in on ${protocol === "-1" ? "all protocols" : protocol === "icmp" ? "ICMP" : `${port}/${protocol}`} (${what()})`,
+                `does not let ${from.name}'s ${source.text} in on ${protocol === "-1" ? "all protocols" : protocol === "icmp" ? "ICMP" : `${port}/${protocol}`} (${describe(purpose, from, to)})`,
                 `let the mesh peers' ranges in on ${protocol === "-1" ? "all protocols" : protocol === "icmp" ? "ICMP" : `${port}/${protocol}`} in ${to.stack} (components/mesh/mesh-network.ts meshPorts)`,
             );
         }
@@ -182,10 +209,10 @@ function controlPlane(net: MeshNetwork, a: MemberIndex, b: MemberIndex): void {
     // An address inside B's VPC is routed as the VPC is: look the VPC up (one map hit), not the address.
     const destinations = [...new Set(dialled.map((d) => (b.network && covers([b.network.vpcCidr], d) ? b.network.vpcCidr : d)))];
     for (const d of destinations) {
-        checkRoute(net, a, b, d, () => `${b.name}'s clustermesh-apiserver`);
+        checkRoute(net, a, b, d, "apiserver");
     }
     for (const back of a.nodeRanges) {
-        checkRoute(net, b, a, back, () => `replies to ${a.name}'s nodes`);
+        checkRoute(net, b, a, back, "replies");
     }
     // Admission: B's load balancer source ranges, or its nodes' security group on the NodePort.
     if (b.published.type === "LoadBalancer") {
@@ -201,7 +228,7 @@ function controlPlane(net: MeshNetwork, a: MemberIndex, b: MemberIndex): void {
             }
         }
     } else {
-        checkAdmission(net, a, b, "tcp", b.published.port, "admission", () => "clustermesh-apiserver NodePort");
+        checkAdmission(net, a, b, "tcp", b.published.port, "admission", "nodeport");
     }
 }
 
@@ -221,14 +248,14 @@ function dataPlane(net: MeshNetwork, a: MemberIndex, b: MemberIndex): void {
         if (x.routing.mode === "tunnel") {
             const port = TUNNEL_PORTS[x.routing.tunnelProtocol] ?? 8472;
             for (const n of y.nodeRanges) {
-                checkRoute(net, x, y, n, () => `${y.name}'s nodes (${x.routing.tunnelProtocol})`);
+                checkRoute(net, x, y, n, "nodes");
             }
-            checkAdmission(net, x, y, "udp", port, "tunnel", () => `${x.routing.tunnelProtocol.toUpperCase()} from ${x.name}`);
+            checkAdmission(net, x, y, "udp", port, "tunnel", "overlay");
         } else {
             for (const pods of y.podRanges) {
                 if (!covers(x.externalRoutes, pods)) {
                     try {
-                        checkRoute(net, x, y, pods, () => `${y.name}'s pods (native routing)`);
+                        checkRoute(net, x, y, pods, "pods");
                     } catch (e) {
                         if (e instanceof HopFailure) {
                             fail("pod-route", e.resource, e.message, "native routing needs a route for every remote pod CIDR on both sides; VPC peering carries only VPC addresses, so use routingMode tunnel (or ENI IPAM, whose pods are VPC addresses)");
@@ -245,10 +272,10 @@ function dataPlane(net: MeshNetwork, a: MemberIndex, b: MemberIndex): void {
                     );
                 }
             }
-            checkAdmission(net, x, y, "-1", 0, "pod-route", () => `pod traffic from ${x.name}`, x.podRanges);
+            checkAdmission(net, x, y, "-1", 0, "pod-route", "pod traffic", x.podRanges);
         }
-        checkAdmission(net, x, y, "tcp", 4240, "health", () => `Cilium health from ${x.name}`);
-        checkAdmission(net, x, y, "icmp", 8, "health", () => `Cilium health ICMP from ${x.name}`);
+        checkAdmission(net, x, y, "tcp", 4240, "health", "health");
+        checkAdmission(net, x, y, "icmp", 8, "health", "health ICMP");
     }
 }
 

@@ -5,12 +5,14 @@
  * one stack of each, (1) the whole `npm run plan` (a fresh process running the real program
  * under mocks, as a user runs it) and (2) loading and validating the mesh alone. Prints each
  * as a ratio to the 2-cluster time. The 255-cluster plan must stay within 3x of the 2-cluster
- * one; the exit code is 1 when it does not.
+ * one; the exit code is 1 when it does not. Also reports the whole-mesh connectivity check's
+ * time at 2, 64 and 255 members (connectivity/bench-connectivity.ts).
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
+import { formatConnectivityTimings, timeConnectivity } from "../connectivity/bench-connectivity";
 import { inspectMesh } from "../stacks";
 import { writeProject, type MemberSpec } from "../stacks/sample-stacks";
 
@@ -75,6 +77,8 @@ function main(): number {
             `${String(r.size).padStart(8)}  ${r.plan.toFixed(0).padStart(7)}  ${(r.plan / base.plan).toFixed(2).padStart(10)}  ${r.validation.toFixed(1).padStart(11)}  ${(r.validation / base.validation).toFixed(2).padStart(14)}\n`,
         );
     }
+    // The whole-mesh connectivity check (connectivity/), timed apart from planning.
+    process.stdout.write(`\n${formatConnectivityTimings(timeConnectivity([2, 64, 255], runs), runs)}\n`);
     const ratio255 = rows.find((r) => r.size === 255)!.plan / base.plan;
     const verdict = ratio255 <= LIMIT_255 ? "within" : "OVER";
     process.stdout.write(`255-cluster plan ratio ${ratio255.toFixed(2)}: ${verdict} the ${LIMIT_255}x budget\n`);
