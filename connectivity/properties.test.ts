@@ -133,3 +133,22 @@ describe("connectivity of generated meshes (2..64 members)", () => {
         assert.equal(now.summary.failed, 0);
     });
 });
+
+describe("native routing with ENI IPAM (pods hold VPC addresses)", () => {
+    const eni = (stack: string, id: number) =>
+        member({ stack, id, kind: "eks", cilium: { routingMode: "native", ipam: "eni" }, mesh: { link: true } });
+
+    it("connects an all-EKS mesh both ways: pod ranges are the peered VPCs, let in on every protocol", () => {
+        const report = checkConnectivity(syntheticPlans([eni("west", 1), eni("east", 2), eni("north", 3)]));
+        assert.deepEqual(report.summary, { ok: 6, notLinked: 0, failed: 0 });
+    });
+
+    it("fails on pod-route when the peers' pod traffic is not let in", () => {
+        const plans = syntheticPlans([eni("west", 1), eni("east", 2)]).map((p) =>
+            p.stack === "east" ? { ...p, resources: p.resources.filter((r) => r.name !== "east-link-from-peers-native") } : p,
+        );
+        const report = checkConnectivity(plans);
+        assert.deepEqual(report.pairs.map((p) => `${p.from}->${p.to} ${p.hop}`), ["west->east pod-route", "east->west pod-route"]);
+        assert.match(report.pairs[0].message!, /does not let west's 10\.10\.0\.0\/16 in on all protocols \(pod traffic from west\)/);
+    });
+});
