@@ -6,7 +6,7 @@
  * once per member, so a pair costs O(1) for the plans the program makes.
  */
 import type { CidrRange } from "../lib/cidr";
-import { admits, covers, isPrivate, routeFor, type MeshNetwork } from "./network";
+import { admits, contains, covers, isPrivate, routeFor, type MeshNetwork } from "./network";
 import { parseRange, type Hop, type MemberIndex } from "./plans";
 
 export type PairStatus = "ok" | "not linked" | "fail";
@@ -205,11 +205,29 @@ function controlPlane(net: MeshNetwork, a: MemberIndex, b: MemberIndex): void {
         );
     }
     // Route there and back: to every address dialled (a host name resolves inside B's network).
-    const dialled = ips.length > 0 ? ips.map(parseRange).filter((r): r is CidrRange => r !== undefined) : [...(parseRange(host) ? [parseRange(host)!] : b.nodeRanges)];
-    // An address inside B's VPC is routed as the VPC is: look the VPC up (one map hit), not the address.
-    const destinations = [...new Set(dialled.map((d) => (b.network && covers([b.network.vpcCidr], d) ? b.network.vpcCidr : d)))];
-    for (const d of destinations) {
-        checkRoute(net, a, b, d, "apiserver");
+    const hostRange = ips.length > 0 ? undefined : parseRange(host);
+    const dialled = ips.length > 0 ? ips : hostRange ? [host] : undefined;
+    let vpcChecked = false;
+    for (const text of dialled ?? []) {
+        const d = parseRange(text);
+        if (!d) {
+            continue;
+        }
+        // An address inside B's VPC is routed as the VPC is: look the VPC up (one map hit), once.
+        if (b.network && contains(b.network.vpcCidr, d)) {
+            if (!vpcChecked) {
+                checkRoute(net, a, b, b.network.vpcCidr, "apiserver");
+                vpcChecked = true;
+            }
+        } else {
+            checkRoute(net, a, b, d, "apiserver");
+        }
+    }
+    if (!dialled) {
+        // A host name resolves inside B's network.
+        for (const n of b.nodeRanges) {
+            checkRoute(net, a, b, n, "apiserver");
+        }
     }
     for (const back of a.nodeRanges) {
         checkRoute(net, b, a, back, "replies");

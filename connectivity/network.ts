@@ -142,7 +142,7 @@ export function indexNetwork(plans: readonly MemberPlan[]): MeshNetwork {
     return { routes, peerings, prefixLists, rules };
 }
 
-function contains(outer: CidrRange, inner: CidrRange): boolean {
+export function contains(outer: CidrRange, inner: CidrRange): boolean {
     return outer.family === inner.family && outer.first <= inner.first && inner.last <= outer.last;
 }
 
@@ -166,7 +166,13 @@ export function routeFor(net: MeshNetwork, table: string, destination: CidrRange
 }
 
 export function covers(outer: readonly CidrRange[], inner: CidrRange): boolean {
-    return outer.some((o) => contains(o, inner));
+    // A plain loop: this runs several times per pair, and a closure per call shows at 255 members.
+    for (const o of outer) {
+        if (contains(o, inner)) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /** Whether a rule of `group` lets `source` in on `protocol`/`port` (ICMP: any echo rule). */
@@ -190,9 +196,9 @@ export function admits(net: MeshNetwork, group: string, source: CidrRange, proto
     return undefined;
 }
 
+const PRIVATE = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"].map((p) => parseRange(p)!);
+
+/** Whether a range is private (RFC 1918, shared address space, IPv6 ULA): no internet gateway carries it. */
 export function isPrivate(range: CidrRange): boolean {
-    return ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"].some((p) => {
-        const block = parseRange(p);
-        return block !== undefined && contains(block, range);
-    });
+    return covers(PRIVATE, range);
 }
