@@ -148,7 +148,7 @@ export const sshPrivateKey = cluster instanceof K3sCluster && cluster.sshPrivate
 export const transitGateway: pulumi.Output<TransitGatewayOutputs> | undefined =
     hub && placement ? pulumi.all([hub.transitGatewayId, hub.routeTableId]).apply(([id, routeTableId]) => ({ id, routeTableId, region: placement.region })) : undefined;
 /** The AWS quotas this stack declares (defaults: AWS's), for the connectivity check of `npm run plan`. */
-export const meshQuotas = self.network.quotas;
+export const meshQuotas = self.mesh.quotas;
 /** Ranges reached through routes the program does not build, as declared, for the connectivity check. */
 export const externalRoutes = self.mesh.externalRoutes.length > 0 ? self.mesh.externalRoutes : undefined;
 export const meshCaCertPem = ownCa?.certPem;

@@ -20,9 +20,8 @@ function specs(size: number): MemberSpec[] {
         stack: `r${i + 1}`,
         id: i + 1,
         block: i + 10,
-        mesh: { link: true },
         // The most AWS grants: past 126 members a full mesh of peerings fails the peering quota (a real reason).
-        extra: { "clustermesh:network": { quotas: { vpcPeeringsPerVpc: 125, routesPerRouteTable: 1000 } } },
+        mesh: { link: true, quotas: { vpcPeerings: 125, routesPerTable: 1000 } },
     }));
 }
 

@@ -48,16 +48,16 @@ export interface AwsQuotas {
     /** Inbound rules per security group; a rule referencing a prefix list counts as its maxEntries. */
     readonly securityGroupRules: number;
     /** Active VPC peering connections per VPC. */
-    readonly vpcPeeringsPerVpc: number;
+    readonly vpcPeerings: number;
     /** Routes per route table. */
-    readonly routesPerRouteTable: number;
+    readonly routesPerTable: number;
 }
 
-/** AWS's defaults (DESIGN §7); raised values are declared in `clustermesh:network.quotas`, never assumed. */
+/** AWS's defaults (DESIGN §7); raised values are declared in `clustermesh:mesh.quotas`, never assumed. */
 export const DEFAULT_QUOTAS: AwsQuotas = {
     securityGroupRules: AWS_QUOTAS.securityGroupRules.default,
-    vpcPeeringsPerVpc: AWS_QUOTAS.vpcPeeringsPerVpc.default,
-    routesPerRouteTable: AWS_QUOTAS.routesPerRouteTable.default,
+    vpcPeerings: AWS_QUOTAS.vpcPeeringsPerVpc.default,
+    routesPerTable: AWS_QUOTAS.routesPerRouteTable.default,
 };
 
 /** A problem of one member alone; every pair it is part of fails on it. */
@@ -164,7 +164,7 @@ function quotasOf(value: unknown): AwsQuotas {
         const v = q[key];
         return typeof v === "number" ? v : DEFAULT_QUOTAS[key];
     };
-    return { securityGroupRules: n("securityGroupRules"), vpcPeeringsPerVpc: n("vpcPeeringsPerVpc"), routesPerRouteTable: n("routesPerRouteTable") };
+    return { securityGroupRules: n("securityGroupRules"), vpcPeerings: n("vpcPeerings"), routesPerTable: n("routesPerTable") };
 }
 
 /** Indexes one member's plan: everything a pair check needs, read once. */

@@ -42,10 +42,10 @@ const meshArb = fc
                 ...(host ? { k3s: { host: { address: `172.20.${Math.floor(i / 200)}.${(i % 200) + 1}` } } } : {}),
                 extra: {
                     ...(host ? { "clustermesh:sshPrivateKey": { secure: "v1:x" } } : {}),
-                    ...(raised ? { "clustermesh:network": { quotas: { vpcPeeringsPerVpc: 125, routesPerRouteTable: 1000 } } } : {}),
                 },
                 mesh: {
                     link: true,
+                    ...(raised ? { quotas: { vpcPeerings: 125, routesPerTable: 1000 } } : {}),
                     ...(routesDeclared ? { externalRoutes: host ? ["10.0.0.0/8", "172.16.0.0/12"] : ["172.16.0.0/12"] } : {}),
                 },
             };
@@ -61,7 +61,7 @@ function quotaReasons(mesh: Mesh, m: MeshMember): boolean {
     }
     const aws = mesh.members.filter(isAwsBuilt).length;
     // Each VPC peers with every other AWS VPC; its table routes to each and has a default route.
-    return aws - 1 > m.network.quotas.vpcPeeringsPerVpc || aws > m.network.quotas.routesPerRouteTable;
+    return aws - 1 > m.mesh.quotas.vpcPeerings || aws > m.mesh.quotas.routesPerTable;
 }
 
 describe("connectivity of generated meshes (2..64 members)", () => {

@@ -2,7 +2,7 @@
  * AWS quotas that fail a deploy (DESIGN §7), counted over everything the mesh plans: inbound
  * rules per security group (a rule referencing a customer-managed prefix list counts as the
  * list's maxEntries), active VPC peerings per VPC, routes per route table. Each count is held
- * against the quota its owner declares (`clustermesh:network.quotas`), AWS's default otherwise.
+ * against the quota its owner declares (`clustermesh:mesh.quotas`), AWS's default otherwise.
  */
 import type { MeshNetwork } from "./network";
 import type { MemberIndex, MemberProblem } from "./plans";
@@ -54,31 +54,31 @@ export function checkQuotas(members: readonly MemberIndex[], net: MeshNetwork): 
             uses.push(use);
             if (used > use.limit) {
                 m.problems.push(
-                    problem(use, `${m.stack}: security group ${group}`, "ask AWS for more rules per security group and declare it in clustermesh:network.quotas.securityGroupRules, or put the mesh's VPCs under one covering range"),
+                    problem(use, `${m.stack}: security group ${group}`, "ask AWS for more rules per security group and declare it in clustermesh:mesh.quotas.securityGroupRules, or put the mesh's VPCs under one covering range"),
                 );
             }
         }
         const peerings = peeringsPerVpc.get(m.network.vpcId) ?? 0;
-        const peeringUse: QuotaUse = { quota: "VPC peerings", id: m.network.vpcId, owner: m.stack, used: peerings, limit: m.quotas.vpcPeeringsPerVpc };
+        const peeringUse: QuotaUse = { quota: "VPC peerings", id: m.network.vpcId, owner: m.stack, used: peerings, limit: m.quotas.vpcPeerings };
         uses.push(peeringUse);
         if (peerings > peeringUse.limit) {
             m.problems.push(
                 problem(
                     peeringUse,
                     `${m.stack}: VPC ${m.network.vpcId}`,
-                    "ask AWS for more active peerings per VPC (at most 125) and declare it in clustermesh:network.quotas.vpcPeeringsPerVpc; past 125, use a Transit Gateway",
+                    "ask AWS for more active peerings per VPC (at most 125) and declare it in clustermesh:mesh.quotas.vpcPeerings; past 125, use a Transit Gateway",
                 ),
             );
         }
         const routes = net.routes.get(m.network.routeTableId)?.all.length ?? 0;
-        const routeUse: QuotaUse = { quota: "routes per route table", id: m.network.routeTableId, owner: m.stack, used: routes, limit: m.quotas.routesPerRouteTable };
+        const routeUse: QuotaUse = { quota: "routes per route table", id: m.network.routeTableId, owner: m.stack, used: routes, limit: m.quotas.routesPerTable };
         uses.push(routeUse);
         if (routes > routeUse.limit) {
             m.problems.push(
                 problem(
                     routeUse,
                     `${m.stack}: route table ${m.network.routeTableId}`,
-                    "ask AWS for more routes per route table (at most 1,000) and declare it in clustermesh:network.quotas.routesPerRouteTable, or use a Transit Gateway",
+                    "ask AWS for more routes per route table (at most 1,000) and declare it in clustermesh:mesh.quotas.routesPerTable, or use a Transit Gateway",
                 ),
             );
         }

@@ -108,7 +108,7 @@ export function syntheticPlans(members: readonly MeshMember[]): MemberPlan[] {
             outputs: {
                 clustermeshEndpoint: own.clustermeshEndpoint,
                 ...(aws && own.network ? { network: { ...own.network, securityGroupId: group } } : {}),
-                meshQuotas: self.network.quotas,
+                meshQuotas: self.mesh.quotas,
                 ...(self.mesh.externalRoutes.length > 0 ? { externalRoutes: self.mesh.externalRoutes } : {}),
             },
         };

@@ -8,7 +8,6 @@
  * `validate.ts`, where every problem is reported at once.
  */
 import { z } from "zod";
-import { AWS_QUOTAS, type AwsQuotaName } from "../lib/aws-quotas";
 import { parseCidr } from "../lib/cidr";
 
 import {
@@ -188,6 +187,34 @@ export const meshSchema = z
             .describe(
                 "Planned addresses: mesh-wide supernets every member's ranges lie in, and that `npm run add-region` takes the next free ranges from. The same on every member. Default: none (add-region searches the private ranges).",
             ),
+        quotas: z
+            .strictObject({
+                securityGroupRules: z
+                    .number()
+                    .int()
+                    .min(60)
+                    .max(1000)
+                    .default(60)
+                    .describe("Inbound rules per security group in this stack's account and region (a rule referencing a prefix list counts as its maxEntries). Default 60, AWS's default."),
+                vpcPeerings: z
+                    .number()
+                    .int()
+                    .min(50)
+                    .max(125)
+                    .default(50)
+                    .describe("Active VPC peering connections per VPC. Default 50, AWS's default; at most 125."),
+                routesPerTable: z
+                    .number()
+                    .int()
+                    .min(50)
+                    .max(1000)
+                    .default(50)
+                    .describe("Routes per route table. Default 50, AWS's default; at most 1,000."),
+            })
+            .default({ securityGroupRules: 60, vpcPeerings: 50, routesPerTable: 50 })
+            .describe(
+                "AWS quotas raised for this stack's account and region, as granted by AWS (Service Quotas). The connectivity check of `npm run plan` holds the planned rules, peerings and routes against them; a raise is declared here, never assumed.",
+            ),
         externalRoutes: z
             .array(cidr)
             .default([])
@@ -197,15 +224,6 @@ export const meshSchema = z
     })
     .describe("How this stack joins the mesh (`clustermesh:mesh`).");
 export type MeshConfig = z.infer<typeof meshSchema>;
-
-const quotaField = (name: AwsQuotaName) =>
-    z
-        .number()
-        .int()
-        .min(1)
-        .max(AWS_QUOTAS[name].max, { message: `is more than AWS grants for ${AWS_QUOTAS[name].what} (${AWS_QUOTAS[name].max})` })
-        .default(AWS_QUOTAS[name].default)
-        .describe(`AWS quota: ${AWS_QUOTAS[name].what}. Default ${AWS_QUOTAS[name].default} (AWS's); declare a raised value only once AWS granted it, at most ${AWS_QUOTAS[name].max}.`);
 
 export const networkTopologies = ["peering", "transit-gateway"] as const;
 export type NetworkTopology = (typeof networkTopologies)[number];
@@ -218,16 +236,6 @@ export const networkSchema = z
             .describe(
                 "How the VPCs of AWS-built members reach each other: `peering` (a VPC peering per pair; up to the peering quota) or `transit-gateway` (a Transit Gateway per region, peered between regions; billed per attachment and per GB). The same on every member. Default `peering`.",
             ),
-        quotas: z
-            .strictObject({
-                securityGroupRules: quotaField("securityGroupRules"),
-                vpcPeeringsPerVpc: quotaField("vpcPeeringsPerVpc"),
-                routesPerRouteTable: quotaField("routesPerRouteTable"),
-                transitGatewayPeeringsPerHub: quotaField("transitGatewayPeeringsPerHub"),
-                routesPerTransitGatewayRouteTable: quotaField("routesPerTransitGatewayRouteTable"),
-            })
-            .prefault({})
-            .describe("AWS quotas of the account the mesh is built in, as granted; checked before anything is built. The same on every member."),
     })
     .describe("How the mesh's networks are joined on AWS (`clustermesh:network`).");
 export type NetworkConfig = z.infer<typeof networkSchema>;

@@ -31,20 +31,20 @@ describe("network topology and AWS quotas", () => {
     it("refuses 60 peered VPCs, naming the quota and transit-gateway", () => {
         const problems = validateMesh(mesh(60)).problems.map(formatProblem);
         assert.ok(
-            problems.some((p) => /needs 59 active VPC peering connections per VPC for the mesh's 60 AWS VPCs, over the quota of 50/.test(p) && /clustermesh:network\.topology: transit-gateway/.test(p)),
+            problems.some((p) => /needs 59 active VPC peering connections per VPC for the mesh's 60 AWS VPCs, over this stack's quota of 50/.test(p) && /clustermesh:network\.topology: transit-gateway/.test(p)),
             problems.join("\n"),
         );
     });
 
     it("takes a raised peering quota when it is declared, never assumed", () => {
-        const raised = { extra: { "clustermesh:network": { quotas: { vpcPeeringsPerVpc: 125, routesPerRouteTable: 200 } } } };
+        const raised = { mesh: { quotas: { vpcPeerings: 125, routesPerTable: 200 } } };
         assert.deepEqual(validateMesh(mesh(60, raised)).problems, []);
         const problems = validateMesh(mesh(127, raised)).problems.map(formatProblem);
-        assert.ok(problems.some((p) => /needs 126 active VPC peering connections per VPC.*over the quota of 125/.test(p)), problems.join("\n"));
+        assert.ok(problems.some((p) => /needs 126 active VPC peering connections per VPC.*over this stack's quota of 125/.test(p)), problems.join("\n"));
     });
 
     it("refuses a declared quota past what AWS grants", () => {
-        assert.throws(() => member({ stack: "west", id: 1, extra: { "clustermesh:network": { quotas: { vpcPeeringsPerVpc: 200 } } } }), /is more than AWS grants for active VPC peering connections per VPC \(125\)/);
+        assert.throws(() => member({ stack: "west", id: 1, mesh: { quotas: { vpcPeerings: 200 } } }), /vpcPeerings/);
     });
 
     for (const n of [3, 60, 126, 255]) {
@@ -61,7 +61,7 @@ describe("network topology and AWS quotas", () => {
 
     it("without a supernet, refuses a transit mesh whose VPC route tables would pass 50 routes, naming mesh.addressing", () => {
         const problems = validateMesh(mesh(60, { extra: { "clustermesh:network": transit.network } })).problems.map(formatProblem);
-        assert.ok(problems.some((p) => /needs 60 routes per VPC route table.*over the quota of 50/.test(p) && /clustermesh:mesh\.addressing/.test(p)), problems.join("\n"));
+        assert.ok(problems.some((p) => /needs 60 routes per VPC route table.*over this stack's quota of 50/.test(p) && /clustermesh:mesh\.addressing/.test(p)), problems.join("\n"));
     });
 
     it("gives each region one hub, owned by its lowest cluster id", () => {

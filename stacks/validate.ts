@@ -5,6 +5,7 @@
  * a 511-cluster mesh validates in about the time a 2-cluster one does.
  */
 import { findOverlaps, parseAddress, parseCidr, suggestFreeRange, type CidrRange } from "../lib/cidr";
+import { AWS_QUOTAS } from "../lib/aws-quotas";
 import { quotaExcesses, topologyCounts, type MeshVpc, type Topology, type TopologyCounts } from "../lib/topology";
 import { ciliumAtLeast, ciliumMinor, ciliumVersionProblem, CLUSTER_NAME_MAX_LENGTH, isClusterName } from "../lib/cilium-version";
 import { DEFAULT_APISERVER_NODE_PORT } from "./schema";
@@ -472,36 +473,46 @@ export function meshVpcs(members: readonly MeshMember[]): MeshVpc[] {
 }
 
 const QUOTA_FIXES: Record<keyof TopologyCounts, (topology: Topology) => string> = {
-    vpcPeeringsPerVpc: () => "set clustermesh:network.topology: transit-gateway on every member (README: Choosing a topology), or declare a quota AWS raised for you in clustermesh:network.quotas.vpcPeeringsPerVpc (at most 125)",
+    vpcPeeringsPerVpc: () => "set clustermesh:network.topology: transit-gateway on every member (README: Choosing a topology), or declare a quota AWS raised for you in clustermesh:mesh.quotas.vpcPeerings of every AWS stack (at most 125)",
     routesPerRouteTable: (topology) =>
         topology === "peering"
-            ? "set clustermesh:network.topology: transit-gateway and clustermesh:mesh.addressing on every member, or declare a raised clustermesh:network.quotas.routesPerRouteTable (at most 1000)"
-            : "set clustermesh:mesh.addressing on every member (a vpc supernet covering every VPC: one route to the hub per VPC), or declare a raised clustermesh:network.quotas.routesPerRouteTable (at most 1000)",
+            ? "set clustermesh:network.topology: transit-gateway and clustermesh:mesh.addressing on every member, or declare a raised clustermesh:mesh.quotas.routesPerTable (at most 1000)"
+            : "set clustermesh:mesh.addressing on every member (a vpc supernet covering every VPC: one route to the hub per VPC), or declare a raised clustermesh:mesh.quotas.routesPerTable (at most 1000)",
     transitGatewayPeeringsPerHub: () => "use fewer regions; AWS does not raise this quota past 50",
     routesPerTransitGatewayRouteTable: () => "use fewer VPCs; AWS does not raise this quota past 10,000",
 };
 
 /** The topology is the same everywhere, and the mesh fits the AWS quotas it would need. */
 function checkTopology(members: readonly MeshMember[]): Problem[] {
-    const problems = [
-        ...checkAgreement(members, "clustermesh:network.topology", (m) => m.network.topology),
-        ...checkAgreement(members, "clustermesh:network.quotas", (m) => JSON.stringify(m.network.quotas), (v) => `quotas ${v}`, "; the mesh runs in accounts with one set of quotas"),
-    ];
+    const problems = checkAgreement(members, "clustermesh:network.topology", (m) => m.network.topology);
     const vpcs = meshVpcs(members);
     if (problems.length > 0 || vpcs.length < 2) {
         return problems;
     }
-    const newest = bySeniority(members.filter(isAwsBuilt)).at(-1)!;
-    const { topology, quotas } = newest.network;
-    const counts = topologyCounts(vpcs, topology, newest.mesh.addressing?.vpc);
-    for (const excess of quotaExcesses(counts, quotas)) {
-        problems.push({
-            file: newest.file,
-            key: "clustermesh:network.topology",
-            value: topology,
-            message: `needs ${excess.count} ${excess.what} for the mesh's ${vpcs.length} AWS VPCs, over the quota of ${excess.limit}`,
-            fix: QUOTA_FIXES[excess.quota](topology),
-        });
+    const aws = members.filter(isAwsBuilt);
+    const topology = aws[0].network.topology;
+    const counts = topologyCounts(vpcs, topology, aws[0].mesh.addressing?.vpc);
+    // Quotas are per account and region: each member's VPC is held against its own stack's
+    // declared quotas; one problem per quota, on the newest member with the tightest limit.
+    const limitsOf = (m: MeshMember): Record<keyof TopologyCounts, number> => ({
+        vpcPeeringsPerVpc: m.mesh.quotas.vpcPeerings,
+        routesPerRouteTable: m.mesh.quotas.routesPerTable,
+        transitGatewayPeeringsPerHub: AWS_QUOTAS.transitGatewayPeeringsPerHub.default,
+        routesPerTransitGatewayRouteTable: AWS_QUOTAS.routesPerTransitGatewayRouteTable.default,
+    });
+    const reported = new Set<string>();
+    for (const m of bySeniority(aws).reverse()) {
+        for (const excess of quotaExcesses(counts, limitsOf(m))) {
+            if (reported.has(excess.quota)) continue;
+            reported.add(excess.quota);
+            problems.push({
+                file: m.file,
+                key: "clustermesh:network.topology",
+                value: topology,
+                message: `needs ${excess.count} ${excess.what} for the mesh's ${vpcs.length} AWS VPCs, over this stack's quota of ${excess.limit}`,
+                fix: QUOTA_FIXES[excess.quota](topology),
+            });
+        }
     }
     return problems;
 }
