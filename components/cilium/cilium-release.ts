@@ -152,12 +152,15 @@ export class CiliumRelease extends pulumi.ComponentResource {
         if (!args.cilium.mcsAPI) {
             return [];
         }
-        const role = new k8s.rbac.v1.ClusterRole(`${name}-coredns-mcsapi`, { metadata: { name: "coredns-mcsapi" }, rules: CORE_DNS_SERVICE_IMPORT_RULES }, opts);
+        // Not the chart's own name (coredns-mcsapi): a release that once had auto-configure on
+        // keeps that ClusterRole (helm.sh/resource-policy: keep), and creating it again would clash.
+        const roleName = "clustermesh-coredns-mcsapi";
+        const role = new k8s.rbac.v1.ClusterRole(`${name}-coredns-mcsapi`, { metadata: { name: roleName }, rules: CORE_DNS_SERVICE_IMPORT_RULES }, opts);
         const binding = new k8s.rbac.v1.ClusterRoleBinding(
             `${name}-coredns-mcsapi-binding`,
             {
-                metadata: { name: "coredns-mcsapi" },
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "coredns-mcsapi" },
+                metadata: { name: roleName },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: roleName },
                 subjects: [{ kind: "ServiceAccount", name: "coredns", namespace: "kube-system" }],
             },
             { ...opts, dependsOn: [role] },
