@@ -50,7 +50,7 @@ const str = (v: unknown): string | undefined => (typeof v === "string" && v.leng
 
 export function indexNetwork(plans: readonly MemberPlan[]): MeshNetwork {
     const routes = new Map<string, { exact: Map<string, PlannedRoute>; all: PlannedRoute[] }>();
-    const peerings = new Map<string, PlannedPeering & { accepted: boolean }>();
+    const peerings = new Map<string, { -readonly [K in keyof PlannedPeering]: PlannedPeering[K] }>();
     const accepted = new Set<string>();
     const prefixLists = new Map<string, PlannedPrefixList>();
     const rules = new Map<string, PlannedRule[]>();
@@ -69,7 +69,10 @@ export function indexNetwork(plans: readonly MemberPlan[]): MeshNetwork {
                         peeringId: str(inputs.vpcPeeringConnectionId),
                         gatewayId: str(inputs.gatewayId),
                         other: !str(inputs.vpcPeeringConnectionId) && !str(inputs.gatewayId),
-                        resource: where(plan.stack, r),
+                        // Named only in a failure message: not built for each of a big mesh's routes.
+                        get resource() {
+                            return where(plan.stack, r);
+                        },
                     };
                     const entry = routes.get(table) ?? { exact: new Map<string, PlannedRoute>(), all: [] };
                     entry.exact.set(destination.text, route);
@@ -83,7 +86,9 @@ export function indexNetwork(plans: readonly MemberPlan[]): MeshNetwork {
                             vpcId: inputs.vpcId as string,
                             peerVpcId: inputs.peerVpcId as string,
                             accepted: inputs.autoAccept === true && inputs.peerRegion === undefined,
-                            resource: where(plan.stack, r),
+                            get resource() {
+                                return where(plan.stack, r);
+                            },
                         });
                     }
                     break;
@@ -134,9 +139,10 @@ export function indexNetwork(plans: readonly MemberPlan[]): MeshNetwork {
             }
         }
     }
-    for (const [id, p] of peerings) {
-        if (accepted.has(id)) {
-            peerings.set(id, { ...p, accepted: true });
+    for (const id of accepted) {
+        const p = peerings.get(id);
+        if (p) {
+            p.accepted = true;
         }
     }
     return { routes, peerings, prefixLists, rules };
