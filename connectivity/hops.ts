@@ -118,7 +118,7 @@ function checkRoute(net: MeshNetwork, from: MemberIndex, to: MemberIndex, destin
             `no route to ${destination.text} (${describe(purpose, from, to)})${route ? `: only ${route.destination.text} via ${route.gatewayId}, which does not carry private addresses` : ""}`,
             to.network
                 ? `link ${from.stack} and ${to.stack} (clustermesh:mesh.link true on both) so the lower id plans the VPC peering and routes both sides`
-                : `declare the VPN/Direct Connect route to ${destination.text} in clustermesh:mesh.externalRoutes of ${from.stack}`,
+                : `declare the VPN/Direct Connect route to ${destination.text.includes("/") ? destination.text : `${destination.text}/${destination.prefix}`} in clustermesh:mesh.externalRoutes of ${from.stack}`,
         );
     }
     if (route.peeringId) {

@@ -234,6 +234,7 @@ describe("the connectivity check", () => {
         const pairs = (JSON.parse(stack.stdout) as { connectivity: { pairs: Array<{ from: string; to: string; hop: string; resource: string; fix: string }> } }).connectivity.pairs;
         assert.deepEqual(pairs.map((p) => `${p.from}->${p.to} ${p.hop}`), ["west->lab route", "lab->west route"]);
         assert.match(pairs[0].fix, /clustermesh:mesh\.externalRoutes of west/);
+        assert.match(stack.stderr, /^west -> lab: route: .*\[west: route table west-routes-id\]; fix: declare the VPN\/Direct Connect route to 172\.30\.1\.89\/32 in clustermesh:mesh\.externalRoutes of west\n/m);
 
         assert.equal(fixed.status, 0, fixed.stderr);
         assert.match(fixed.stdout, /Connectivity of lab \(2 members, 2 pairs\):\n2 ok, 0 not linked yet, 0 failing/);

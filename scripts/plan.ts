@@ -10,7 +10,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { inspectMesh, MeshConfigError, sortProblems } from "../stacks";
 import { checkConnectivity, pairsOf } from "../connectivity/model";
-import { formatConnectivity } from "../connectivity/format";
+import { formatConnectivity, formatPairMessage } from "../connectivity/format";
 import { planMembers } from "./lib/plan-members";
 import { runProgram } from "./lib/run-program";
 import { ciliumValuesOf, formatMeshTable, formatPlan, formatProblems, memberRow, planResources, REDACTED, toJson, type PlanDocument } from "./lib/plan-report";
@@ -85,7 +85,17 @@ async function planAll(dir: string, json: boolean): Promise<number> {
     for (const f of failed) {
         process.stderr.write(`plan of ${f.stack} failed:\n${f.error}\n`);
     }
+    if (json && connectivity) {
+        // With --json the failing pairs also go to stderr, one line each, for the CI log.
+        writeFailingPairs(connectivity.pairs);
+    }
     return failed.length > 0 || (connectivity?.summary.failed ?? 0) > 0 ? 1 : 0;
+}
+
+function writeFailingPairs(pairs: ReturnType<typeof pairsOf>): void {
+    for (const p of pairs.filter((x) => x.status === "fail")) {
+        process.stderr.write(`${formatPairMessage(p)}\n`);
+    }
 }
 
 /**
@@ -139,6 +149,7 @@ async function main(): Promise<number> {
         const pairs = connectivity ? pairsOf(connectivity, doc.stack) : [];
         if (args.json) {
             process.stdout.write(toJson(connectivity ? { ...doc, connectivity: { members: connectivity.members, pairs, quotas: connectivity.quotas } } : doc));
+            writeFailingPairs(pairs);
         } else {
             process.stdout.write(formatPlan(doc) + (connectivity ? `\n${formatConnectivity(connectivity, doc.stack)}` : ""));
         }
