@@ -49,6 +49,8 @@ export function clusterSpec(member: MeshMember, sshPrivateKey: () => pulumi.Outp
                     operatorCidrs: cluster.operatorCIDRs,
                     eniIpam: cilium.ipam === "eni",
                     clustersetDns: cilium.mcsAPI,
+                    secretsEncryption: build.eks.encryptSecrets ? { kmsKeyArn: build.eks.kmsKeyArn } : undefined,
+                    enabledLogTypes: build.eks.logTypes,
                 },
             };
         case "k3s-ec2":

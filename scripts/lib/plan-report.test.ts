@@ -1,45 +1,69 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
-import type { RecordedResource } from "./mock-engine";
-import { KNOWN_AFTER_DEPLOY, planInputs, planResources, REDACTED } from "./plan-report";
+import { before, describe, it } from "node:test";
+import { installMockEngine, settle, type MockEngine } from "./mock-engine";
+import { ciliumValuesOf, REDACTED, redactValues, secretValuesOf } from "./plan-report";
 
-function recorded(partial: Partial<RecordedResource> & Pick<RecordedResource, "type" | "name" | "inputs">): RecordedResource {
-    return {
-        urn: `urn:pulumi:s::p::${partial.type}::${partial.name}`,
-        id: `${partial.name}-id`,
-        custom: true,
-        dependsOn: [],
-        ignoreChanges: [],
-        additionalSecretOutputs: [],
-        secretInputs: [],
-        ...partial,
-    };
-}
-
-describe("plan resources carry their inputs", () => {
-    it("redacts secret inputs, keys anywhere and the Helm values' keys, and marks unknowns", () => {
-        const release = recorded({
-            type: "kubernetes:helm.sh/v3:Release",
-            name: "r",
-            inputs: { values: { tls: { ca: { cert: "CERT", key: "KEY" } }, cluster: { name: "west" } }, chart: "cilium" },
-            secretInputs: ["values"],
+/**
+ * Issue 13: the plan redacts by what the engine marks secret, not only by key path. A Helm
+ * release is given secret fields no path rule knows; none of them may reach the plan.
+ */
+describe("plan redaction by secrecy", () => {
+    let engine: MockEngine;
+    let values: Record<string, any>;
+    const token = "brand-new-etcd-token-0001";
+    before(async () => {
+        engine = await installMockEngine("west");
+        const pulumi = await import("@pulumi/pulumi");
+        const k8s = await import("@pulumi/kubernetes");
+        const random = await import("@pulumi/random");
+        // A secret output, as the program's keys and passwords are (additionalSecretOutputs).
+        const password = new random.RandomPassword("relay-password", { length: 24 }, { additionalSecretOutputs: ["result"] });
+        // A new secret stack setting, read as the program reads sshPrivateKey.
+        pulumi.runtime.setAllConfig({ "clustermesh:etcdToken": token }, ["clustermesh:etcdToken"]);
+        const secretToken = new pulumi.Config("clustermesh").requireSecret("etcdToken");
+        new k8s.helm.v3.Release("cilium-release", {
+            chart: "cilium",
+            values: {
+                // A new field holding a secret setting, under no `tls` path.
+                etcd: { token: secretToken },
+                // The same secret inside a longer text, and base64-encoded.
+                extraArgs: [secretToken.apply((t) => `--token=${t}`)],
+                hubble: { relay: { basicAuth: secretToken.apply((t) => Buffer.from(t).toString("base64")) } },
+                // Values wrapped secret as a whole, as CiliumRelease passes them: a leaf that is a
+                // secret output's value, in plain text inside the wrapper.
+                operator: pulumi.secret(password.result.apply((p) => ({ apiKey: p, replicas: 1, name: "visible-name" }))),
+                cluster: { name: "west" },
+            },
         });
-        assert.deepEqual(planInputs(release), { chart: "cilium", values: { cluster: { name: "west" }, tls: { ca: { cert: "(issued at deploy)", key: REDACTED } } } });
-        const command = recorded({
-            type: "command:remote:Command",
-            name: "c",
-            inputs: { connection: { host: "h", privateKey: "k" }, create: "echo", stdin: "-----BEGIN PRIVATE KEY-----\nx", keyName: { __pulumiUnknown: true }, triggers: ["04da6b54-80e4-46f7-96ec-b56ff0331ba9"] },
-            secretInputs: ["connection"],
-        });
-        assert.deepEqual(planInputs(command), { connection: REDACTED, create: "echo", stdin: REDACTED, keyName: KNOWN_AFTER_DEPLOY, triggers: [KNOWN_AFTER_DEPLOY] });
+        await settle();
+        values = ciliumValuesOf(engine.resources) as Record<string, any>;
     });
 
-    it("names each resource's id, dependencies and inputs; component resources have none", () => {
-        const vpc = recorded({ type: "aws:ec2/vpc:Vpc", name: "west-vpc", inputs: { cidrBlock: "10.10.0.0/16" } });
-        const table = recorded({ type: "aws:ec2/routeTable:RouteTable", name: "west-routes", inputs: { vpcId: "west-vpc-id" }, dependsOn: [vpc.urn] });
-        const component = recorded({ type: "clustermesh:cluster:K3sCluster", name: "west", inputs: {}, custom: false });
-        const plan = planResources([table, vpc, component]);
-        assert.deepEqual(plan.find((r) => r.name === "west-routes"), { type: table.type, name: "west-routes", id: "west-routes-id", dependsOn: ["west-vpc"], inputs: { vpcId: "west-vpc-id" } });
-        assert.deepEqual(plan.find((r) => r.name === "west"), { type: component.type, name: "west" });
+    it("the engine records the secret strings it saw", () => {
+        const secrets = secretValuesOf(engine.resources);
+        assert.ok(secrets.includes(token), "secret config counts as secret");
+        assert.ok(secrets.includes("mock-password-relay-password"), "additionalSecretOutputs count as secret");
+    });
+
+    it("no secret reaches the plan, whatever its key, raw, embedded or base64", () => {
+        const printed = JSON.stringify(values);
+        for (const secret of [token, Buffer.from(token).toString("base64"), "mock-password-relay-password"]) {
+            assert.ok(!printed.includes(secret), `${secret} printed in ${printed}`);
+        }
+        assert.equal(values.etcd.token, REDACTED);
+        assert.deepEqual(values.extraArgs, [REDACTED]);
+        assert.equal(values.hubble.relay.basicAuth, REDACTED);
+        assert.equal(values.operator.apiKey, REDACTED);
+    });
+
+    it("leaves what is not secret as it is", () => {
+        assert.equal(values.operator.name, "visible-name");
+        assert.equal(values.operator.replicas, 1);
+        assert.equal(values.cluster.name, "west");
+    });
+
+    it("keeps the key-path rules as a second net", () => {
+        assert.deepEqual(redactValues({ tls: { ca: { key: "abc", cert: "def" } }, short: "pw" }, [], ["pw"]), { tls: { ca: { key: REDACTED, cert: "(issued at deploy)" } }, short: REDACTED });
+        assert.deepEqual(redactValues({ text: "xpwx" }, [], ["pw"]), { text: "xpwx" }, "a short secret is only redacted where a value equals it");
     });
 });
