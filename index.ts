@@ -111,9 +111,11 @@ function endpoint(): pulumi.Output<ClusterMeshPeer> {
             dependsOn: cilium.ready,
             parent: cilium,
         });
-        return service.status.apply((status) =>
-            loadBalancerEndpoint(name, status?.loadBalancer?.ingress?.[0]?.hostname ?? status?.loadBalancer?.ingress?.[0]?.ip ?? ""),
-        );
+        // Peers dial the load balancer's addresses as `ips` (`<name>.mesh.cilium.io`, named by
+        // the server certificate), on the load balancer's port, as cilium-cli does (DESIGN §7).
+        const ingress = service.status.apply((status) => status?.loadBalancer?.ingress?.[0]);
+        const ips = ingress.apply((i) => (i?.ip ? pulumi.output([i.ip]) : cluster.loadBalancerAddresses(i?.hostname ?? "")));
+        return ips.apply((addresses) => loadBalancerEndpoint(name, addresses));
     }
     return cluster.nodeAddresses.apply((ips) => nodePortEndpoint(name, ips, self.cilium.apiserverNodePort));
 }
@@ -131,11 +133,13 @@ export const appServiceName = app?.serviceName;
 export const appNamespace = app?.namespace;
 export const network: pulumi.Output<MemberNetworkOutputs> | undefined =
     placement && cluster.vpcId && cluster.routeTableId
-        ? pulumi.all([cluster.vpcId, cluster.routeTableId]).apply(([vpcId, routeTableId]) => ({
+        ? pulumi.all([cluster.vpcId, cluster.routeTableId, cluster.securityGroupId]).apply(([vpcId, routeTableId, securityGroupId]) => ({
               vpcId,
               vpcCidr: placement.vpcCIDR,
               routeTableId,
               region: placement.region,
+              // The nodes' security group, where the mesh rules go (read by the connectivity check).
+              ...(securityGroupId ? { securityGroupId } : {}),
           }))
         : undefined;
 /** The SSH key of new EC2 VMs, for `pulumi stack output sshPrivateKey --show-secrets`. Secret. */
@@ -143,5 +147,9 @@ export const sshPrivateKey = cluster instanceof K3sCluster && cluster.sshPrivate
 /** The region's Transit Gateway, exported by its hub owner in a transit mesh (`STACK_OUTPUTS.transitGateway`). */
 export const transitGateway: pulumi.Output<TransitGatewayOutputs> | undefined =
     hub && placement ? pulumi.all([hub.transitGatewayId, hub.routeTableId]).apply(([id, routeTableId]) => ({ id, routeTableId, region: placement.region })) : undefined;
+/** The AWS quotas this stack declares (defaults: AWS's), for the connectivity check of `npm run plan`. */
+export const meshQuotas = self.mesh.quotas;
+/** Ranges reached through routes the program does not build, as declared, for the connectivity check. */
+export const externalRoutes = self.mesh.externalRoutes.length > 0 ? self.mesh.externalRoutes : undefined;
 export const meshCaCertPem = ownCa?.certPem;
 export const meshCaKeyPem = ownCa ? pulumi.secret(ownCa.privateKeyPem) : undefined;

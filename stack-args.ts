@@ -21,6 +21,7 @@ export function linkMember(member: MeshMember): LinkMember {
         ...(build.kind === "k3s-host"
             ? { hostAddresses: [build.host, ...build.agentHosts].map((h) => h.privateAddress ?? h.address) }
             : { aws: { region: build.aws.region, vpcCidr: build.aws.vpcCIDR }, hostAddresses: [] }),
+        ...(build.kind === "eks" ? { loadBalancer: true } : {}),
     };
 }
 
@@ -47,6 +48,7 @@ export function clusterSpec(member: MeshMember, sshPrivateKey: () => pulumi.Outp
                     maxSize: build.eks.maxSize,
                     operatorCidrs: cluster.operatorCIDRs,
                     eniIpam: cilium.ipam === "eni",
+                    clustersetDns: cilium.mcsAPI,
                     secretsEncryption: build.eks.encryptSecrets ? { kmsKeyArn: build.eks.kmsKeyArn } : undefined,
                     enabledLogTypes: build.eks.logTypes,
                 },

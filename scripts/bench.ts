@@ -1,7 +1,9 @@
 /**
  * npm run bench [-- --runs N] [--quick]
  *
- * Three measurements, each as ratios measured in the same run:
+ * First the whole-mesh connectivity check's time at 2, 64 and 255 members
+ * (connectivity/bench-connectivity.ts), then three measurements, each as ratios measured in the
+ * same run:
  *
  * 1. One stack's plan in generated meshes of 2, 64, 255 and 511 clusters (the whole
  *    `npm run plan -- --stack r1`, a fresh process as a user runs it) and loading and validating
@@ -17,6 +19,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
+import { formatConnectivityTimings, timeConnectivity } from "../connectivity/bench-connectivity";
 import { inspectMesh } from "../stacks";
 import { writeProject } from "../stacks/sample-stacks";
 import { runMain } from "./common/main";
@@ -79,6 +82,8 @@ async function main(): Promise<number> {
     }
     const runs = Math.max(1, Number(values.runs));
     let ok = true;
+    // The whole-mesh connectivity check (connectivity/), timed apart from planning, first.
+    process.stdout.write(`${formatConnectivityTimings(timeConnectivity([2, 64, 255], runs), runs)}\n\n`);
 
     const sizes = values.quick ? [2, 64] : [2, 64, 255, 511];
     const rows = sizes.map((size) => withMesh(size, (dir) => ({ size, plan: timePlan(dir, ["--stack", "r1"], runs), validation: timeValidation(dir, runs * 5) })));

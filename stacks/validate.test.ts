@@ -7,6 +7,9 @@ import { formatProblem, MeshConfigError } from "./problems";
 import { member, stackConfig, type MemberSpec } from "../test/stack-files";
 import { validateMesh } from "./validate";
 
+const NATIVE_CLUSTER_POOL = (stack: string): string =>
+    `Pulumi.${stack}.yaml: clustermesh:cilium.routingMode native with cluster-pool IPAM needs a route for every remote pod CIDR on both sides, which nothing in a mesh of separate VPCs or hosts provides (VPC peering only carries addresses inside the peer VPC); use routingMode tunnel, or ipam eni with native routing on an all-EKS mesh (pods then hold VPC addresses)`;
+
 const west: MemberSpec = { stack: "west", id: 1 };
 const east: MemberSpec = { stack: "east", id: 2 };
 
@@ -108,7 +111,18 @@ const badConfigurations: Array<{ rule: string; specs: MemberSpec[]; expected: st
     {
         rule: "routing mode differing",
         specs: [west, { ...east, cilium: { routingMode: "native" } }],
-        expected: ["Pulumi.east.yaml: clustermesh:cilium.routingMode native differs from tunnel on west (Pulumi.west.yaml); set tunnel on every member"],
+        expected: [
+            "Pulumi.east.yaml: clustermesh:cilium.routingMode native differs from tunnel on west (Pulumi.west.yaml); set tunnel on every member",
+            NATIVE_CLUSTER_POOL("east"),
+        ],
+    },
+    {
+        rule: "native routing with cluster-pool IPAM across members (no pod routes between VPCs)",
+        specs: [
+            { ...west, cilium: { routingMode: "native" } },
+            { ...east, cilium: { routingMode: "native" } },
+        ],
+        expected: [NATIVE_CLUSTER_POOL("east"), NATIVE_CLUSTER_POOL("west")],
     },
     {
         rule: "tunnel protocol differing",

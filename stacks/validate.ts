@@ -232,6 +232,19 @@ function checkRouting(members: readonly MeshMember[]): Problem[] {
     const tunnelled = members.filter((m) => m.cilium.routingMode === "tunnel");
     problems.push(...checkAgreement(tunnelled, "clustermesh:cilium.tunnelProtocol", (m) => m.cilium.tunnelProtocol));
     for (const m of members) {
+        if (members.length > 1 && m.cilium.routingMode === "native" && m.cilium.ipam === "cluster-pool") {
+            // Every member is its own network (a VPC, or hosts), and nothing routes pod CIDRs
+            // between them: a VPC peering carries only addresses inside the peer VPC, and
+            // autoDirectNodeRoutes only helps nodes on one L2 segment (DESIGN §7).
+            problems.push({
+                file: m.file,
+                key: "clustermesh:cilium.routingMode",
+                value: "native",
+                message:
+                    "with cluster-pool IPAM needs a route for every remote pod CIDR on both sides, which nothing in a mesh of separate VPCs or hosts provides (VPC peering only carries addresses inside the peer VPC)",
+                fix: "use routingMode tunnel, or ipam eni with native routing on an all-EKS mesh (pods then hold VPC addresses)",
+            });
+        }
         if (m.cilium.ipam === "eni" && m.cluster.kind !== "eks") {
             problems.push({
                 file: m.file,

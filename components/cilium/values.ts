@@ -102,10 +102,14 @@ export function peerEntries(clusterName: string, peers: readonly ClusterMeshPeer
         });
 }
 
-/** The MCS-API values for the chart version: the key moved in 1.19. */
+/**
+ * The MCS-API values for the chart version: the key moved in 1.19. The chart's CoreDNS
+ * auto-configuration stays off: it is a post-install hook Job that EKS cannot run (no node
+ * until after the release) and whose edit k3s undoes; `mcs-dns.ts` configures CoreDNS instead.
+ */
 export function mcsApiValues(version: string, enabled: boolean): HelmValues {
     if (ciliumAtLeast(version, 1, 19)) {
-        return { mcsapi: { enabled, ...(enabled ? { corednsAutoConfigure: { enabled: true } } : {}) } };
+        return { mcsapi: { enabled, ...(enabled ? { corednsAutoConfigure: { enabled: false } } : {}) } };
     }
     return { enableMCSAPISupport: enabled };
 }

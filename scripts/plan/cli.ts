@@ -8,11 +8,14 @@
  */
 import * as path from "path";
 import { parseArgs } from "util";
-import { MeshConfigError } from "../../stacks";
+import { checkConnectivity, pairsOf } from "../../connectivity/model";
+import { formatConnectivity, formatPairMessage } from "../../connectivity/format";
+import { inspectMesh, MeshConfigError } from "../../stacks";
 import { formatDuration, LiveView } from "../common/live-view";
+import { planMembers } from "./plan-members";
 import { planMesh, type MeshPlan, type PlanProgress } from "./plan-mesh";
 import { planStack } from "./plan-stack";
-import { formatMeshTable, formatPlan, formatProblems, memberRow, toJson } from "./report";
+import { formatMeshTable, formatPlan, formatProblems, memberRow, toJson, type PlanDocument } from "./report";
 
 export const usage = `usage: npm run plan -- --stack <name> [--json] [--dir DIR]
        npm run plan -- --all [--json] [--dir DIR] [--workers N]
@@ -20,6 +23,8 @@ export const usage = `usage: npm run plan -- --stack <name> [--json] [--dir DIR]
   --all         plan every stack in one process: the mesh table, each stack's summary and any
                 problem; with --json, one document with every stack's whole plan
   --json        print JSON (stable key order, secrets redacted) instead of text
+  --no-connectivity  with --stack: skip the connectivity check (which plans every other member
+                too once any stack links)
   --dir DIR     the directory holding the Pulumi.<stack>.yaml files (default: here)
   --workers N   with --all: worker threads planning beside the main one (default 0: the fastest
                 on a busy 2-CPU machine; try 1-3 where cores are idle)`;
@@ -31,10 +36,11 @@ export interface PlanCliDeps {
     readonly progress?: (p: PlanProgress) => void;
 }
 
-/** Shows `planned 37/120 stacks (12s)` once planning has taken `after` ms: redrawn on a terminal, every 10 s elsewhere. */
+/** Shows `planned 37/120 stacks (12s)`: redrawn on a terminal once planning has taken `after` ms; elsewhere a line every `every` ms. */
 export function planProgress(view: LiveView = new LiveView(), after = 2000, every = 10_000): { onProgress: (p: PlanProgress) => void; done: () => void } {
     const start = Date.now();
-    let lastLine = start + after - every;
+    // Not on a terminal (CI logs, a job summary), the first line waits a whole interval.
+    let lastLine = start;
     let shown = false;
     return {
         onProgress: (p) => {
@@ -56,8 +62,17 @@ export function planProgress(view: LiveView = new LiveView(), after = 2000, ever
     };
 }
 
+function failingPairLines(pairs: ReturnType<typeof pairsOf>): string {
+    return pairs
+        .filter((p) => p.status === "fail")
+        .map((p) => `${formatPairMessage(p)}\n`)
+        .join("");
+}
+
+/** Prints `--all`: the mesh, each stack's summary (or, with --json, its whole plan), the connectivity report. */
 function printAll(result: MeshPlan, dir: string, json: boolean, deps: PlanCliDeps): number {
     const { members, problems, notes, others, plans, failed } = result;
+    const connectivity = failed.length === 0 && plans.length > 0 ? checkConnectivity(plans) : undefined;
     if (json) {
         deps.out(
             toJson({
@@ -65,6 +80,7 @@ function printAll(result: MeshPlan, dir: string, json: boolean, deps: PlanCliDep
                 stacks: plans.map((p) => ({ stack: p.stack, resources: p.resources.length, linkedPeers: p.mesh.linkedPeers, pendingPeers: p.mesh.pendingPeers })),
                 failed,
                 plans,
+                ...(connectivity ? { connectivity } : {}),
             }),
         );
     } else {
@@ -77,7 +93,7 @@ function printAll(result: MeshPlan, dir: string, json: boolean, deps: PlanCliDep
             const pending = plan.mesh.pendingPeers.length > 0 ? `; not linked: ${plan.mesh.pendingPeers.map((p) => p.name).join(", ")}` : "";
             lines.push(`  ${plan.stack}: ${plan.resources.length} resources, linked to ${plan.mesh.linkedPeers.join(", ") || "none"}${pending}`);
         }
-        deps.out(`${lines.join("\n")}\n`);
+        deps.out(`${lines.join("\n")}\n${connectivity ? `\n${formatConnectivity(connectivity)}` : ""}`);
     }
     if (problems.length > 0) {
         deps.err(formatProblems(problems));
@@ -86,7 +102,29 @@ function printAll(result: MeshPlan, dir: string, json: boolean, deps: PlanCliDep
     for (const f of failed) {
         deps.err(`plan of ${f.stack} failed: ${f.error}\n  (npm run plan -- --stack ${f.stack} shows the whole trace)\n`);
     }
-    return failed.length > 0 ? 1 : 0;
+    if (json && connectivity) {
+        // With --json the failing pairs also go to stderr, one line each, for the CI log.
+        deps.err(failingPairLines(connectivity.pairs));
+    }
+    return failed.length > 0 || (connectivity?.summary.failed ?? 0) > 0 ? 1 : 0;
+}
+
+/**
+ * The connectivity of `doc`'s stack with every other member: the others planned too, in this
+ * process. Skipped while no stack file links (every pair is then "not linked yet").
+ */
+async function stackConnectivity(dir: string, doc: PlanDocument): Promise<ReturnType<typeof checkConnectivity> | undefined> {
+    const { members } = inspectMesh(dir);
+    if (!members.some((m) => m.mesh.link)) {
+        return undefined;
+    }
+    const runs = await planMembers(dir, members.filter((m) => m.stack !== doc.stack).map((m) => m.stack));
+    const broken = runs.find((r) => !r.plan);
+    if (broken) {
+        throw new Error(`plan of ${broken.stack} failed, so the connectivity of ${doc.stack} cannot be checked:\n${broken.error}`);
+    }
+    const plans = members.map((m) => (m.stack === doc.stack ? doc : runs.find((r) => r.stack === m.stack)!.plan!));
+    return checkConnectivity(plans);
 }
 
 export async function planCli(argv: readonly string[], deps: PlanCliDeps): Promise<number> {
@@ -94,7 +132,16 @@ export async function planCli(argv: readonly string[], deps: PlanCliDeps): Promi
     try {
         args = parseArgs({
             args: [...argv],
-            options: { stack: { type: "string" }, all: { type: "boolean" }, json: { type: "boolean" }, dir: { type: "string" }, workers: { type: "string" }, help: { type: "boolean", short: "h" } },
+            options: {
+                stack: { type: "string" },
+                all: { type: "boolean" },
+                json: { type: "boolean" },
+                dir: { type: "string" },
+                workers: { type: "string" },
+                help: { type: "boolean", short: "h" },
+                // Skip the connectivity check of --stack (which plans every other member too).
+                "no-connectivity": { type: "boolean" },
+            },
             strict: true,
         }).values;
     } catch (err) {
@@ -121,8 +168,15 @@ export async function planCli(argv: readonly string[], deps: PlanCliDeps): Promi
     }
     try {
         const doc = await planStack(dir, args.stack!);
-        deps.out(args.json ? toJson(doc) : formatPlan(doc));
-        return 0;
+        const connectivity = args["no-connectivity"] ? undefined : await stackConnectivity(dir, doc);
+        const pairs = connectivity ? pairsOf(connectivity, doc.stack) : [];
+        if (args.json) {
+            deps.out(toJson(connectivity ? { ...doc, connectivity: { members: connectivity.members, pairs, quotas: connectivity.quotas } } : doc));
+            deps.err(failingPairLines(pairs));
+        } else {
+            deps.out(formatPlan(doc) + (connectivity ? `\n${formatConnectivity(connectivity, doc.stack)}` : ""));
+        }
+        return pairs.some((p) => p.status === "fail") ? 1 : 0;
     } catch (err) {
         if (err instanceof MeshConfigError) {
             deps.err(formatProblems(err.problems));

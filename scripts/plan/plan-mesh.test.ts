@@ -28,7 +28,8 @@ function bigMesh(): MemberSpec[] {
             return {
                 ...spec,
                 cluster: { region: undefined, vpcCIDR: undefined, operatorCIDRs: [] },
-                k3s: { host: { address: "198.51.100.7", privateAddress: "172.30.1.89", user: "ubuntu" } },
+                // Reached at its public address: a private one would need a declared route (connectivity).
+                k3s: { host: { address: "198.51.100.7", user: "ubuntu" } },
                 extra: { "clustermesh:sshPrivateKey": { secure: "v1:AAAA" } },
             };
         }
@@ -38,7 +39,8 @@ function bigMesh(): MemberSpec[] {
 
 function planAlone(dir: string, stack: string): Promise<string> {
     return new Promise((resolve, reject) => {
-        execFile(node, ["--import", "tsx", planScript, "--stack", stack, "--json", "--dir", dir], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+        // Without the connectivity report --stack adds: the plan document alone, as --all holds it.
+        execFile(node, ["--import", "tsx", planScript, "--stack", stack, "--json", "--no-connectivity", "--dir", dir], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
             err ? reject(new Error(`${stack}: ${stderr}`)) : resolve(stdout),
         );
     });
@@ -73,7 +75,8 @@ describe("npm run plan -- --all on a generated 36-member mesh", () => {
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("writes more than 1 MiB through a pipe, all of it, as one JSON document", () => {
-        assert.equal(all.status, 0, all.stderr);
+        // Exit code 1 is the connectivity check's: linked members cannot reach the unlinked ones.
+        assert.ok(all.status === 0 || /-> .*: route: /.test(all.stderr), all.stderr);
         assert.ok(all.bytes > 1024 * 1024, `only ${all.bytes} bytes`);
         assert.deepEqual(all.doc.failed, []);
         assert.deepEqual(

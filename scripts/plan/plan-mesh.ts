@@ -77,7 +77,7 @@ export function errorMessage(err: unknown): string {
     return err instanceof Error ? err.message : String(err);
 }
 
-type Outcome = { stack: string; doc: PlanDocument } | { stack: string; error: string };
+export type Outcome = { stack: string; doc: PlanDocument } | { stack: string; error: string };
 
 /** Plans stacks from `queue` in this thread until it is empty. */
 async function planHere(dir: string, queue: string[], inspection: ReturnType<typeof inspectMesh>, report: (o: Outcome) => void): Promise<void> {
@@ -136,15 +136,11 @@ function planInWorkers(dir: string, queue: string[], count: number, report: (o: 
     return Promise.all(pool).then(() => undefined);
 }
 
-/** Validates the mesh in `dir` and plans every member; with problems, plans nothing. */
-export async function planMesh(dir: string, options: PlanMeshOptions = {}): Promise<MeshPlan> {
-    const inspection = inspectMesh(dir);
-    const { members, notes, others } = inspection;
-    const problems = sortProblems(inspection.problems);
-    if (problems.length > 0) {
-        return { members, problems, notes, others, plans: [], failed: [] };
-    }
-    const stacks = members.map((m) => m.stack);
+/**
+ * Plans `stacks` of the mesh in `dir` (validated: `inspection` is `inspectMesh(dir)` with no
+ * problems), here and in `workers` worker threads; an outcome per stack, by stack name.
+ */
+export async function planStacks(dir: string, stacks: readonly string[], inspection: ReturnType<typeof inspectMesh>, options: PlanMeshOptions = {}): Promise<Map<string, Outcome>> {
     const outcomes = new Map<string, Outcome>();
     const report = (o: Outcome) => {
         outcomes.set(o.stack, o);
@@ -154,6 +150,19 @@ export async function planMesh(dir: string, options: PlanMeshOptions = {}): Prom
     const queue = [...stacks];
     const workers = Math.min(options.workers ?? 0, Math.max(0, stacks.length - 1));
     await Promise.all([planInWorkers(dir, queue, workers, report), planHere(dir, queue, inspection, report)]);
+    return outcomes;
+}
+
+/** Validates the mesh in `dir` and plans every member; with problems, plans nothing. */
+export async function planMesh(dir: string, options: PlanMeshOptions = {}): Promise<MeshPlan> {
+    const inspection = inspectMesh(dir);
+    const { members, notes, others } = inspection;
+    const problems = sortProblems(inspection.problems);
+    if (problems.length > 0) {
+        return { members, problems, notes, others, plans: [], failed: [] };
+    }
+    const stacks = members.map((m) => m.stack);
+    const outcomes = await planStacks(dir, stacks, inspection, options);
     const plans: PlanDocument[] = [];
     const failed: MeshPlan["failed"] = [];
     for (const stack of stacks) {

@@ -46,9 +46,14 @@ export function deployedOutputs(members: readonly MeshMember[]): StackOutputs {
             clusterName: m.cluster.name,
             [STACK_OUTPUTS.endpoint]:
                 m.cluster.kind === "eks"
-                    ? loadBalancerEndpoint(m.cluster.name, `clustermesh-${m.cluster.name}.mock.elb.amazonaws.com`)
+                    ? // The internal NLB's addresses in the VPC's two subnets, on the load balancer's port.
+                      loadBalancerEndpoint(m.cluster.name, vpc ? [nthAddress(vpc, 100), nthAddress(vpc, Number((vpc.last - vpc.first + 1n) / 2n) + 100)] : [])
                     : nodePortEndpoint(m.cluster.name, [host ?? (vpc ? nthAddress(vpc, 10) : "192.0.2.10")], m.cilium.apiserverNodePort),
-            ...(vpc ? { [STACK_OUTPUTS.network]: { vpcId: `vpc-${m.stack}`, vpcCidr: m.cluster.vpcCIDR, routeTableId: `rtb-${m.stack}`, region: m.cluster.region } } : {}),
+            // The ids the mock engine gives the member's own VPC and route table (`<name>-id`),
+            // so routes one stack plans into a peer's table name the table the peer's plan has.
+            ...(vpc
+                ? { [STACK_OUTPUTS.network]: { vpcId: `${m.cluster.name}-vpc-id`, vpcCidr: m.cluster.vpcCIDR, routeTableId: `${m.cluster.name}-routes-id`, region: m.cluster.region } }
+                : {}),
             // What the CA owner's own run records for its MeshCertificateAuthority ("mesh-ca"),
             // so every member of a mocked mesh carries the same CA, as a deployed one does.
             [STACK_OUTPUTS.caCertPem]: fakePem("CERTIFICATE", "mesh-ca-cert"),
@@ -140,7 +145,20 @@ function evaluateProgram(dir: string, inspection: MeshInspection): Record<string
  * caller already has it), then runs index.ts as `stack`. Throws MeshConfigError first if the mesh
  * is wrong.
  */
-export async function runProgram(dir: string, stack: string, inspection: MeshInspection = inspectMesh(dir)): Promise<ProgramRun> {
+export function runProgram(dir: string, stack: string, inspection?: MeshInspection): Promise<ProgramRun> {
+    // Pulumi's runtime is process-wide: runs started together (tests, a plan and its
+    // connectivity check) take turns.
+    const run = queue.then(() => runProgramAlone(dir, stack, inspection ?? inspectMesh(dir)));
+    queue = run.then(
+        () => undefined,
+        () => undefined,
+    );
+    return run;
+}
+
+let queue: Promise<void> = Promise.resolve();
+
+async function runProgramAlone(dir: string, stack: string, inspection: MeshInspection): Promise<ProgramRun> {
     const { members, problems, notes } = inspection;
     const self = members.find((m) => m.stack === stack);
     if (problems.length > 0 || !self) {
