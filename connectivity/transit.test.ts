@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { before, describe, it } from "node:test";
-import { planMembers } from "../scripts/lib/plan-members";
-import type { PlanDocument } from "../scripts/lib/plan-report";
+import { planMembers } from "../scripts/plan/plan-members";
+import type { PlanDocument } from "../scripts/plan/report";
 import { writeProject, type MemberSpec } from "../test/stack-files";
 import { checkConnectivity } from "./model";
 import type { MemberPlan, PlannedResource } from "./plans";
