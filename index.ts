@@ -7,14 +7,16 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CiliumRelease, ClusterMeshLink, EksCluster, GlobalServiceApp, K3sCluster, MeshCertificateAuthority, type MeshCaMaterial, type MeshCluster } from "./components";
-import { departingPeers, loadBalancerEndpoint, nodePortEndpoint, STACK_OUTPUTS, type ClusterMeshPeer, type MemberNetworkOutputs } from "./lib/contract";
-import { clusterSpec, linkMember } from "./stack-args";
+import { CiliumBgp, CiliumRelease, ClusterMeshLink, EksCluster, GlobalServiceApp, K3sCluster, KindCluster, MeshCertificateAuthority, type MeshCaMaterial, type MeshCluster } from "./components";
+import { CLUSTERMESH_LOAD_BALANCER_PORT, departingPeers, loadBalancerEndpoint, nodePortEndpoint, STACK_OUTPUTS, type ClusterMeshPeer, type MemberNetworkOutputs } from "./lib/contract";
+import { bgpSettings, clusterSpec, linkMember } from "./stack-args";
 import { awsPlacement, coveringCidr, loadMesh, MeshConfigError, projectDir, type Mesh } from "./stacks";
 
 function loadOrExplain(): Mesh {
     try {
-        return loadMesh(projectDir(), pulumi.getStack());
+        // A project folder of its own (examples/kind-lab) runs this program through `main`:
+        // its stack files are beside its Pulumi.yaml, not beside the program.
+        return loadMesh(projectDir(pulumi.runtime.getRootDirectory()), pulumi.getStack());
     } catch (err) {
         // RunError prints the message alone, without a stack trace: the message is the fix.
         throw err instanceof MeshConfigError ? new pulumi.RunError(err.message) : err;
@@ -50,9 +52,20 @@ const ca: MeshCaMaterial =
     })();
 
 const spec = clusterSpec(self, () => config.requireSecret("sshPrivateKey"));
-const cluster: K3sCluster | EksCluster =
-    spec.kind === "eks" ? new EksCluster(name, spec.args, { provider: awsProvider }) : new K3sCluster(name, spec.args, { provider: awsProvider });
+function buildCluster(): K3sCluster | EksCluster | KindCluster {
+    switch (spec.kind) {
+        case "eks":
+            return new EksCluster(name, spec.args, { provider: awsProvider });
+        case "k3s":
+            return new K3sCluster(name, spec.args, { provider: awsProvider });
+        case "kind":
+            return new KindCluster(name, spec.args);
+    }
+}
+const cluster = buildCluster();
 const meshCluster: MeshCluster = cluster;
+
+const bgp = bgpSettings(self);
 
 const link = new ClusterMeshLink(`${name}-link`, {
     self: linkMember(self),
@@ -61,7 +74,7 @@ const link = new ClusterMeshLink(`${name}-link`, {
     departing,
     stackPrefix,
     network:
-        cluster.securityGroupId && cluster.vpcId && cluster.routeTableId
+        !(cluster instanceof KindCluster) && cluster.securityGroupId && cluster.vpcId && cluster.routeTableId
             ? { securityGroupId: cluster.securityGroupId, vpcId: cluster.vpcId, routeTableId: cluster.routeTableId }
             : undefined,
     awsProvider,
@@ -78,9 +91,24 @@ const cilium = new CiliumRelease(`${name}-cilium`, {
     ca,
     peers: link.peers,
     nativeRoutingCIDR: self.cilium.routingMode === "native" ? coveringCidr(mesh.members.map((m) => m.cluster.podCIDR)) : undefined,
+    // kind members share one Docker network (one L2 segment): routes to peers' pods go straight to their nodes.
+    autoDirectNodeRoutes: cluster instanceof KindCluster && self.cilium.routingMode === "native" && bgp === undefined,
+    bgpControlPlane: bgp !== undefined,
+    apiserverLoadBalancerIP: bgp ? self.bgp.apiserverAddress : undefined,
     apiserverServiceAnnotations: cluster instanceof EksCluster ? cluster.clustermeshServiceAnnotations : undefined,
     apiserverLoadBalancerSourceRanges: cluster instanceof EksCluster ? link.ingress.sources.map((s) => s.cidr) : undefined,
 });
+
+// BGP peering and LB-IPAM: after the release, whose operator registers the CRDs.
+const bgpConfig = bgp
+    ? new CiliumBgp(`${name}-bgp`, {
+          cluster: meshCluster,
+          ciliumVersion: self.cilium.version,
+          bgp,
+          password: bgp.peers.some((p) => p.authenticated) ? config.requireSecret("bgpPassword") : undefined,
+          dependsOn: cilium.ready,
+      })
+    : undefined;
 
 const app = self.app.enabled ? new GlobalServiceApp(`${name}-app`, { cluster: meshCluster, app: self.app, dependsOn: cilium.ready }) : undefined;
 
@@ -96,6 +124,12 @@ function endpoint(): pulumi.Output<ClusterMeshPeer> {
             loadBalancerEndpoint(name, status?.loadBalancer?.ingress?.[0]?.hostname ?? status?.loadBalancer?.ingress?.[0]?.ip ?? ""),
         );
     }
+    const lbAddress = bgp ? self.bgp.apiserverAddress : undefined;
+    if (lbAddress !== undefined) {
+        // A LoadBalancer service at a fixed LB-IPAM address advertised over BGP: peers dial it
+        // as an `ips` entry, so the certificate's *.mesh.cilium.io name still matches.
+        return pulumi.output(nodePortEndpoint(name, [lbAddress], CLUSTERMESH_LOAD_BALANCER_PORT));
+    }
     return cluster.nodeAddresses.apply((ips) => nodePortEndpoint(name, ips, self.cilium.apiserverNodePort));
 }
 
@@ -110,8 +144,10 @@ export const linkedPeers = link.linkedPeers;
 export const pendingPeers = link.pendingPeers;
 export const appServiceName = app?.serviceName;
 export const appNamespace = app?.namespace;
+/** The BGP and LB-IPAM resources created (kind/name), when BGP is on. */
+export const bgpResources = bgpConfig ? bgpConfig.resources.map((r) => pulumi.interpolate`${r.kind}/${r.metadata.name}`) : undefined;
 export const network: pulumi.Output<MemberNetworkOutputs> | undefined =
-    placement && cluster.vpcId && cluster.routeTableId
+    placement && !(cluster instanceof KindCluster) && cluster.vpcId && cluster.routeTableId
         ? pulumi.all([cluster.vpcId, cluster.routeTableId]).apply(([vpcId, routeTableId]) => ({
               vpcId,
               vpcCidr: placement.vpcCIDR,

@@ -236,7 +236,7 @@ const badConfigurations: Array<{ rule: string; specs: MemberSpec[]; expected: st
     {
         rule: "an unknown cluster kind",
         specs: [{ ...west, kind: "gke" as "k3s" }],
-        expected: ['Pulumi.west.yaml: clustermesh:cluster.kind gke is not an allowed value; use one of "k3s", "eks"'],
+        expected: ['Pulumi.west.yaml: clustermesh:cluster.kind gke is not an allowed value; use one of "k3s", "eks", "kind"'],
     },
     {
         rule: "app names differing across clusters",

@@ -64,6 +64,18 @@ export interface CiliumValuesInput {
     readonly apiserverLoadBalancerSourceRanges?: readonly string[];
     /** Number of Cilium operator replicas; 1 fits single-node k3s, where a second replica cannot schedule. */
     readonly operatorReplicas?: number;
+    /**
+     * Native routing only: install routes to other nodes' pod ranges directly, which works when
+     * every node of the mesh is on one L2 segment (kind members on one Docker network). Default false.
+     */
+    readonly autoDirectNodeRoutes?: boolean;
+    /** Run Cilium's BGP control plane (`bgpControlPlane.enabled`). Default false. */
+    readonly bgpControlPlane?: boolean;
+    /**
+     * Publish the clustermesh-apiserver as a LoadBalancer service at this LB-IPAM address
+     * (advertised over BGP) instead of a NodePort. Default: NodePort.
+     */
+    readonly apiserverLoadBalancerIP?: string;
 }
 
 export type HelmValues = { [key: string]: HelmValue };
@@ -134,7 +146,9 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
             apiserver: {
                 kvstoremesh: { enabled: true },
                 service:
-                    input.apiserverServiceAnnotations !== undefined
+                    input.apiserverLoadBalancerIP !== undefined
+                        ? { type: "LoadBalancer", loadBalancerIP: input.apiserverLoadBalancerIP }
+                        : input.apiserverServiceAnnotations !== undefined
                         ? {
                               type: "LoadBalancer",
                               annotations: { ...input.apiserverServiceAnnotations },
@@ -156,7 +170,10 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
         values.tunnelProtocol = cilium.tunnelProtocol;
     } else if (!eni && input.nativeRoutingCIDR !== undefined) {
         values.ipv4NativeRoutingCIDR = input.nativeRoutingCIDR;
-        values.autoDirectNodeRoutes = false;
+        values.autoDirectNodeRoutes = input.autoDirectNodeRoutes ?? false;
+    }
+    if (input.bgpControlPlane) {
+        values.bgpControlPlane = { enabled: true };
     }
     if (eni) {
         values.eni = { enabled: true };

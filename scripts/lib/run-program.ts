@@ -3,7 +3,7 @@
  * registered and exported. Shared by `npm run plan` and the whole-stack tests. One stack per
  * process: Pulumi's mock runtime is process-wide.
  */
-import { loadBalancerEndpoint, nodePortEndpoint, STACK_OUTPUTS } from "../../lib/contract";
+import { CLUSTERMESH_LOAD_BALANCER_PORT, loadBalancerEndpoint, nodePortEndpoint, STACK_OUTPUTS } from "../../lib/contract";
 import { inspectMesh, loadMesh, MeshConfigError, nthAddress, parseCidr, type MeshMember } from "../../stacks";
 import { fakePem, installMockEngine, peek, settle, type RecordedResource, type StackOutputs } from "./mock-engine";
 
@@ -18,6 +18,15 @@ export interface ProgramRun {
     readonly outputs: Record<string, { value: unknown; secret: boolean }>;
 }
 
+/**
+ * Stand-ins for a kind member's node containers on the shared Docker network: Docker hands
+ * addresses out from the subnet's start, so they are shown as addresses near it, per member.
+ */
+export function kindStandInAddresses(m: MeshMember): string[] {
+    const subnet = parseCidr(m.kind.networkSubnet);
+    return subnet ? Array.from({ length: 1 + m.kind.workers }, (_, i) => nthAddress(subnet, m.cluster.id * 16 + i + 2)) : [];
+}
+
 /** Stand-ins for what each member's stack exports once deployed, for the stack references. */
 export function deployedOutputs(members: readonly MeshMember[]): StackOutputs {
     const outputs: StackOutputs = {};
@@ -29,7 +38,11 @@ export function deployedOutputs(members: readonly MeshMember[]): StackOutputs {
             [STACK_OUTPUTS.endpoint]:
                 m.cluster.kind === "eks"
                     ? loadBalancerEndpoint(m.cluster.name, `clustermesh-${m.cluster.name}.mock.elb.amazonaws.com`)
-                    : nodePortEndpoint(m.cluster.name, [host ?? (vpc ? nthAddress(vpc, 10) : "192.0.2.10")], m.cilium.apiserverNodePort),
+                    : m.bgp.enabled && m.bgp.apiserverAddress !== undefined
+                      ? nodePortEndpoint(m.cluster.name, [m.bgp.apiserverAddress], CLUSTERMESH_LOAD_BALANCER_PORT)
+                      : m.cluster.kind === "kind"
+                        ? nodePortEndpoint(m.cluster.name, kindStandInAddresses(m), m.cilium.apiserverNodePort)
+                        : nodePortEndpoint(m.cluster.name, [host ?? (vpc ? nthAddress(vpc, 10) : "192.0.2.10")], m.cilium.apiserverNodePort),
             ...(vpc ? { [STACK_OUTPUTS.network]: { vpcId: `vpc-${m.stack}`, vpcCidr: m.cluster.vpcCIDR, routeTableId: `rtb-${m.stack}`, region: m.cluster.region } } : {}),
             // What the CA owner's own run records for its MeshCertificateAuthority ("mesh-ca"),
             // so every member of a mocked mesh carries the same CA, as a deployed one does.
@@ -50,9 +63,10 @@ export async function runProgram(dir: string, stack: string): Promise<ProgramRun
     }
     const engine = await installMockEngine(stack, { stackOutputs: deployedOutputs(members) });
     const pulumi = await import("@pulumi/pulumi");
-    if (self.secretKeys.includes("sshPrivateKey")) {
-        // No Pulumi CLI, so stack secrets cannot be decrypted: a stand-in, marked secret, goes in.
-        pulumi.runtime.setAllConfig({ "clustermesh:sshPrivateKey": "stand-in for the encrypted SSH key" }, ["clustermesh:sshPrivateKey"]);
+    if (self.secretKeys.length > 0) {
+        // No Pulumi CLI, so stack secrets cannot be decrypted: stand-ins, marked secret, go in.
+        const keys = self.secretKeys.map((k) => `clustermesh:${k}`);
+        pulumi.runtime.setAllConfig(Object.fromEntries(keys.map((k) => [k, `stand-in for the encrypted ${k}`])), keys);
     }
     // With no engine to send them to, pulumi.log writes to the console: collect them instead,
     // so `--json` stays one JSON document.
