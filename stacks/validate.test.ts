@@ -331,3 +331,77 @@ describe("notes", () => {
         ]);
     });
 });
+
+describe("kind members", () => {
+    const kindWest: MemberSpec = { stack: "west", id: 1, kind: "kind", cilium: { routingMode: "native" } };
+    const kindEast: MemberSpec = { stack: "east", id: 2, kind: "kind", cilium: { routingMode: "native" } };
+
+    it("two kind members on one Docker network, natively routed, validate cleanly", () => {
+        assert.deepEqual(problemsOf([kindWest, kindEast]), []);
+    });
+
+    it("cannot share a mesh with AWS members, which have no route to the containers", () => {
+        assert.deepEqual(problemsOf([{ ...kindWest, cilium: {} }, east]), [
+            "Pulumi.west.yaml: clustermesh:cluster.kind kind is a kind cluster on this machine's Docker network, in one mesh with AWS members (east (Pulumi.east.yaml)): no route leads from a VPC to the containers, so the clusters cannot be linked; keep kind members in a mesh of their own (a project folder like examples/kind-lab), or build this member as k3s or eks",
+        ]);
+    });
+
+    it("join one Docker network whose subnet overlaps no pod or service range", () => {
+        assert.deepEqual(problemsOf([kindWest, { ...kindEast, kindNodes: { network: "other", networkSubnet: "10.11.0.0/16" } }]), [
+            "Pulumi.east.yaml: clustermesh:kind.network other differs from clustermesh on west (Pulumi.west.yaml); every kind member of a mesh joins one Docker network; set clustermesh on every member",
+            "Pulumi.east.yaml: clustermesh:kind.networkSubnet 10.11.0.0/16 differs from 172.30.0.0/16 on west (Pulumi.west.yaml); every kind member of a mesh joins one Docker network; set 172.30.0.0/16 on every member",
+            "Pulumi.east.yaml: clustermesh:kind.networkSubnet 10.11.0.0/16 overlaps clustermesh:cluster.podCIDR 10.11.0.0/16 of west (Pulumi.west.yaml); node containers would sit inside a pod or service range; use a Docker subnet apart from the mesh's ranges, e.g. 10.13.0.0/16",
+        ]);
+    });
+});
+
+describe("clustermesh:bgp", () => {
+    const host = (stack: string, id: number, address: string): MemberSpec => ({
+        stack,
+        id,
+        k3s: { host: { address } },
+        extra: { "clustermesh:sshPrivateKey": { secure: "v1:x" } },
+        cilium: { routingMode: "native" },
+    });
+    const bgp = { enabled: true, localASN: 65001, peers: [{ name: "tor", address: "192.168.10.200", asn: 65000 }], loadBalancerPool: "172.16.1.0/24", apiserverAddress: "172.16.1.10" };
+
+    it("two existing-host members peering with their routers, natively routed, validate cleanly", () => {
+        const eastBgp = { ...bgp, localASN: 65002, loadBalancerPool: "172.16.2.0/24", apiserverAddress: "172.16.2.10" };
+        assert.deepEqual(problemsOf([{ ...host("west", 1, "192.168.10.100"), bgp }, { ...host("east", 2, "192.168.20.100"), bgp: eastBgp }]), []);
+    });
+
+    it("refuses overlapping pools between members", () => {
+        assert.deepEqual(problemsOf([{ ...host("west", 1, "192.168.10.100"), bgp }, { ...host("east", 2, "192.168.20.100"), bgp: { ...bgp, localASN: 65002, apiserverAddress: "172.16.1.20" } }]), [
+            "Pulumi.east.yaml: clustermesh:bgp.loadBalancerPool 172.16.1.0/24 overlaps clustermesh:bgp.loadBalancerPool 172.16.1.0/24 of west (Pulumi.west.yaml); both clusters would advertise the same addresses; give every cluster a pool of its own",
+        ]);
+    });
+
+    it("reports every BGP mistake at once", () => {
+        const west = {
+            ...host("west", 1, "192.168.10.100"),
+            bgp: {
+                enabled: true,
+                peers: [
+                    { name: "tor", address: "router", asn: 65000, authenticated: true },
+                    { name: "tor", address: "192.168.10.201", asn: 65000 },
+                ],
+                loadBalancerPool: "10.21.0.0/24",
+                apiserverAddress: "172.16.9.1",
+                advertise: { loadBalancerIPs: false },
+            },
+        };
+        const ec2 = { stack: "east", id: 2, cilium: { routingMode: "native" }, bgp: { enabled: true, localASN: 65002, peers: [{ name: "tor", address: "10.0.0.1", asn: 1 }] } };
+        const off = { stack: "north", id: 3, block: 3, cilium: { routingMode: "native" }, bgp: { localASN: 65003 } };
+        assert.deepEqual(problemsOf([west, ec2, off]), [
+            "Pulumi.west.yaml: clustermesh:bgp.localASN is missing; the cluster needs its own autonomous system number; add e.g. localASN: 65001",
+            "Pulumi.west.yaml: clustermesh:bgp.peers[0].address router is not an IP address; give the router's address, e.g. 192.168.10.200",
+            "Pulumi.west.yaml: clustermesh:bgp.peers[1].name tor is used by another peer of this cluster; give it a name of its own, e.g. tor-2",
+            "Pulumi.west.yaml: clustermesh:bgpPassword is missing; a peer is authenticated (clustermesh:bgp.peers[].authenticated); run: pulumi config set --secret -s west clustermesh:bgpPassword",
+            "Pulumi.west.yaml: clustermesh:bgp.loadBalancerPool 10.21.0.0/24 overlaps clustermesh:cluster.podCIDR 10.21.0.0/16 of east (Pulumi.east.yaml); pick a range apart from every range of the mesh, e.g. 172.16.1.0/24",
+            "Pulumi.west.yaml: clustermesh:bgp.apiserverAddress 172.16.9.1 lies outside clustermesh:bgp.loadBalancerPool 10.21.0.0/24; pick an address inside 10.21.0.0/24",
+            "Pulumi.west.yaml: clustermesh:bgp.advertise.loadBalancerIPs false leaves LoadBalancer addresses unadvertised, so no router learns the clustermesh-apiserver's address (clustermesh:bgp.apiserverAddress) and peers cannot reach it; set advertise.loadBalancerIPs: true, or remove apiserverAddress",
+            "Pulumi.east.yaml: clustermesh:bgp.enabled true is set on a k3s cluster on a new EC2 VM; VPC routing does not take BGP from nodes; use BGP on k3s with clustermesh:k3s.host or on kind, or set enabled: false",
+            "Pulumi.north.yaml: clustermesh:bgp.enabled false leaves BGP off, but other clustermesh:bgp keys are set and would be ignored; set enabled: true, or remove the other keys",
+        ]);
+    });
+});

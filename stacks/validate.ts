@@ -555,7 +555,7 @@ function checkBgp(members: readonly MeshMember[]): Problem[] {
         };
         if (!bgp.enabled) {
             if (bgp.loadBalancerPool !== undefined || bgp.apiserverAddress !== undefined || bgp.peers.length > 0 || bgp.localASN !== undefined) {
-                problem("enabled", false, "is false, but other clustermesh:bgp keys are set and would be ignored", "set enabled: true, or remove the other keys");
+                problem("enabled", false, "leaves BGP off, but other clustermesh:bgp keys are set and would be ignored", "set enabled: true, or remove the other keys");
             }
             continue;
         }
@@ -613,7 +613,7 @@ function checkBgp(members: readonly MeshMember[]): Problem[] {
                 problem("apiserverAddress", bgp.apiserverAddress, `lies outside clustermesh:bgp.loadBalancerPool ${pool.text}`, `pick an address inside ${pool.text}`);
             }
             if (!bgp.advertise.loadBalancerIPs) {
-                problem("advertise.loadBalancerIPs", false, "is off, so no router learns the clustermesh-apiserver's address (clustermesh:bgp.apiserverAddress) and peers cannot reach it", "set advertise.loadBalancerIPs: true, or remove apiserverAddress");
+                problem("advertise.loadBalancerIPs", false, "leaves LoadBalancer addresses unadvertised, so no router learns the clustermesh-apiserver's address (clustermesh:bgp.apiserverAddress) and peers cannot reach it", "set advertise.loadBalancerIPs: true, or remove apiserverAddress");
             }
         }
     }

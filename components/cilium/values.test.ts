@@ -125,3 +125,22 @@ describe("leaf certificate subjects", () => {
         assert.equal(subjects.local.commonName, "local-west");
     });
 });
+
+describe("buildCiliumValues with BGP and on kind", () => {
+    it("enables the BGP control plane only when asked", () => {
+        assert.equal(at(buildCiliumValues(input()), "bgpControlPlane"), undefined);
+        assert.deepEqual(at(buildCiliumValues(input({ bgpControlPlane: true })), "bgpControlPlane"), { enabled: true });
+    });
+
+    it("publishes the clustermesh-apiserver at an LB-IPAM address instead of the NodePort", () => {
+        const values = buildCiliumValues(input({ apiserverLoadBalancerIP: "172.16.1.10" }));
+        assert.deepEqual(at(values, "clustermesh.apiserver.service"), { loadBalancerIP: "172.16.1.10", type: "LoadBalancer" });
+    });
+
+    it("routes directly between nodes on one L2 segment only when asked (kind), with native routing", () => {
+        const native = { routingMode: "native" };
+        assert.equal(at(buildCiliumValues(input({ nativeRoutingCIDR: "10.0.0.0/15" }, native)), "autoDirectNodeRoutes"), false);
+        assert.equal(at(buildCiliumValues(input({ nativeRoutingCIDR: "10.0.0.0/15", autoDirectNodeRoutes: true }, native)), "autoDirectNodeRoutes"), true);
+        assert.equal(at(buildCiliumValues(input({ autoDirectNodeRoutes: true })), "autoDirectNodeRoutes"), undefined, "tunnel mode ignores it");
+    });
+});
