@@ -240,3 +240,39 @@ describe("a k3s member on an existing host", () => {
         assert.deepEqual(rec.outputs.clustermeshEndpoint.value, { name: "lab", port: 32379, ips: ["172.30.1.89"] });
     });
 });
+
+describe("a transit-gateway mesh across two regions", () => {
+    const transit = { "clustermesh:network": { topology: "transit-gateway" } };
+    const specs = [
+        { stack: "west", id: 1, mesh: { link: true }, extra: transit },
+        { stack: "west2", id: 2, mesh: { link: true }, extra: transit },
+        { stack: "east", id: 3, kind: "eks" as const, cluster: { region: "us-east-1" }, mesh: { link: true }, extra: transit },
+        { stack: "east2", id: 4, cluster: { region: "us-east-1" }, mesh: { link: true }, extra: transit },
+    ];
+    let hub: Recording;
+    let spoke: Recording;
+    before(async () => {
+        const dir = writeProject(specs);
+        [hub, spoke] = await Promise.all([record(dir, "west"), record(dir, "west2")]);
+        fs.rmSync(dir, { recursive: true });
+    });
+
+    it("gives the region's lowest id a Transit Gateway and exports it for the region's other members", () => {
+        const tgw = hub.resources.find((r) => r.type === "aws:ec2transitgateway/transitGateway:TransitGateway")!;
+        assert.equal(tgw.inputs.defaultRouteTablePropagation, "enable");
+        assert.deepEqual(hub.outputs.transitGateway.value, { id: "west-hub-tgw-id", routeTableId: "tgw-rtb-west-hub-tgw", region: "us-west-2" });
+        assert.equal(spoke.resources.filter((r) => r.type === "aws:ec2transitgateway/transitGateway:TransitGateway").length, 0);
+        assert.equal(spoke.outputs.transitGateway, undefined);
+    });
+
+    it("attaches the spoke to its hub's gateway, with no VPC peering anywhere", () => {
+        const attachment = spoke.resources.find((r) => r.type === "aws:ec2transitgateway/vpcAttachment:VpcAttachment")!;
+        assert.equal(attachment.inputs.transitGatewayId, "west-hub-tgw-id");
+        assert.deepEqual(attachment.inputs.subnetIds, ["west2-subnet-id"]);
+        for (const rec of [hub, spoke]) {
+            assert.equal(rec.resources.filter((r) => r.type === "aws:ec2/vpcPeeringConnection:VpcPeeringConnection").length, 0);
+        }
+        const peerings = hub.resources.filter((r) => r.type === "aws:ec2transitgateway/peeringAttachment:PeeringAttachment");
+        assert.deepEqual(peerings.map((p) => [p.inputs.peerTransitGatewayId, p.inputs.peerRegion]), [["east-hub-tgw-id", "us-east-1"]]);
+    });
+});

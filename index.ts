@@ -7,10 +7,32 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CiliumBgp, CiliumRelease, ClusterMeshLink, EksCluster, GlobalServiceApp, K3sCluster, KindCluster, MeshCertificateAuthority, type MeshCaMaterial, type MeshCluster } from "./components";
-import { CLUSTERMESH_LOAD_BALANCER_PORT, departingPeers, loadBalancerEndpoint, nodePortEndpoint, STACK_OUTPUTS, type ClusterMeshPeer, type MemberNetworkOutputs } from "./lib/contract";
+import {
+    CiliumBgp,
+    CiliumRelease,
+    ClusterMeshLink,
+    EksCluster,
+    GlobalServiceApp,
+    K3sCluster,
+    KindCluster,
+    MeshCertificateAuthority,
+    TransitGatewayHub,
+    type MeshCaMaterial,
+    type MeshCluster,
+} from "./components";
+import {
+    CLUSTERMESH_LOAD_BALANCER_PORT,
+    departingPeers,
+    loadBalancerEndpoint,
+    nodePortEndpoint,
+    STACK_OUTPUTS,
+    type ClusterMeshPeer,
+    type MemberNetworkOutputs,
+    type TransitGatewayOutputs,
+} from "./lib/contract";
+import { regionHubs } from "./lib/topology";
 import { bgpSettings, clusterSpec, linkMember } from "./stack-args";
-import { awsPlacement, coveringCidr, loadMesh, MeshConfigError, projectDir, type Mesh } from "./stacks";
+import { awsPlacement, coveringCidr, loadMesh, MeshConfigError, meshVpcs, projectDir, type Mesh } from "./stacks";
 
 function loadOrExplain(): Mesh {
     try {
@@ -67,6 +89,11 @@ const meshCluster: MeshCluster = cluster;
 
 const bgp = bgpSettings(self);
 
+// Transit mesh: the lowest cluster id of each region owns its Transit Gateway (README: Choosing a topology).
+const topology = self.network.topology;
+const ownsHub = topology === "transit-gateway" && placement !== undefined && regionHubs(meshVpcs(mesh.members)).some((h) => h.owner.name === name);
+const hub = ownsHub && placement ? new TransitGatewayHub(`${name}-hub`, { clusterName: name, region: placement.region }, { provider: awsProvider }) : undefined;
+
 const link = new ClusterMeshLink(`${name}-link`, {
     self: linkMember(self),
     peers: peers.map(linkMember),
@@ -75,9 +102,12 @@ const link = new ClusterMeshLink(`${name}-link`, {
     stackPrefix,
     network:
         !(cluster instanceof KindCluster) && cluster.securityGroupId && cluster.vpcId && cluster.routeTableId
-            ? { securityGroupId: cluster.securityGroupId, vpcId: cluster.vpcId, routeTableId: cluster.routeTableId }
+            ? { securityGroupId: cluster.securityGroupId, vpcId: cluster.vpcId, routeTableId: cluster.routeTableId, subnetIds: cluster.subnetIds }
             : undefined,
     awsProvider,
+    topology,
+    ownHub: hub ? { transitGatewayId: hub.transitGatewayId, routeTableId: hub.routeTableId } : undefined,
+    meshSupernet: self.mesh.addressing?.vpc,
 });
 for (const pending of link.pendingPeers) {
     void pulumi.log.info(`${name}: not linked to ${pending.name}: ${pending.reason}`);
@@ -157,5 +187,8 @@ export const network: pulumi.Output<MemberNetworkOutputs> | undefined =
         : undefined;
 /** The SSH key of new EC2 VMs, for `pulumi stack output sshPrivateKey --show-secrets`. Secret. */
 export const sshPrivateKey = cluster instanceof K3sCluster && cluster.sshPrivateKey ? pulumi.secret(cluster.sshPrivateKey) : undefined;
+/** The region's Transit Gateway, exported by its hub owner in a transit mesh (`STACK_OUTPUTS.transitGateway`). */
+export const transitGateway: pulumi.Output<TransitGatewayOutputs> | undefined =
+    hub && placement ? pulumi.all([hub.transitGatewayId, hub.routeTableId]).apply(([id, routeTableId]) => ({ id, routeTableId, region: placement.region })) : undefined;
 export const meshCaCertPem = ownCa?.certPem;
 export const meshCaKeyPem = ownCa ? pulumi.secret(ownCa.privateKeyPem) : undefined;

@@ -4,6 +4,7 @@
  */
 export * from "../lib/contract";
 export * from "./network/aws-network";
+export * from "./network/transit-gateway-hub";
 export * from "./cluster/mesh-cluster";
 export * from "./cluster/k3s-cluster";
 export * from "./cluster/eks-cluster";

@@ -16,6 +16,8 @@ export const STACK_OUTPUTS = {
     caCertPem: "meshCaCertPem",
     /** The mesh CA private key (PEM). Secret. Exported by the CA owner only. */
     caKeyPem: "meshCaKeyPem",
+    /** `TransitGatewayOutputs`: the region's Transit Gateway. Exported by a hub owner of a transit mesh only. */
+    transitGateway: "transitGateway",
     /** Names of the peers this stack is linked to. */
     linkedPeers: "linkedPeers",
     /** Peers this stack is not linked to, with the reason. */
@@ -47,6 +49,14 @@ export interface ClusterMeshPeer {
 export interface MemberNetworkOutputs {
     readonly vpcId: string;
     readonly vpcCidr: string;
+    readonly routeTableId: string;
+    readonly region: string;
+}
+
+/** What the hub owner of a region exports as `transitGateway` in a transit mesh. */
+export interface TransitGatewayOutputs {
+    readonly id: string;
+    /** Its default route table: propagated VPC routes, static routes to other regions. */
     readonly routeTableId: string;
     readonly region: string;
 }

@@ -266,9 +266,52 @@ export const meshSchema = z
             .describe(
                 "Planned addresses: mesh-wide supernets every member's ranges lie in, and that `npm run add-region` takes the next free ranges from. The same on every member. Default: none (add-region searches the private ranges).",
             ),
+        quotas: z
+            .strictObject({
+                securityGroupRules: z
+                    .number()
+                    .int()
+                    .min(60)
+                    .max(1000)
+                    .default(60)
+                    .describe("Inbound rules per security group in this stack's account and region (a rule referencing a prefix list counts as its maxEntries). Default 60, AWS's default."),
+                vpcPeerings: z
+                    .number()
+                    .int()
+                    .min(50)
+                    .max(125)
+                    .default(50)
+                    .describe("Active VPC peering connections per VPC. Default 50, AWS's default; at most 125."),
+                routesPerTable: z
+                    .number()
+                    .int()
+                    .min(50)
+                    .max(1000)
+                    .default(50)
+                    .describe("Routes per route table. Default 50, AWS's default; at most 1,000."),
+            })
+            .default({ securityGroupRules: 60, vpcPeerings: 50, routesPerTable: 50 })
+            .describe(
+                "AWS quotas raised for this stack's account and region, as granted by AWS (Service Quotas). The connectivity check of `npm run plan` holds the planned rules, peerings and routes against them; a raise is declared here, never assumed.",
+            ),
     })
     .describe("How this stack joins the mesh (`clustermesh:mesh`).");
 export type MeshConfig = z.infer<typeof meshSchema>;
+
+export const networkTopologies = ["peering", "transit-gateway"] as const;
+export type NetworkTopology = (typeof networkTopologies)[number];
+
+export const networkSchema = z
+    .strictObject({
+        topology: z
+            .enum(networkTopologies)
+            .default("peering")
+            .describe(
+                "How the VPCs of AWS-built members reach each other: `peering` (a VPC peering per pair; up to the peering quota) or `transit-gateway` (a Transit Gateway per region, peered between regions; billed per attachment and per GB). The same on every member. Default `peering`.",
+            ),
+    })
+    .describe("How the mesh's networks are joined on AWS (`clustermesh:network`).");
+export type NetworkConfig = z.infer<typeof networkSchema>;
 
 export const appSchema = z
     .strictObject({
@@ -321,6 +364,7 @@ export const stackConfigSchemas = {
     bgp: bgpSchema,
     cilium: ciliumSchema,
     mesh: meshSchema,
+    network: networkSchema,
     app: appSchema,
 } as const;
 export type StackConfigKey = keyof typeof stackConfigSchemas;
@@ -341,5 +385,6 @@ export interface StackConfig {
     bgp: BgpConfig;
     cilium: CiliumConfig;
     mesh: MeshConfig;
+    network: NetworkConfig;
     app: AppConfig;
 }

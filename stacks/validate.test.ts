@@ -306,14 +306,6 @@ describe("reporting", () => {
         assert.deepEqual(problemsOf(specs), []);
     });
 
-    it("notes the AWS peering limit past 126 VPCs", () => {
-        const members = Array.from({ length: 127 }, (_, i) => member({ stack: `r${i + 1}`, id: i + 1, block: i + 10 }));
-        const result = validateMesh(members);
-        assert.deepEqual(result.problems, []);
-        assert.equal(result.notes.length, 1);
-        assert.match(result.notes[0], /127 VPCs.*over AWS's limit of 125.*Transit Gateway/);
-    });
-
     it("refuses a mesh larger than maxConnectedClusters", () => {
         const members = Array.from({ length: 256 }, (_, i) => member({ stack: `r${i + 1}`, id: i + 1, block: i + 10, cilium: { maxConnectedClusters: 255 } }));
         const problems = validateMesh(members).problems.map(formatProblem);

@@ -5,14 +5,14 @@
  * a 511-cluster mesh validates in about the time a 2-cluster one does.
  */
 import { findOverlaps, overlaps, parseAddress, parseCidr, suggestFreeRange, type CidrRange } from "../lib/cidr";
+import { AWS_QUOTAS } from "../lib/aws-quotas";
+import { quotaExcesses, topologyCounts, type MeshVpc, type Topology, type TopologyCounts } from "../lib/topology";
 import { ciliumAtLeast, ciliumMinor, ciliumVersionProblem, CLUSTER_NAME_MAX_LENGTH, isClusterName } from "../lib/cilium-version";
 import { DEFAULT_APISERVER_NODE_PORT } from "./schema";
 import { isAwsBuilt } from "./build";
 import type { MeshMember } from "./load";
 import type { Problem } from "./problems";
 
-/** AWS's limit of active peering connections per VPC (a full mesh of peerings stops there). */
-export const AWS_PEERINGS_PER_VPC = 125;
 /** Pod CIDR per node carved from the pod CIDR by Cilium's cluster-pool IPAM. */
 export const POD_CIDR_MASK_SIZE = 24;
 
@@ -444,7 +444,7 @@ function checkApps(members: readonly MeshMember[]): Problem[] {
     return problems;
 }
 
-function peeringNotes(members: readonly MeshMember[]): string[] {
+function existingHostNotes(members: readonly MeshMember[]): string[] {
     const vpcs = members.filter((m) => isAwsBuilt(m) && m.cluster.vpcCIDR);
     const onHosts = members.filter((m) => !isAwsBuilt(m) && m.cluster.kind !== "kind");
     const notes: string[] = [];
@@ -454,17 +454,59 @@ function peeringNotes(members: readonly MeshMember[]): string[] {
                 "their node addresses must reach each other (VPN, Direct Connect or public addresses); the program opens the ports but builds no such route.",
         );
     }
-    if (vpcs.length - 1 <= AWS_PEERINGS_PER_VPC) {
-        return notes;
-    }
-    return [
-        ...notes,
-        `The mesh has ${vpcs.length} VPCs; a full mesh of VPC peerings needs ${vpcs.length - 1} per VPC, over AWS's limit of ${AWS_PEERINGS_PER_VPC}. ` +
-            "Join the VPCs with Transit Gateway peering instead of VPC peering.",
-    ];
+    return notes;
 }
 
-/** Checks every rule across every member. Problems are in a stable order. */
+/** The AWS-built members' VPCs, as the topology sees them. */
+export function meshVpcs(members: readonly MeshMember[]): MeshVpc[] {
+    return members.flatMap((m) => (isAwsBuilt(m) && m.cluster.region && m.cluster.vpcCIDR ? [{ id: m.cluster.id, name: m.cluster.name, region: m.cluster.region, vpcCidr: m.cluster.vpcCIDR }] : []));
+}
+
+const QUOTA_FIXES: Record<keyof TopologyCounts, (topology: Topology) => string> = {
+    vpcPeeringsPerVpc: () => "set clustermesh:network.topology: transit-gateway on every member (README: Choosing a topology), or declare a quota AWS raised for you in clustermesh:mesh.quotas.vpcPeerings of every AWS stack (at most 125)",
+    routesPerRouteTable: (topology) =>
+        topology === "peering"
+            ? "set clustermesh:network.topology: transit-gateway and clustermesh:mesh.addressing on every member, or declare a raised clustermesh:mesh.quotas.routesPerTable (at most 1000)"
+            : "set clustermesh:mesh.addressing on every member (a vpc supernet covering every VPC: one route to the hub per VPC), or declare a raised clustermesh:mesh.quotas.routesPerTable (at most 1000)",
+    transitGatewayPeeringsPerHub: () => "use fewer regions; AWS does not raise this quota past 50",
+    routesPerTransitGatewayRouteTable: () => "use fewer VPCs; AWS does not raise this quota past 10,000",
+};
+
+/** The topology is the same everywhere, and the mesh fits the AWS quotas it would need. */
+function checkTopology(members: readonly MeshMember[]): Problem[] {
+    const problems = checkAgreement(members, "clustermesh:network.topology", (m) => m.network.topology);
+    const vpcs = meshVpcs(members);
+    if (problems.length > 0 || vpcs.length < 2) {
+        return problems;
+    }
+    const aws = members.filter(isAwsBuilt);
+    const topology = aws[0].network.topology;
+    const counts = topologyCounts(vpcs, topology, aws[0].mesh.addressing?.vpc);
+    // Quotas are per account and region: each member's VPC is held against its own stack's
+    // declared quotas; one problem per quota, on the newest member with the tightest limit.
+    const limitsOf = (m: MeshMember): Record<keyof TopologyCounts, number> => ({
+        vpcPeeringsPerVpc: m.mesh.quotas.vpcPeerings,
+        routesPerRouteTable: m.mesh.quotas.routesPerTable,
+        transitGatewayPeeringsPerHub: AWS_QUOTAS.transitGatewayPeeringsPerHub.default,
+        routesPerTransitGatewayRouteTable: AWS_QUOTAS.routesPerTransitGatewayRouteTable.default,
+    });
+    const reported = new Set<string>();
+    for (const m of bySeniority(aws).reverse()) {
+        for (const excess of quotaExcesses(counts, limitsOf(m))) {
+            if (reported.has(excess.quota)) continue;
+            reported.add(excess.quota);
+            problems.push({
+                file: m.file,
+                key: "clustermesh:network.topology",
+                value: topology,
+                message: `needs ${excess.count} ${excess.what} for the mesh's ${vpcs.length} AWS VPCs, over this stack's quota of ${excess.limit}`,
+                fix: QUOTA_FIXES[excess.quota](topology),
+            });
+        }
+    }
+    return problems;
+}
+
 /** Planned addresses: one set of supernets for the mesh, and every member's ranges inside them. */
 function checkAddressing(members: readonly MeshMember[]): Problem[] {
     const planned = members.filter((m) => m.mesh.addressing !== undefined);
@@ -638,6 +680,7 @@ export function validateMesh(members: readonly MeshMember[]): MeshValidation {
         ...checkAddressing(members),
         ...checkKind(members),
         ...checkBgp(members),
+        ...checkTopology(members),
     ];
-    return { problems, notes: peeringNotes(members) };
+    return { problems, notes: existingHostNotes(members) };
 }

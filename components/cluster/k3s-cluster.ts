@@ -119,6 +119,7 @@ interface Ec2Build {
     readonly prerequisites: pulumi.Resource[];
     readonly vpcId: pulumi.Output<string>;
     readonly routeTableId: pulumi.Output<string>;
+    readonly subnetIds: pulumi.Output<string[]>;
     readonly securityGroupId: pulumi.Output<string>;
 }
 
@@ -171,6 +172,8 @@ export class K3sCluster extends pulumi.ComponentResource implements MeshCluster 
     public readonly vpcId?: pulumi.Output<string>;
     /** EC2 only: the VPC's CIDR (`ec2.vpcCidr`), for peers' routes and rules. */
     public readonly vpcCidr?: pulumi.Output<string>;
+    /** EC2 only: the nodes' subnet, for a Transit Gateway attachment. */
+    public readonly subnetIds?: pulumi.Output<string[]>;
     /** EC2 only: the subnet's route table, where routes to peered VPCs go. */
     public readonly routeTableId?: pulumi.Output<string>;
     /**
@@ -198,6 +201,7 @@ export class K3sCluster extends pulumi.ComponentResource implements MeshCluster 
             this.vpcId = built.vpcId;
             this.vpcCidr = pulumi.output(args.ec2.vpcCidr);
             this.routeTableId = built.routeTableId;
+            this.subnetIds = built.subnetIds;
             this.securityGroupId = built.securityGroupId;
         } else {
             const host = args.host!;
@@ -427,6 +431,7 @@ export class K3sCluster extends pulumi.ComponentResource implements MeshCluster 
             prerequisites: [...network.ready, egress, intraVpc, ...operatorRules],
             vpcId: network.vpcId,
             routeTableId: network.routeTableId,
+            subnetIds: pulumi.all(network.subnetIds),
             securityGroupId: group.id,
         };
     }

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { STACK_OUTPUTS, toPeer, type ClusterMeshPeer, type MemberNetworkOutputs } from "../../lib/contract";
+import { STACK_OUTPUTS, toPeer, type ClusterMeshPeer, type MemberNetworkOutputs, type TransitGatewayOutputs } from "../../lib/contract";
+import { hubPeerings, regionHubs, type RegionHub, type Topology } from "../../lib/topology";
 import { failOnProblems } from "../problems";
 import { meshIngress, ownedPeerings, type LinkMember, type MeshIngress } from "./mesh-network";
 
@@ -9,6 +10,14 @@ export interface LinkNetworkArgs {
     /** Security group of the nodes; the mesh ingress rules are added to it. */
     securityGroupId: pulumi.Input<string>;
     vpcId: pulumi.Input<string>;
+    routeTableId: pulumi.Input<string>;
+    /** The subnets a Transit Gateway attachment uses (one per zone). Needed with `topology: transit-gateway`. */
+    subnetIds?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** The Transit Gateway this member owns as its region's hub (see `TransitGatewayHub`). */
+export interface OwnHubArgs {
+    transitGatewayId: pulumi.Input<string>;
     routeTableId: pulumi.Input<string>;
 }
 
@@ -30,6 +39,18 @@ export interface ClusterMeshLinkArgs {
     network?: LinkNetworkArgs;
     /** Provider of this member's AWS region. Default: the ambient provider. */
     awsProvider?: aws.Provider;
+    /**
+     * How the VPCs are joined: `peering` (a VPC peering per pair, owned by the lower id) or
+     * `transit-gateway` (an attachment to the region's hub; the hub owner peers hubs). Default `peering`.
+     */
+    topology?: Topology;
+    /** With `transit-gateway`: the hub this member owns, when it is its region's lowest cluster id. */
+    ownHub?: OwnHubArgs;
+    /**
+     * With `transit-gateway`: a CIDR covering every VPC of the mesh (`clustermesh:mesh.addressing.vpc`).
+     * The VPC route table then holds one route to the hub instead of one per peer VPC. Default none.
+     */
+    meshSupernet?: string;
 }
 
 export interface PendingPeer {
@@ -127,40 +148,137 @@ export class ClusterMeshLink extends pulumi.ComponentResource {
                 }
                 return peerProviders.get(region)!;
             };
-            for (const peer of ownedPeerings(args.self, linked)) {
-                const peerNetwork = references.get(peer.stack)!.requireOutput(STACK_OUTPUTS.network) as pulumi.Output<MemberNetworkOutputs>;
-                const peering = new aws.ec2.VpcPeeringConnection(
-                    `${name}-peering-${peer.name}`,
-                    {
-                        vpcId: network.vpcId,
-                        peerVpcId: peerNetwork.vpcId,
-                        peerRegion: peerNetwork.region,
-                        autoAccept: false,
-                        tags: { Name: `${args.self.name}-${peer.name}`, "clustermesh/pair": `${args.self.name}-${peer.name}` },
-                    },
-                    awsOpts,
-                );
-                const peerProvider = providerFor(peer.aws.region);
-                new aws.ec2.VpcPeeringConnectionAccepter(
-                    `${name}-peering-${peer.name}-accept`,
-                    { vpcPeeringConnectionId: peering.id, autoAccept: true, tags: { Name: `${args.self.name}-${peer.name}` } },
-                    { parent: this, provider: peerProvider },
-                );
-                new aws.ec2.Route(
-                    `${name}-route-to-${peer.name}`,
-                    { routeTableId: network.routeTableId, destinationCidrBlock: peer.aws.vpcCidr, vpcPeeringConnectionId: peering.id },
-                    awsOpts,
-                );
-                new aws.ec2.Route(
-                    `${name}-route-from-${peer.name}`,
-                    { routeTableId: peerNetwork.routeTableId, destinationCidrBlock: args.self.aws!.vpcCidr, vpcPeeringConnectionId: peering.id },
-                    { parent: this, provider: peerProvider },
-                );
+            if ((args.topology ?? "peering") === "peering") {
+                this.peerVpcs(name, args, network, linked, references, providerFor);
+            } else if (args.link) {
+                this.attachToHub(name, args, network, staying, references, providerFor);
             }
         }
         this.registerOutputs({ peers: this.peers, linkedPeers: this.linkedPeers, pendingPeers: this.pendingPeers, ingress: this.ingress });
     }
+
+    /** Each VPC peering this member owns: request, accept in the peer's region, route both sides. */
+    private peerVpcs(name: string, args: ClusterMeshLinkArgs, network: LinkNetworkArgs, linked: readonly LinkMember[], references: References, providerFor: ProviderFor): void {
+        const awsOpts: pulumi.CustomResourceOptions = { parent: this, provider: args.awsProvider };
+        for (const peer of ownedPeerings(args.self, linked)) {
+            const peerNetwork = references.get(peer.stack)!.requireOutput(STACK_OUTPUTS.network) as pulumi.Output<MemberNetworkOutputs>;
+            const peering = new aws.ec2.VpcPeeringConnection(
+                `${name}-peering-${peer.name}`,
+                {
+                    vpcId: network.vpcId,
+                    peerVpcId: peerNetwork.vpcId,
+                    peerRegion: peerNetwork.region,
+                    autoAccept: false,
+                    tags: { Name: `${args.self.name}-${peer.name}`, "clustermesh/pair": `${args.self.name}-${peer.name}` },
+                },
+                awsOpts,
+            );
+            const peerProvider = providerFor(peer.aws.region);
+            new aws.ec2.VpcPeeringConnectionAccepter(
+                `${name}-peering-${peer.name}-accept`,
+                { vpcPeeringConnectionId: peering.id, autoAccept: true, tags: { Name: `${args.self.name}-${peer.name}` } },
+                { parent: this, provider: peerProvider },
+            );
+            new aws.ec2.Route(
+                `${name}-route-to-${peer.name}`,
+                { routeTableId: network.routeTableId, destinationCidrBlock: peer.aws.vpcCidr, vpcPeeringConnectionId: peering.id },
+                awsOpts,
+            );
+            new aws.ec2.Route(
+                `${name}-route-from-${peer.name}`,
+                { routeTableId: peerNetwork.routeTableId, destinationCidrBlock: args.self.aws!.vpcCidr, vpcPeeringConnectionId: peering.id },
+                { parent: this, provider: peerProvider },
+            );
+        }
+    }
+
+    /**
+     * Transit: this VPC's attachment to its region's hub and its routes to the mesh; on the hub
+     * owner, the peerings to the other hubs it owns (lower owner id), accepted in the peer's
+     * region, with static routes both ways for every VPC behind each side. Ownership comes from
+     * the static facts of every member, departing ones included: a departing hub owner takes
+     * its region's attachments with it, so its Transit Gateway can go; a departing peer hub's
+     * peering goes before either side.
+     */
+    private attachToHub(name: string, args: ClusterMeshLinkArgs, network: LinkNetworkArgs, staying: readonly LinkMember[], references: References, providerFor: ProviderFor): void {
+        const awsOpts: pulumi.CustomResourceOptions = { parent: this, provider: args.awsProvider };
+        const self = args.self;
+        const stays = new Set([self.name, ...staying.map((m) => m.name)]);
+        const vpcs = [self, ...args.peers].flatMap((m) => (m.aws ? [{ id: m.id, name: m.name, stack: m.stack, region: m.aws.region, vpcCidr: m.aws.vpcCidr }] : []));
+        const hubs = regionHubs(vpcs);
+        const mine = hubs.find((h) => h.region === self.aws!.region)!;
+        if (!stays.has(mine.owner.name)) {
+            return;
+        }
+        const ownsHub = mine.owner.name === self.name;
+        const hubOutputs = (hub: RegionHub<(typeof vpcs)[number]>): pulumi.Output<TransitGatewayOutputs> =>
+            hub.owner.name === self.name
+                ? pulumi.output({ id: args.ownHub!.transitGatewayId, routeTableId: args.ownHub!.routeTableId, region: hub.region })
+                : (references.get(hub.owner.stack)!.requireOutput(STACK_OUTPUTS.transitGateway) as pulumi.Output<TransitGatewayOutputs>);
+        const hub = hubOutputs(mine);
+        const attachment = new aws.ec2transitgateway.VpcAttachment(
+            `${name}-hub-attachment`,
+            {
+                transitGatewayId: hub.id,
+                vpcId: network.vpcId,
+                subnetIds: network.subnetIds!,
+                dnsSupport: "enable",
+                tags: { Name: `${self.name}-mesh-hub`, "clustermesh/cluster": self.name },
+            },
+            awsOpts,
+        );
+        const destinations = args.meshSupernet
+            ? [{ role: "mesh", cidr: args.meshSupernet }]
+            : vpcs.filter((v) => v.name !== self.name && stays.has(v.name)).map((v) => ({ role: v.name, cidr: v.vpcCidr }));
+        for (const destination of destinations) {
+            new aws.ec2.Route(
+                `${name}-route-to-${destination.role}`,
+                { routeTableId: network.routeTableId, destinationCidrBlock: destination.cidr, transitGatewayId: hub.id },
+                { ...awsOpts, dependsOn: [attachment] },
+            );
+        }
+        if (!ownsHub) {
+            return;
+        }
+        for (const { peer } of hubPeerings(hubs).filter((p) => p.owner === mine && stays.has(p.peer.owner.name))) {
+            const peerHub = hubOutputs(peer);
+            const peerProvider = providerFor(peer.region);
+            const peering = new aws.ec2transitgateway.PeeringAttachment(
+                `${name}-hub-peering-${peer.region}`,
+                {
+                    transitGatewayId: hub.id,
+                    peerTransitGatewayId: peerHub.id,
+                    peerRegion: peer.region,
+                    tags: { Name: `${self.name}-${peer.owner.name}-hubs`, "clustermesh/hubs": `${mine.region}-${peer.region}` },
+                },
+                awsOpts,
+            );
+            const accepted = new aws.ec2transitgateway.PeeringAttachmentAccepter(
+                `${name}-hub-peering-${peer.region}-accept`,
+                { transitGatewayAttachmentId: peering.id, tags: { Name: `${self.name}-${peer.owner.name}-hubs` } },
+                { parent: this, provider: peerProvider },
+            );
+            // TGW peerings propagate nothing: every VPC behind each side gets a static route.
+            for (const vpc of peer.members.filter((m) => stays.has(m.name))) {
+                new aws.ec2transitgateway.Route(
+                    `${name}-hub-route-to-${vpc.name}`,
+                    { transitGatewayRouteTableId: hub.routeTableId, destinationCidrBlock: vpc.vpcCidr, transitGatewayAttachmentId: peering.id },
+                    { ...awsOpts, dependsOn: [accepted] },
+                );
+            }
+            for (const vpc of mine.members.filter((m) => stays.has(m.name))) {
+                new aws.ec2transitgateway.Route(
+                    `${name}-hub-${peer.region}-route-to-${vpc.name}`,
+                    { transitGatewayRouteTableId: peerHub.routeTableId, destinationCidrBlock: vpc.vpcCidr, transitGatewayAttachmentId: peering.id },
+                    { parent: this, provider: peerProvider, dependsOn: [accepted] },
+                );
+            }
+        }
+    }
 }
+
+type References = ReadonlyMap<string, pulumi.StackReference>;
+type ProviderFor = (region: string) => aws.Provider;
 
 function linkProblems(args: ClusterMeshLinkArgs): string[] {
     const problems: string[] = [];
@@ -173,6 +291,19 @@ function linkProblems(args: ClusterMeshLinkArgs): string[] {
     }
     if (args.network && !args.self.aws) {
         problems.push("network is set but self.aws is not: a member with a VPC needs its region and VPC CIDR");
+    }
+    if (args.topology === "transit-gateway" && args.network) {
+        if (args.network.subnetIds === undefined) {
+            problems.push("network.subnetIds is missing; a Transit Gateway attachment needs the VPC's subnets");
+        }
+        const region = args.self.aws?.region;
+        const regionMates = args.peers.filter((p) => p.aws?.region === region && p.id < args.self.id);
+        if (regionMates.length === 0 && args.ownHub === undefined) {
+            problems.push(`ownHub is missing; ${args.self.name} has the lowest cluster id in ${region} and so owns its Transit Gateway (TransitGatewayHub)`);
+        }
+        if (regionMates.length > 0 && args.ownHub !== undefined) {
+            problems.push(`ownHub is set, but ${regionMates[0].name} owns the hub of ${region} (lower cluster id)`);
+        }
     }
     return problems;
 }

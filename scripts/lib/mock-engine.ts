@@ -180,6 +180,8 @@ export class MockEngine implements pulumi.runtime.Mocks {
             }
             case "aws:ec2/eip:Eip":
                 return { publicIp: `203.0.113.${octet("eip")}`, allocationId: `eipalloc-${args.name}` };
+            case "aws:ec2transitgateway/transitGateway:TransitGateway":
+                return { associationDefaultRouteTableId: `tgw-rtb-${args.name}`, propagationDefaultRouteTableId: `tgw-rtb-${args.name}`, arn: `arn:aws:ec2:mock:transit-gateway/${args.name}` };
             case "aws:eks/cluster:Cluster":
                 return {
                     endpoint: `https://${args.name}.mock.eks.amazonaws.com`,

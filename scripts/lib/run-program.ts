@@ -4,7 +4,8 @@
  * process: Pulumi's mock runtime is process-wide.
  */
 import { CLUSTERMESH_LOAD_BALANCER_PORT, loadBalancerEndpoint, nodePortEndpoint, STACK_OUTPUTS } from "../../lib/contract";
-import { inspectMesh, loadMesh, MeshConfigError, nthAddress, parseCidr, type MeshMember } from "../../stacks";
+import { regionHubs } from "../../lib/topology";
+import { meshVpcs, inspectMesh, loadMesh, MeshConfigError, nthAddress, parseCidr, type MeshMember } from "../../stacks";
 import { fakePem, installMockEngine, peek, settle, type RecordedResource, type StackOutputs } from "./mock-engine";
 
 export interface ProgramRun {
@@ -30,6 +31,8 @@ export function kindStandInAddresses(m: MeshMember): string[] {
 /** Stand-ins for what each member's stack exports once deployed, for the stack references. */
 export function deployedOutputs(members: readonly MeshMember[]): StackOutputs {
     const outputs: StackOutputs = {};
+    const transit = members.some((m) => m.network.topology === "transit-gateway");
+    const hubOwners = new Set(transit ? regionHubs(meshVpcs(members)).map((h) => h.owner.name) : []);
     for (const m of members) {
         const vpc = m.cluster.vpcCIDR ? parseCidr(m.cluster.vpcCIDR) : undefined;
         const host = m.k3s.host ? (m.k3s.host.privateAddress ?? m.k3s.host.address) : undefined;
@@ -48,6 +51,10 @@ export function deployedOutputs(members: readonly MeshMember[]): StackOutputs {
             // so every member of a mocked mesh carries the same CA, as a deployed one does.
             [STACK_OUTPUTS.caCertPem]: fakePem("CERTIFICATE", "mesh-ca-cert"),
             [STACK_OUTPUTS.caKeyPem]: fakePem("PRIVATE KEY", "mesh-ca-key"),
+            // What a hub owner's own run records for its TransitGatewayHub ("<name>-hub").
+            ...(hubOwners.has(m.cluster.name)
+                ? { [STACK_OUTPUTS.transitGateway]: { id: `${m.cluster.name}-hub-tgw-id`, routeTableId: `tgw-rtb-${m.cluster.name}-hub-tgw`, region: m.cluster.region } }
+                : {}),
         };
     }
     return outputs;
