@@ -397,3 +397,29 @@ describe("clustermesh:bgp", () => {
         ]);
     });
 });
+
+describe("native routing across members", () => {
+    const withNotes = (specs: MemberSpec[]) => validateMesh(specs.map(member));
+    it("is carried by the shared Docker network of an all-kind mesh, or by BGP advertising the pod ranges", () => {
+        const kindMesh = withNotes([
+            { stack: "west", id: 1, kind: "kind", cilium: { routingMode: "native" } },
+            { stack: "east", id: 2, kind: "kind", cilium: { routingMode: "native" } },
+        ]);
+        assert.deepEqual(kindMesh.problems, []);
+        assert.deepEqual(kindMesh.notes, []);
+        const router = { enabled: true, localASN: 65001, peers: [{ name: "tor", address: "192.168.10.200", asn: 65000 }] };
+        const host = (stack: string, id: number, address: string, bgp?: Record<string, unknown>): MemberSpec => ({
+            stack,
+            id,
+            k3s: { host: { address } },
+            extra: { "clustermesh:sshPrivateKey": { secure: "v1:x" } },
+            cilium: { routingMode: "native" },
+            ...(bgp ? { bgp } : {}),
+        });
+        assert.deepEqual(withNotes([host("west", 1, "192.168.10.100", router), host("east", 2, "192.168.20.100", { ...router, localASN: 65002 })]).notes, []);
+        const half = withNotes([host("west", 1, "192.168.10.100", router), host("east", 2, "192.168.20.100")]);
+        assert.deepEqual(half.notes, [
+            "east (Pulumi.east.yaml) routes pods natively, but nothing the program knows of carries its pod ranges to the peers (VPC peering carries only VPC addresses): add the routes yourself, advertise them with clustermesh:bgp, or use routingMode tunnel.",
+        ]);
+    });
+});

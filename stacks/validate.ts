@@ -662,6 +662,37 @@ function checkBgp(members: readonly MeshMember[]): Problem[] {
     return problems;
 }
 
+/**
+ * What routes a natively-routed member's pod range to its peers, when the program knows of
+ * something: kind members all on one Docker network (one L2 segment, `autoDirectNodeRoutes`),
+ * or BGP advertising the member's pod ranges to the site's routers (declared in
+ * `clustermesh:bgp`, not built). Undefined when nothing does.
+ */
+export function podRouteSource(member: MeshMember, members: readonly MeshMember[]): string | undefined {
+    if (member.bgp.enabled && member.bgp.advertise.podCIDRs && member.bgp.peers.length > 0) {
+        return `BGP: its nodes advertise their pod ranges to ${member.bgp.peers.map((p) => `${p.name} (${p.address})`).join(", ")}`;
+    }
+    const kinds = members.filter((m) => m.cluster.kind === "kind");
+    if (member.cluster.kind === "kind" && kinds.length === members.length && new Set(kinds.map((m) => m.kind.network)).size === 1) {
+        return `every member's nodes share the Docker network ${member.kind.network}`;
+    }
+    return undefined;
+}
+
+/** Natively-routed members whose pod ranges nothing routes to their peers. */
+function nativeRoutingNotes(members: readonly MeshMember[]): string[] {
+    if (members.length < 2) {
+        return [];
+    }
+    const unrouted = members.filter((m) => m.cilium.routingMode === "native" && m.cilium.ipam === "cluster-pool" && podRouteSource(m, members) === undefined);
+    return unrouted.length === 0
+        ? []
+        : [
+              `${listOf(unrouted)} ${unrouted.length === 1 ? "routes" : "route"} pods natively, but nothing the program knows of carries ${unrouted.length === 1 ? "its" : "their"} pod ranges to the peers ` +
+                  "(VPC peering carries only VPC addresses): add the routes yourself, advertise them with clustermesh:bgp, or use routingMode tunnel.",
+          ];
+}
+
 export function validateMesh(members: readonly MeshMember[]): MeshValidation {
     if (members.length === 0) {
         return { problems: [], notes: [] };
@@ -682,5 +713,5 @@ export function validateMesh(members: readonly MeshMember[]): MeshValidation {
         ...checkBgp(members),
         ...checkTopology(members),
     ];
-    return { problems, notes: existingHostNotes(members) };
+    return { problems, notes: [...existingHostNotes(members), ...nativeRoutingNotes(members)] };
 }
