@@ -12,7 +12,7 @@ import { before, describe, it } from "node:test";
 import { parse, stringify } from "yaml";
 import type { RecordedResource } from "./scripts/lib/mock-engine";
 import { listStacks } from "./scripts/list-stacks";
-import { loadCrdSchemas, validateCustomResource } from "./test/openapi-schema";
+import { kindClusterSchema, loadCrdSchemas, validateCustomResource, validateStructural } from "./test/openapi-schema";
 
 interface Recording {
     resources: RecordedResource[];
@@ -112,6 +112,16 @@ describe("the kind lab (examples/kind-lab)", () => {
         assert.deepEqual(values.clustermesh.apiserver.service, { nodePort: 32379, type: "NodePort" });
         assert.equal(values.bgpControlPlane, undefined);
         assert.equal(get("west-app-service-export").type, "kubernetes:multicluster.x-k8s.io/v1alpha1:ServiceExport");
+    });
+
+    it("gives kind a valid v1alpha4 config: no default CNI, no kube-proxy, the lab's ranges", () => {
+        const config = parse(String(get("west-cluster").inputs.stdin)) as { networking: Record<string, unknown>; nodes: unknown[] };
+        assert.deepEqual(validateStructural(kindClusterSchema(), config), []);
+        assert.equal(config.networking.podSubnet, "10.0.0.0/16");
+        assert.equal(config.networking.serviceSubnet, "10.2.0.0/16");
+        assert.equal(config.networking.disableDefaultCNI, true);
+        assert.equal(config.networking.kubeProxyMode, "none");
+        assert.equal(config.nodes.length, 2);
     });
 
     it("on destroy deletes the cluster with kind, and every in-cluster object with it", () => {

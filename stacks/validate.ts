@@ -554,6 +554,9 @@ function checkKind(members: readonly MeshMember[]): Problem[] {
         if (!subnet) {
             continue;
         }
+        if (subnet.family !== "ipv4") {
+            problems.push({ file: m.file, key: "clustermesh:kind.networkSubnet", value: m.kind.networkSubnet, message: "is not an IPv4 range; kind's nodes and this program's Docker network are IPv4", fix: "use e.g. 172.30.0.0/16" });
+        }
         for (const r of ranges) {
             if (overlaps(subnet, r.range)) {
                 problems.push({
