@@ -82,6 +82,8 @@ export function clusterSpec(member: MeshMember, sshPrivateKey: () => pulumi.Outp
                     maxSize: build.eks.maxSize,
                     operatorCidrs: cluster.operatorCIDRs,
                     eniIpam: cilium.ipam === "eni",
+                    secretsEncryption: build.eks.encryptSecrets ? { kmsKeyArn: build.eks.kmsKeyArn } : undefined,
+                    enabledLogTypes: build.eks.logTypes,
                 },
             };
         case "k3s-ec2":

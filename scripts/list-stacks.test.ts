@@ -40,6 +40,13 @@ describe("listStacks", () => {
         assert.deepEqual(listStacks(dir), ["east", "south", "west"]);
     });
 
+    it("leaves out a stack file that says clustermesh:member: false: it has nothing to preview", () => {
+        const dir = projectWith(["Pulumi.yaml", "Pulumi.west.yaml"]);
+        fs.writeFileSync(path.join(dir, "Pulumi.tools.yaml"), "config:\n  clustermesh:member: false\n");
+        fs.writeFileSync(path.join(dir, "Pulumi.broken.yaml"), "config: [\n");
+        assert.deepEqual(listStacks(dir), ["broken", "west"]);
+    });
+
     it("gives an empty list for a project without stacks", () => {
         assert.deepEqual(listStacks(projectWith(["Pulumi.yaml"])), []);
     });

@@ -11,6 +11,7 @@
  */
 import { parseArgs } from "util";
 import { formatProblem, inspectMesh, projectDir } from "../stacks";
+import { removalRefusal } from "./mesh/removal-guard";
 import { DEPARTING_ENV, MESH_COMMANDS, MeshPlanError, planOrder, selectStacks, stackStatus, type MeshCommand, type MeshStep, type StackStatus } from "./mesh/plan-order";
 import { AutomationWorkspace, MissingPulumiCliError, pulumiCliVersion, type MeshWorkspace } from "./mesh/workspace";
 
@@ -163,6 +164,11 @@ export async function meshCli(argv: readonly string[], deps: MeshCliDeps): Promi
         return 1;
     }
 
+    const refusal = await removalRefusal(meshCommand, members, workspace);
+    if (refusal) {
+        deps.err(refusal);
+        return 2;
+    }
     let plan;
     try {
         plan = planOrder({ members, command: meshCommand, stacks, status });

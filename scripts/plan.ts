@@ -61,7 +61,7 @@ function planAll(dir: string, json: boolean): number {
     } else {
         process.stdout.write(`Mesh (${members.length} members from ${path.resolve(dir)}):\n${formatMeshTable(members.map(memberRow))}\n`);
         if (others.length > 0) {
-            process.stdout.write(`Not mesh members (no clustermesh:cluster): ${others.join(", ")}\n`);
+            process.stdout.write(`Not mesh members (clustermesh:member: false): ${others.join(", ")}\n`);
         }
         for (const note of notes) {
             process.stdout.write(`Note: ${note}\n`);

@@ -14,6 +14,7 @@ export * from "./build";
 export * from "./load";
 export * from "./problems";
 export * from "./schema";
+export * from "./suggest";
 export * from "./validate";
 
 export interface Mesh {
@@ -39,7 +40,7 @@ export function projectDir(rootDirectory?: string): string {
 /** Loads and validates the whole mesh without singling out a stack; problems are returned. */
 export function inspectMesh(dir: string): { members: MeshMember[]; problems: Problem[]; notes: string[]; others: string[] } {
     const loaded = loadStacks(dir);
-    const validation = validateMesh(loaded.members);
+    const validation = validateMesh(loaded.members, loaded.suggestions);
     return {
         members: loaded.members,
         problems: [...loaded.problems, ...validation.problems],
@@ -60,7 +61,9 @@ export function loadMesh(dir: string, stack: string): Mesh {
         problems.push({
             file,
             key: "clustermesh:cluster",
-            message: fs.existsSync(path.join(dir, file)) ? "is missing, so this stack is not a mesh member" : "is missing: the stack file does not exist",
+            message: fs.existsSync(path.join(dir, file))
+                ? "is missing: this stack's file says clustermesh:member: false, so the stack builds nothing"
+                : "is missing: the stack file does not exist",
             fix: "copy Pulumi.east.yaml to this file and change name, id, CIDRs and region (README: Add a region)",
         });
     }

@@ -9,7 +9,8 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import type { Problem } from "./problems";
-import { secretConfigKeys, stackConfigSchemas, type StackConfig, type StackConfigKey } from "./schema";
+import { MEMBER_KEY, secretConfigKeys, stackConfigSchemas, type StackConfig, type StackConfigKey } from "./schema";
+import { factsOfConfig, Suggestions } from "./suggest";
 
 export const CONFIG_NAMESPACE = "clustermesh";
 
@@ -31,20 +32,40 @@ export interface MeshMember extends StackConfig {
 
 export interface LoadedStacks {
     readonly members: MeshMember[];
-    /** Stack files that hold no `clustermesh:cluster` (not in the mesh). */
+    /** Stack files that say `clustermesh:member: false` (deliberately not in the mesh). */
     readonly others: string[];
-    /** Shape problems: unknown or missing keys, wrong types, malformed values. */
+    /** Shape problems: unknown or missing keys, wrong types, malformed values, member-less files. */
     readonly problems: Problem[];
+    /** Free values for fixes, aware of everything every file uses; validation keeps handing them out. */
+    readonly suggestions: Suggestions;
 }
 
-/** Example values used in "add it" fixes for required keys. */
-const examples: Record<string, string> = {
-    "cluster.name": "name: west",
-    "cluster.id": "id: 3",
-    "cluster.kind": "kind: k3s",
-    "cluster.podCIDR": "podCIDR: 10.31.0.0/16",
-    "cluster.serviceCIDR": "serviceCIDR: 10.32.0.0/16",
+/** Example values used in "add it" fixes for required keys; ids and ranges are free in the mesh. */
+function example(dotted: string, stack: string, suggestions: Suggestions): string | undefined {
+    switch (dotted) {
+        case "cluster.name":
+            return `name: ${suggestions.name(stack)}`;
+        case "cluster.id":
+            return `id: ${suggestions.id(255) ?? 1}`;
+        case "cluster.kind":
+            return "kind: k3s";
+        case "cluster.podCIDR":
+            return `podCIDR: ${suggestions.range("10.31.0.0/16") ?? "10.31.0.0/16"}`;
+        case "cluster.serviceCIDR":
+            return `serviceCIDR: ${suggestions.range("10.32.0.0/16") ?? "10.32.0.0/16"}`;
+        default:
+            return undefined;
+    }
+}
+
+/** Why a range has a bound, where the bare numbers would not say (shown with the range). */
+const rangeNames: Record<string, string> = {
+    "cilium.apiserverNodePort": "the Kubernetes NodePort range",
 };
+
+/** Keys whose values are CIDRs: a malformed one is answered with a free range of the mesh. */
+const cidrKeys = new Set(["cluster.podCIDR", "cluster.serviceCIDR", "cluster.vpcCIDR"]);
+const cidrHints: Record<string, string> = { "cluster.podCIDR": "10.31.0.0/16", "cluster.serviceCIDR": "10.32.0.0/16", "cluster.vpcCIDR": "10.30.0.0/16" };
 
 /** A stack file: `Pulumi.<stack>.yaml` (or `.yml`); `Pulumi.yaml` is the project file, not a stack. */
 export const STACK_FILE = /^Pulumi\.[^.]+\.ya?ml$/;
@@ -118,7 +139,32 @@ function schemaKeys(schema: z.ZodType, keys: readonly PropertyKey[]): string[] {
     return target?.def?.type === "object" ? Object.keys(target.def.shape ?? {}) : [];
 }
 
-function issueToProblems(file: string, section: StackConfigKey, raw: unknown, issue: z.core.$ZodIssue): Problem[] {
+/** The min and max a number field allows, read off its schema. */
+function numberBounds(schema: z.ZodType, keys: readonly PropertyKey[]): { min?: number; max?: number } {
+    let node = schema as unknown as { def?: { type?: string; innerType?: unknown; element?: unknown; shape?: Record<string, unknown> }; minValue?: number | null; maxValue?: number | null };
+    const unwrap = () => {
+        while (node?.def && (node.def.type === "default" || node.def.type === "optional")) {
+            node = node.def.innerType as typeof node;
+        }
+    };
+    for (const key of keys) {
+        unwrap();
+        node = (node?.def?.type === "array" ? node.def.element : node?.def?.shape?.[String(key)]) as typeof node;
+    }
+    unwrap();
+    const finite = (n: number | null | undefined) => (typeof n === "number" && Number.isFinite(n) && Math.abs(n) < Number.MAX_SAFE_INTEGER ? n : undefined);
+    return { min: finite(node?.minValue), max: finite(node?.maxValue) };
+}
+
+/** The fix for a malformed CIDR: the range it was probably meant to be when that is free, else a free one of its size. */
+function cidrFix(dotted: string, value: unknown, suggestions: Suggestions): string {
+    const text = typeof value === "string" ? value.trim() : "";
+    const sized = /^[0-9a-fA-F:.]+\/\d{1,3}$/.test(text) ? text : cidrHints[dotted];
+    const free = suggestions.range(sized) ?? suggestions.range(cidrHints[dotted]);
+    return free ? `write it as address/prefix with the host bits zero, e.g. ${free} (free in the whole mesh)` : "write it as address/prefix with the host bits zero";
+}
+
+function issueToProblems(file: string, section: StackConfigKey, raw: unknown, issue: z.core.$ZodIssue, suggestions: Suggestions): Problem[] {
     const schema = stackConfigSchemas[section];
     const where = issue.path;
     if (issue.code === "unrecognized_keys") {
@@ -136,43 +182,117 @@ function issueToProblems(file: string, section: StackConfigKey, raw: unknown, is
     }
     const value = valueAt(raw, where);
     const dotted = [section, ...where.map(String)].join(".");
+    const field = String(where[where.length - 1] ?? section);
     if (value === undefined) {
+        const e = example(dotted, stackNameOf(file), suggestions);
         return [
             {
                 file,
                 key: keyPath(section, where),
                 message: "is missing",
-                fix: examples[dotted] ? `add it under ${CONFIG_NAMESPACE}:${section}, e.g. ${examples[dotted]}` : `add it under ${CONFIG_NAMESPACE}:${section}`,
+                fix: e ? `add it under ${CONFIG_NAMESPACE}:${section}, e.g. ${e}` : `add it under ${CONFIG_NAMESPACE}:${section}`,
             },
         ];
+    }
+    const key = keyPath(section, where);
+    if (issue.code === "invalid_type" && typeof value === "string" && (issue.expected === "number" || issue.expected === "boolean")) {
+        // `id: "2"` is the string "2": printing it bare would read "id 2 is not a number".
+        const bare = value.trim();
+        const meant = issue.expected === "number" ? /^-?\d+(\.\d+)?$/.test(bare) : /^(true|false)$/.test(bare);
+        const fallback = dotted === "cluster.id" ? `${field}: ${suggestions.id(255) ?? 1}` : undefined;
+        return [
+            {
+                file,
+                key,
+                value: JSON.stringify(value),
+                message: `is a string, not a ${issue.expected}`,
+                fix: meant ? `write it without quotes: ${field}: ${bare}` : `write a ${issue.expected}${fallback ? `, e.g. ${fallback}` : ""}`,
+            },
+        ];
+    }
+    if ((issue.code === "too_small" || issue.code === "too_big") && typeof value === "number" && /^Too (small|big)/.test(issue.message)) {
+        const { min, max } = numberBounds(stackConfigSchemas[section], where);
+        const span = min !== undefined && max !== undefined ? `${min}-${max}` : min !== undefined ? `${min} or more` : `${max} or less`;
+        const named = rangeNames[dotted] ? `${rangeNames[dotted]} ${span}` : span;
+        const free = dotted === "cilium.apiserverNodePort" ? suggestions.nodePort() : issue.code === "too_small" ? min : max;
+        return [{ file, key, value, message: `is outside ${named}`, fix: free !== undefined ? `use e.g. ${field}: ${free}` : `use a value in ${span}` }];
+    }
+    if (cidrKeys.has(dotted) && issue.code === "custom") {
+        return [{ file, key, value, message: "is not a CIDR block", fix: cidrFix(dotted, value, suggestions) }];
     }
     const fix =
         issue.code === "invalid_value"
             ? `use one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`
             : issue.code === "invalid_type"
               ? `write a ${issue.expected}`
-              : issue.code === "too_small" || issue.code === "too_big"
-                ? "see the config reference in the README for the allowed range"
-                : "see the config reference in the README";
+              : "see the config reference in the README";
     const message =
         issue.code === "invalid_type"
             ? `is not a ${issue.expected}`
             : issue.code === "invalid_value"
               ? "is not an allowed value"
               : issue.message.replace(/^Invalid input: /, "is invalid: ").replace(/^Too (small|big): expected number to be /, "must be ");
-    return [{ file, key: keyPath(section, where), value, message, fix }];
+    return [{ file, key, value, message, fix }];
 }
 
-/** Parses one stack file's `config:` map. Returns the member (if it is one) and its problems. */
+/**
+ * The problem of a stack file that declares no member: planning without it would drop the
+ * member from every peer's plan, and a linked peer's next `up` would delete the link, the VPC
+ * peering and its routes. Removing a member is only ever deliberate.
+ */
+export function memberlessProblem(file: string, what: string): Problem {
+    const stack = stackNameOf(file);
+    return {
+        file,
+        key: `${CONFIG_NAMESPACE}:cluster`,
+        message: `is missing: the file ${what}, which would silently remove ${stack} from the mesh (a linked peer's next up would delete its link, VPC peering and routes)`,
+        fix:
+            `restore the file (e.g. git checkout -- ${file}); to retire ${stack} on purpose, restore it, run npm run mesh -- destroy --stacks ${stack}, then delete the file; ` +
+            `a stack that is deliberately not a mesh member says so with ${CONFIG_NAMESPACE}:${MEMBER_KEY}: false`,
+    };
+}
+
+/**
+ * Parses one stack file's `config:` map. Returns the member (if it is one) and its problems.
+ * `suggestions` offers the free ids and ranges of fixes; give one built from the whole mesh
+ * (`loadStackConfigs` does), or suggestions may clash with members it does not know.
+ */
 export function parseStackConfig(
     file: string,
     config: Record<string, unknown>,
     seniority = 0,
+    suggestions: Suggestions = new Suggestions([factsOfConfig(config)]),
 ): { member?: MeshMember; problems: Problem[]; isMember: boolean } {
     const problems: Problem[] = [];
     const prefix = `${CONFIG_NAMESPACE}:`;
     const present = Object.keys(config).filter((k) => k.startsWith(prefix));
+    const memberKey = `${prefix}${MEMBER_KEY}`;
+    if (present.includes(memberKey)) {
+        const flag = config[memberKey];
+        if (flag !== false) {
+            problems.push({
+                file,
+                key: memberKey,
+                value: flag,
+                message: "only takes false: it marks a stack file that is deliberately not a mesh member",
+                fix: `remove ${memberKey} to make the stack a member, or write ${memberKey}: false`,
+            });
+            return { problems, isMember: true };
+        }
+        if (present.includes(`${prefix}cluster`)) {
+            problems.push({
+                file,
+                key: memberKey,
+                value: false,
+                message: `contradicts ${prefix}cluster in the same file`,
+                fix: `remove ${memberKey} to keep ${stackNameOf(file)} in the mesh; to retire it, run npm run mesh -- destroy --stacks ${stackNameOf(file)} first`,
+            });
+            return { problems, isMember: true };
+        }
+        return { problems, isMember: false };
+    }
     if (!present.includes(`${prefix}cluster`)) {
+        problems.push(memberlessProblem(file, Object.keys(config).length === 0 ? "holds no configuration" : `holds no ${prefix}cluster`));
         return { problems, isMember: false };
     }
     const sections = Object.keys(stackConfigSchemas) as StackConfigKey[];
@@ -211,7 +331,7 @@ export function parseStackConfig(
             (parsed as Record<string, unknown>)[section] = result.data;
         } else {
             for (const issue of result.error.issues) {
-                problems.push(...issueToProblems(file, section, raw, issue));
+                problems.push(...issueToProblems(file, section, raw, issue, suggestions));
             }
         }
     }
@@ -268,43 +388,60 @@ export function fileAges(dir: string, files: readonly string[]): Map<string, num
     return ages;
 }
 
-/** Reads and parses every stack file in `dir`. */
-export function loadStacks(dir: string): LoadedStacks {
+/** One stack file as read: its parsed YAML document, or why it could not be parsed. */
+export interface StackFileEntry {
+    readonly file: string;
+    readonly doc?: unknown;
+    /** The YAML parser's first line of error, when the file is not YAML. */
+    readonly yamlError?: string;
+    /** Age rank (0 oldest); see `MeshMember.seniority`. */
+    readonly seniority?: number;
+}
+
+/** Parses read stack files into members and problems. Pure: no file system. */
+export function loadStackConfigs(entries: readonly StackFileEntry[]): LoadedStacks {
     const members: MeshMember[] = [];
     const others: string[] = [];
     const problems: Problem[] = [];
-    const files = stackFileNames(dir);
-    const age = fileAges(dir, files);
-    for (const file of files) {
-        let doc: unknown;
-        try {
-            doc = parseYaml(fs.readFileSync(path.join(dir, file), "utf8"));
-        } catch (err) {
-            problems.push({
-                file,
-                key: "config",
-                message: `is not valid YAML (${(err as Error).message.split("\n")[0]})`,
-                fix: "fix the YAML syntax",
-            });
+    // Everything every file names is taken, even in files that fail to parse, so no fix offers it.
+    const suggestions = new Suggestions(entries.map((e) => factsOfConfig(valueAt(e.doc, ["config"]))));
+    for (const { file, doc, yamlError, seniority } of entries) {
+        if (yamlError !== undefined) {
+            problems.push({ file, key: "config", message: `is not valid YAML (${yamlError})`, fix: "fix the YAML syntax" });
             continue;
         }
         const config = valueAt(doc, ["config"]);
         if (config === undefined || config === null) {
-            others.push(file);
+            problems.push(memberlessProblem(file, doc === undefined || doc === null ? "is empty" : "has no config: section"));
             continue;
         }
         if (typeof config !== "object" || Array.isArray(config)) {
             problems.push({ file, key: "config", message: "is not a map of keys to values", fix: "write `config:` followed by indented keys" });
             continue;
         }
-        const result = parseStackConfig(file, config as Record<string, unknown>, age.get(file));
+        const result = parseStackConfig(file, config as Record<string, unknown>, seniority ?? 0, suggestions);
         problems.push(...result.problems);
         if (result.member) {
             members.push(result.member);
-        } else if (!result.isMember) {
+        } else if (!result.isMember && result.problems.length === 0) {
             others.push(file);
         }
     }
     members.sort((a, b) => a.cluster.id - b.cluster.id || a.cluster.name.localeCompare(b.cluster.name) || a.file.localeCompare(b.file));
-    return { members, others, problems };
+    return { members, others, problems, suggestions };
+}
+
+/** Reads and parses every stack file in `dir`. */
+export function loadStacks(dir: string): LoadedStacks {
+    const files = stackFileNames(dir);
+    const age = fileAges(dir, files);
+    return loadStackConfigs(
+        files.map((file): StackFileEntry => {
+            try {
+                return { file, doc: parseYaml(fs.readFileSync(path.join(dir, file), "utf8")) as unknown, seniority: age.get(file) };
+            } catch (err) {
+                return { file, yamlError: (err as Error).message.split("\n")[0], seniority: age.get(file) };
+            }
+        }),
+    );
 }

@@ -29,8 +29,11 @@ export { DEFAULT_APISERVER_NODE_PORT, DEFAULT_CILIUM_VERSION, DEFAULT_EKS_VERSIO
 const cidr = z
     .string()
     .refine((text) => parseCidr(text) !== undefined, {
-        message: "is not a CIDR block; write it as address/prefix with the host bits zero, e.g. 10.11.0.0/16",
+        message: "is not a CIDR block; write it as address/prefix with the host bits zero",
     });
+
+/** An OpenSSH public key line: type, base64 body, optional comment. */
+export const SSH_PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$/;
 
 const hostAddress = z
     .string()
@@ -83,6 +86,14 @@ const existingHostSchema = z.strictObject({
         .describe("Address the other mesh members reach this node on (k3s `node-ip`). Default: `address`."),
     user: z.string().min(1).default("ubuntu").describe("SSH user with passwordless sudo. Default `ubuntu`."),
     port: z.number().int().min(1).max(65535).default(22).describe("SSH port. Default 22."),
+    hostKey: z
+        .string()
+        .trim()
+        .regex(SSH_PUBLIC_KEY, { message: "is not an SSH public key such as ssh-ed25519 AAAAC3Nza... (a known_hosts line without the host name)" })
+        .optional()
+        .describe(
+            "The host's SSH public key, pinned: `ssh-ed25519 AAAA…` as `ssh-keyscan -t ed25519 <address>` prints it without the host name (check it out of band, e.g. on the host's console: `cat /etc/ssh/ssh_host_ed25519_key.pub`). When set, a host answering with another key stops the install before the join token is sent. Default: not checked.",
+        ),
 });
 export type ExistingHost = z.infer<typeof existingHostSchema>;
 
@@ -119,6 +130,21 @@ export const eksSchema = z
         desiredSize: z.number().int().min(1).default(DEFAULT_EKS_NODES.desired).describe(`Desired node count. Default ${DEFAULT_EKS_NODES.desired}.`),
         minSize: z.number().int().min(1).default(DEFAULT_EKS_NODES.min).describe(`Minimum node count. Default ${DEFAULT_EKS_NODES.min}.`),
         maxSize: z.number().int().min(1).default(DEFAULT_EKS_NODES.max).describe(`Maximum node count. Default ${DEFAULT_EKS_NODES.max}.`),
+        encryptSecrets: z
+            .boolean()
+            .default(false)
+            .describe(
+                "Envelope-encrypt Kubernetes Secrets with a KMS key (EKS `encryptionConfig`): a new customer-managed key with rotation, or `kmsKeyArn`. Once on, EKS cannot turn it off. Default false.",
+            ),
+        kmsKeyArn: z
+            .string()
+            .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/, { message: "is not a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/…" })
+            .optional()
+            .describe("An existing symmetric KMS key for `encryptSecrets` instead of a new one. Needs `encryptSecrets: true`."),
+        logTypes: z
+            .array(z.enum(["api", "audit", "authenticator", "controllerManager", "scheduler"]))
+            .default([])
+            .describe("Control-plane log types sent to CloudWatch Logs (`enabledClusterLogTypes`), e.g. `[api, audit, authenticator]`. CloudWatch charges for them. Default none."),
     })
     .describe("How an `eks` cluster is built (`clustermesh:eks`).");
 export type EksConfig = z.infer<typeof eksSchema>;
@@ -368,6 +394,15 @@ export const stackConfigSchemas = {
     app: appSchema,
 } as const;
 export type StackConfigKey = keyof typeof stackConfigSchemas;
+
+/** The key that marks a stack file deliberately outside the mesh (`clustermesh:member: false`). */
+export const MEMBER_KEY = "member";
+
+/** Keys that are not sections, with their descriptions (rendered into the config reference). */
+export const markerConfigKeys = {
+    [MEMBER_KEY]:
+        "`false` in a stack file that is deliberately not a mesh member (and holds no `clustermesh:cluster`). Any other stack file without `clustermesh:cluster`, empty ones included, stops every stack's plan, preview and up: removing a member is only ever deliberate (`npm run mesh -- destroy --stacks NAME`).",
+} as const;
 
 /** Secret keys, read with `pulumi.Config.requireSecret`, never from the mesh files' plain text. */
 export const secretConfigKeys = {

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseStackConfig } from "./load";
+import fc from "fast-check";
+import { overlaps, parseCidr } from "../lib/cidr";
+import { loadStackConfigs } from "./load";
 import { formatProblem, MeshConfigError } from "./problems";
 import { member, stackConfig, type MemberSpec } from "../test/stack-files";
 import { validateMesh } from "./validate";
@@ -10,16 +12,8 @@ const east: MemberSpec = { stack: "east", id: 2 };
 
 /** Every problem, formatted, for a mesh of these specs (shape problems included). */
 function problemsOf(specs: MemberSpec[]): string[] {
-    const members = [];
-    const lines: string[] = [];
-    for (const [seniority, spec] of specs.entries()) {
-        const parsed = parseStackConfig(`Pulumi.${spec.stack}.yaml`, stackConfig(spec), seniority);
-        lines.push(...parsed.problems.map(formatProblem));
-        if (parsed.member) {
-            members.push(parsed.member);
-        }
-    }
-    return [...lines, ...validateMesh(members).problems.map(formatProblem)];
+    const loaded = loadStackConfigs(specs.map((spec, seniority) => ({ file: `Pulumi.${spec.stack}.yaml`, doc: { config: stackConfig(spec) }, seniority })));
+    return [...loaded.problems.map(formatProblem), ...validateMesh(loaded.members, loaded.suggestions).problems.map(formatProblem)];
 }
 
 describe("the reference mesh", () => {
@@ -219,19 +213,73 @@ const badConfigurations: Array<{ rule: string; specs: MemberSpec[]; expected: st
     {
         rule: "a missing key",
         specs: [{ ...west, cluster: { id: undefined } }],
-        expected: ["Pulumi.west.yaml: clustermesh:cluster.id is missing; add it under clustermesh:cluster, e.g. id: 3"],
+        expected: ["Pulumi.west.yaml: clustermesh:cluster.id is missing; add it under clustermesh:cluster, e.g. id: 1"],
     },
     {
         rule: "a wrong type",
         specs: [{ ...west, cluster: { id: "one" } }],
-        expected: ["Pulumi.west.yaml: clustermesh:cluster.id one is not a number; write a number"],
+        expected: ['Pulumi.west.yaml: clustermesh:cluster.id "one" is a string, not a number; write a number, e.g. id: 1'],
     },
     {
         rule: "a malformed CIDR",
         specs: [{ ...west, cluster: { podCIDR: "10.11.0.1/16" } }],
         expected: [
-            "Pulumi.west.yaml: clustermesh:cluster.podCIDR 10.11.0.1/16 is not a CIDR block; write it as address/prefix with the host bits zero, e.g. 10.11.0.0/16; see the config reference in the README",
+            "Pulumi.west.yaml: clustermesh:cluster.podCIDR 10.11.0.1/16 is not a CIDR block; write it as address/prefix with the host bits zero, e.g. 10.11.0.0/16 (free in the whole mesh)",
         ],
+    },
+    {
+        // Issue 13: the fix used to offer 10.11.0.0/16, west's pod CIDR.
+        rule: "a malformed CIDR next to the member holding its network",
+        specs: [west, { ...east, cluster: { podCIDR: "10.11.0.1/16" } }],
+        expected: [
+            "Pulumi.east.yaml: clustermesh:cluster.podCIDR 10.11.0.1/16 is not a CIDR block; write it as address/prefix with the host bits zero, e.g. 10.13.0.0/16 (free in the whole mesh)",
+        ],
+    },
+    {
+        // Issue 13: used to read `clustermesh:cluster.id 2 is not a number`.
+        rule: "a number written as a string",
+        specs: [west, { ...east, cluster: { id: "2" } }],
+        expected: ['Pulumi.east.yaml: clustermesh:cluster.id "2" is a string, not a number; write it without quotes: id: 2'],
+    },
+    {
+        rule: "a boolean written as a string",
+        specs: [west, { ...east, mesh: { link: "true" } }],
+        expected: ['Pulumi.east.yaml: clustermesh:mesh.link "true" is a string, not a boolean; write it without quotes: link: true'],
+    },
+    {
+        // Issue 13: used to say only "must be >=30000" and point at the README.
+        rule: "an apiserver NodePort outside the NodePort range",
+        specs: [west, { ...east, cilium: { apiserverNodePort: 80 } }],
+        expected: ["Pulumi.east.yaml: clustermesh:cilium.apiserverNodePort 80 is outside the Kubernetes NodePort range 30000-32767; use e.g. apiserverNodePort: 32380"],
+    },
+    {
+        rule: "an apiserver NodePort above the NodePort range",
+        specs: [west, { ...east, cilium: { apiserverNodePort: 40000 } }],
+        expected: ["Pulumi.east.yaml: clustermesh:cilium.apiserverNodePort 40000 is outside the Kubernetes NodePort range 30000-32767; use e.g. apiserverNodePort: 32380"],
+    },
+    {
+        rule: "a count outside its range",
+        specs: [{ ...west, k3s: { agents: 51 } }],
+        expected: ["Pulumi.west.yaml: clustermesh:k3s.agents 51 is outside 0-50; use e.g. agents: 50"],
+    },
+    {
+        rule: "a malformed pinned host key",
+        specs: [{ ...west, k3s: { host: { address: "172.30.1.89", hostKey: "AAAAC3NzaC1lZDI1NTE5" } }, extra: { "clustermesh:sshPrivateKey": { secure: "v1:x" } } }],
+        expected: [
+            "Pulumi.west.yaml: clustermesh:k3s.host.hostKey AAAAC3NzaC1lZDI1NTE5 is not an SSH public key such as ssh-ed25519 AAAAC3Nza... (a known_hosts line without the host name); see the config reference in the README",
+        ],
+    },
+    {
+        rule: "a KMS key for EKS secrets without encryptSecrets",
+        specs: [west, { ...east, kind: "eks", eks: { kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/abc" } }],
+        expected: [
+            "Pulumi.east.yaml: clustermesh:eks.kmsKeyArn arn:aws:kms:us-east-1:123456789012:key/abc is set but clustermesh:eks.encryptSecrets is false, so no Secret would be encrypted with it; set clustermesh:eks.encryptSecrets: true, or remove kmsKeyArn",
+        ],
+    },
+    {
+        rule: "an EKS log type EKS does not have",
+        specs: [west, { ...east, kind: "eks", eks: { logTypes: ["api", "kubelet"] } }],
+        expected: ['Pulumi.east.yaml: clustermesh:eks.logTypes[1] kubelet is not an allowed value; use one of "api", "audit", "authenticator", "controllerManager", "scheduler"'],
     },
     {
         rule: "an unknown cluster kind",
@@ -389,7 +437,7 @@ describe("clustermesh:bgp", () => {
             "Pulumi.west.yaml: clustermesh:bgp.peers[0].address router is not an IP address; give the router's address, e.g. 192.168.10.200",
             "Pulumi.west.yaml: clustermesh:bgp.peers[1].name tor is used by another peer of this cluster; give it a name of its own, e.g. tor-2",
             "Pulumi.west.yaml: clustermesh:bgpPassword is missing; a peer is authenticated (clustermesh:bgp.peers[].authenticated); run: pulumi config set --secret -s west clustermesh:bgpPassword",
-            "Pulumi.west.yaml: clustermesh:bgp.loadBalancerPool 10.21.0.0/24 overlaps clustermesh:cluster.podCIDR 10.21.0.0/16 of east (Pulumi.east.yaml); pick a range apart from every range of the mesh, e.g. 172.16.1.0/24",
+            "Pulumi.west.yaml: clustermesh:bgp.loadBalancerPool 10.21.0.0/24 overlaps clustermesh:cluster.podCIDR 10.21.0.0/16 of east (Pulumi.east.yaml); pick a range apart from every range of the mesh, e.g. 10.23.0.0/24",
             "Pulumi.west.yaml: clustermesh:bgp.apiserverAddress 172.16.9.1 lies outside clustermesh:bgp.loadBalancerPool 10.21.0.0/24; pick an address inside 10.21.0.0/24",
             "Pulumi.west.yaml: clustermesh:bgp.advertise.loadBalancerIPs false leaves LoadBalancer addresses unadvertised, so no router learns the clustermesh-apiserver's address (clustermesh:bgp.apiserverAddress) and peers cannot reach it; set advertise.loadBalancerIPs: true, or remove apiserverAddress",
             "Pulumi.east.yaml: clustermesh:bgp.enabled true is set on a k3s cluster on a new EC2 VM; VPC routing does not take BGP from nodes; use BGP on k3s with clustermesh:k3s.host or on kind, or set enabled: false",
@@ -421,5 +469,55 @@ describe("native routing across members", () => {
         assert.deepEqual(half.notes, [
             "east (Pulumi.east.yaml) routes pods natively, but nothing the program knows of carries its pod ranges to the peers (VPC peering carries only VPC addresses): add the routes yourself, advertise them with clustermesh:bgp, or use routingMode tunnel.",
         ]);
+    });
+});
+
+describe("suggestions are free in the whole mesh (issue 13)", () => {
+    /** Every CIDR and `id: N` / `such as N` offered in a fix. */
+    function offered(lines: string[]): { ranges: string[]; ids: number[] } {
+        const fixes = lines.map((l) => l.slice(l.lastIndexOf(";")));
+        return {
+            ranges: fixes.flatMap((f) => f.match(/\d+\.\d+\.\d+\.\d+\/\d+/g) ?? []),
+            ids: fixes.flatMap((f) => [...f.matchAll(/(?:id: |unused id such as )(\d+)/g)].map((m) => Number(m[1]))),
+        };
+    }
+
+    it("no offered range overlaps a range any file uses, and no offered id is taken, whatever member is broken", () => {
+        fc.assert(
+            fc.property(
+                fc.integer({ min: 2, max: 6 }),
+                fc.nat(),
+                fc.constantFrom<(s: MemberSpec, index: number) => MemberSpec>(
+                    (s) => ({ ...s, cluster: { podCIDR: "10.11.0.1/16" } }),
+                    (s) => ({ ...s, cluster: { serviceCIDR: "10.21.0.7/16" } }),
+                    (s) => ({ ...s, cluster: { podCIDR: "10.31.0.0/25" } }),
+                    (s) => ({ ...s, cluster: { serviceCIDR: "10.42.0.0/8" } }),
+                    (s) => ({ ...s, cluster: { vpcCIDR: undefined } }),
+                    (s) => ({ ...s, cluster: { podCIDR: undefined, id: undefined } }),
+                    (s, index) => ({ ...s, id: index === 0 ? 2 : 1, block: index + 1 }),
+                    (s) => ({ ...s, cluster: { id: "x" } }),
+                ),
+                (size, pick, breakIt) => {
+                    const specs: MemberSpec[] = Array.from({ length: size }, (_, i) => ({ stack: `r${i + 1}`, id: i + 1 }));
+                    const victim = pick % size;
+                    specs[victim] = breakIt(specs[victim], victim);
+                    const lines = problemsOf(specs);
+                    assert.ok(lines.length > 0);
+                    const { ranges, ids } = offered(lines);
+                    const used = specs.flatMap((s) => Object.values(stackConfig(s)["clustermesh:cluster"] as Record<string, unknown>)).filter((v): v is string => typeof v === "string");
+                    for (const r of ranges) {
+                        const range = parseCidr(r)!;
+                        const clash = used.map((u) => parseCidr(u)).find((u) => u !== undefined && overlaps(u, range) && u.text !== "203.0.113.10/32");
+                        assert.equal(clash, undefined, `${r} offered in:\n${lines.join("\n")}`);
+                    }
+                    const takenIds = specs.map((s) => stackConfig(s)["clustermesh:cluster"] as { id?: unknown }).map((c) => c.id);
+                    for (const id of ids) {
+                        assert.ok(!takenIds.includes(id), `id ${id} offered in:\n${lines.join("\n")}`);
+                    }
+                    assert.equal(new Set(ranges).size, ranges.length, `one range offered twice:\n${lines.join("\n")}`);
+                },
+            ),
+            { numRuns: 60 },
+        );
     });
 });

@@ -4,14 +4,14 @@
  * when none returns any. Cost grows with n log n in the mesh size (one sort per rule), so
  * a 511-cluster mesh validates in about the time a 2-cluster one does.
  */
-import { findOverlaps, overlaps, parseAddress, parseCidr, suggestFreeRange, type CidrRange } from "../lib/cidr";
+import { findOverlaps, overlaps, parseAddress, parseCidr, type CidrRange } from "../lib/cidr";
 import { AWS_QUOTAS } from "../lib/aws-quotas";
 import { quotaExcesses, topologyCounts, type MeshVpc, type Topology, type TopologyCounts } from "../lib/topology";
 import { ciliumAtLeast, ciliumMinor, ciliumVersionProblem, CLUSTER_NAME_MAX_LENGTH, isClusterName } from "../lib/cilium-version";
-import { DEFAULT_APISERVER_NODE_PORT } from "./schema";
 import { isAwsBuilt } from "./build";
 import type { MeshMember } from "./load";
 import type { Problem } from "./problems";
+import { isEniRefusedId, Suggestions, type MeshFacts } from "./suggest";
 
 /** Pod CIDR per node carved from the pod CIDR by Cilium's cluster-pool IPAM. */
 export const POD_CIDR_MASK_SIZE = 24;
@@ -36,10 +36,7 @@ function listOf(members: readonly MeshMember[]): string {
     return members.length > 3 ? `${shown} and ${members.length - 3} more` : shown;
 }
 
-/** Ids in ENI mode or AWS VPC CNI chaining the chart refuses (cilium #21330). */
-export function isEniRefusedId(id: number): boolean {
-    return (id >= 128 && id <= 255) || (id >= 384 && id <= 511);
-}
+export { isEniRefusedId };
 
 export function freeIds(members: readonly MeshMember[], max: number, avoidEni: boolean): () => number | undefined {
     const used = new Set(members.map((m) => m.cluster.id));
@@ -56,7 +53,22 @@ export function freeIds(members: readonly MeshMember[], max: number, avoidEni: b
     };
 }
 
-function checkNames(members: readonly MeshMember[]): Problem[] {
+/** What a parsed member occupies in the mesh, for suggestions. */
+export function factsOfMember(m: MeshMember): MeshFacts {
+    return {
+        ids: [m.cluster.id],
+        names: [m.cluster.name],
+        nodePorts: [m.cilium.apiserverNodePort],
+        addresses: [
+            m.cluster.podCIDR,
+            m.cluster.serviceCIDR,
+            ...(m.cluster.vpcCIDR ? [m.cluster.vpcCIDR] : []),
+            ...[m.k3s.host, ...m.k3s.agentHosts].flatMap((h) => (h ? [h.address, ...(h.privateAddress ? [h.privateAddress] : [])] : [])),
+        ],
+    };
+}
+
+function checkNames(members: readonly MeshMember[], suggestions: Suggestions): Problem[] {
     const problems: Problem[] = [];
     const firstByName = new Map<string, MeshMember>();
     for (const m of bySeniority(members)) {
@@ -69,7 +81,7 @@ function checkNames(members: readonly MeshMember[]): Problem[] {
                 key,
                 value: name,
                 message: "is not a valid Cilium cluster name (at most 32 lower-case alphanumerics and '-', starting and ending alphanumeric)",
-                fix: `use e.g. ${suggestion}`,
+                fix: `use e.g. ${suggestions.name(suggestion)}`,
             });
         } else if (name === "default") {
             problems.push({
@@ -77,7 +89,7 @@ function checkNames(members: readonly MeshMember[]): Problem[] {
                 key,
                 value: name,
                 message: "only goes with cluster.id 0, which is outside any mesh (the chart refuses it)",
-                fix: `use a name of its own, e.g. ${m.stack === "default" ? "cluster-" + m.cluster.id : m.stack}`,
+                fix: `use a name of its own, e.g. ${suggestions.name(m.stack === "default" ? "cluster-" + m.cluster.id : m.stack)}`,
             });
         }
         const first = firstByName.get(name);
@@ -87,7 +99,7 @@ function checkNames(members: readonly MeshMember[]): Problem[] {
                 key,
                 value: name,
                 message: `is already used by ${first.file} (clustermesh:cluster.name)`,
-                fix: `give every cluster its own name, e.g. ${m.stack !== name ? m.stack : `${name}-${m.cluster.id}`}`,
+                fix: `give every cluster its own name, e.g. ${suggestions.name(m.stack !== name ? m.stack : `${name}-${m.cluster.id}`)}`,
             });
         } else {
             firstByName.set(name, m);
@@ -96,10 +108,11 @@ function checkNames(members: readonly MeshMember[]): Problem[] {
     return problems;
 }
 
-function checkIds(members: readonly MeshMember[]): Problem[] {
+function checkIds(members: readonly MeshMember[], suggestions: Suggestions): Problem[] {
     const problems: Problem[] = [];
     const anyEni = members.some((m) => m.cilium.ipam === "eni");
-    const nextFree = freeIds(members, Math.max(...members.map((m) => m.cilium.maxConnectedClusters)), anyEni);
+    const maxId = Math.max(...members.map((m) => m.cilium.maxConnectedClusters));
+    const nextFree = () => suggestions.id(maxId, anyEni);
     const firstById = new Map<number, MeshMember>();
     for (const m of bySeniority(members)) {
         const { id } = m.cluster;
@@ -241,22 +254,17 @@ function checkRouting(members: readonly MeshMember[]): Problem[] {
     return problems;
 }
 
-function checkNodePorts(members: readonly MeshMember[]): Problem[] {
+function checkNodePorts(members: readonly MeshMember[], suggestions: Suggestions): Problem[] {
     // Before 1.18.2, kube-proxy replacement routed a NodePort to the local backend only when
     // the port differed between clusters sharing the mesh (cilium #24692).
     const affected = members.filter((m) => m.cilium.kubeProxyReplacement && !ciliumAtLeast(m.cilium.version, 1, 18, 2));
     const problems: Problem[] = [];
-    const used = new Set(members.map((m) => m.cilium.apiserverNodePort));
     const firstByPort = new Map<number, MeshMember>();
     for (const m of bySeniority(affected)) {
         const port = m.cilium.apiserverNodePort;
         const first = firstByPort.get(port);
         if (first) {
-            let free = DEFAULT_APISERVER_NODE_PORT;
-            while (used.has(free) && free < 32767) {
-                free++;
-            }
-            used.add(free);
+            const free = suggestions.nodePort() ?? "a port no other member uses";
             problems.push({
                 file: m.file,
                 key: "clustermesh:cilium.apiserverNodePort",
@@ -293,9 +301,8 @@ function rangesOf(m: MeshMember): NamedRange[] {
     return ranges;
 }
 
-function checkCidrs(members: readonly MeshMember[]): Problem[] {
+function checkCidrs(members: readonly MeshMember[], suggestions: Suggestions): Problem[] {
     const ranges = members.flatMap(rangesOf);
-    const used = ranges.map((r) => r.range);
     const problems: Problem[] = [];
     const order = new Map(bySeniority(members).map((m, i) => [m, i]));
     for (const [a, b] of findOverlaps(ranges)) {
@@ -303,10 +310,7 @@ function checkCidrs(members: readonly MeshMember[]): Problem[] {
         // that was there first keeps its addressing.
         const [kept, moved] =
             order.get(a.member)! < order.get(b.member)! || (a.member === b.member && a.key < b.key) ? [a, b] : [b, a];
-        const suggestion = suggestFreeRange(moved.range, used);
-        if (suggestion) {
-            used.push(parseCidr(suggestion)!);
-        }
+        const suggestion = suggestions.range(moved.range.text);
         const other = kept.member === moved.member ? `its own ${kept.key} ${kept.range.text}` : `${kept.key} ${kept.range.text} of ${where(kept.member)}`;
         problems.push({
             file: moved.member.file,
@@ -324,7 +328,7 @@ function checkCidrs(members: readonly MeshMember[]): Problem[] {
                 key: "clustermesh:cluster.podCIDR",
                 value: m.cluster.podCIDR,
                 message: `is smaller than one node's /${POD_CIDR_MASK_SIZE} pod range`,
-                fix: "use a /16 such as 10.31.0.0/16",
+                fix: `use a /16 such as ${suggestions.range("10.31.0.0/16") ?? "10.31.0.0/16"}`,
             });
         }
         const service = parseCidr(m.cluster.serviceCIDR);
@@ -334,7 +338,7 @@ function checkCidrs(members: readonly MeshMember[]): Problem[] {
                 key: "clustermesh:cluster.serviceCIDR",
                 value: m.cluster.serviceCIDR,
                 message: m.cluster.kind === "eks" ? "must be between /12 and /24 for EKS" : "is larger than the /12 Kubernetes allows",
-                fix: "use a /16 such as 10.32.0.0/16",
+                fix: `use a /16 such as ${suggestions.range("10.32.0.0/16") ?? "10.32.0.0/16"}`,
             });
         }
         for (const host of [m.k3s.host, ...m.k3s.agentHosts]) {
@@ -359,7 +363,7 @@ function checkCidrs(members: readonly MeshMember[]): Problem[] {
     return problems;
 }
 
-function checkAwsInputs(members: readonly MeshMember[]): Problem[] {
+function checkAwsInputs(members: readonly MeshMember[], suggestions: Suggestions): Problem[] {
     const problems: Problem[] = [];
     for (const m of members) {
         if (m.cluster.kind === "kind") {
@@ -378,11 +382,29 @@ function checkAwsInputs(members: readonly MeshMember[]): Problem[] {
             continue;
         }
         const what = m.cluster.kind === "eks" ? "an EKS cluster" : "a k3s cluster on a new EC2 VM (no clustermesh:k3s.host)";
+        if (m.eks.kmsKeyArn !== undefined && !m.eks.encryptSecrets) {
+            problems.push({
+                file: m.file,
+                key: "clustermesh:eks.kmsKeyArn",
+                value: m.eks.kmsKeyArn,
+                message: "is set but clustermesh:eks.encryptSecrets is false, so no Secret would be encrypted with it",
+                fix: "set clustermesh:eks.encryptSecrets: true, or remove kmsKeyArn",
+            });
+        }
+        if (new Set(m.eks.logTypes).size !== m.eks.logTypes.length) {
+            problems.push({
+                file: m.file,
+                key: "clustermesh:eks.logTypes",
+                value: m.eks.logTypes,
+                message: "lists a log type twice",
+                fix: `list each once: ${[...new Set(m.eks.logTypes)].join(", ")}`,
+            });
+        }
         if (!m.cluster.region) {
             problems.push({ file: m.file, key: "clustermesh:cluster.region", message: `is missing; ${what} needs an AWS region`, fix: "add e.g. region: us-west-2" });
         }
         if (!m.cluster.vpcCIDR) {
-            problems.push({ file: m.file, key: "clustermesh:cluster.vpcCIDR", message: `is missing; ${what} is built in a new VPC`, fix: "add a free range such as vpcCIDR: 10.30.0.0/16" });
+            problems.push({ file: m.file, key: "clustermesh:cluster.vpcCIDR", message: `is missing; ${what} is built in a new VPC`, fix: `add a free range such as vpcCIDR: ${suggestions.range("10.30.0.0/16") ?? "10.30.0.0/16"}` });
         } else if (m.cluster.kind === "eks" && (parseCidr(m.cluster.vpcCIDR)?.prefix ?? 0) > 19) {
             problems.push({
                 file: m.file,
@@ -539,7 +561,7 @@ function checkAddressing(members: readonly MeshMember[]): Problem[] {
  * subnet apart from every pod, service and VPC range, and no AWS member in the same mesh
  * (nothing routes from a VPC to containers on a laptop's Docker network).
  */
-function checkKind(members: readonly MeshMember[]): Problem[] {
+function checkKind(members: readonly MeshMember[], suggestions: Suggestions): Problem[] {
     const kinds = members.filter((m) => m.cluster.kind === "kind");
     if (kinds.length === 0) {
         return [];
@@ -564,7 +586,7 @@ function checkKind(members: readonly MeshMember[]): Problem[] {
                     key: "clustermesh:kind.networkSubnet",
                     value: m.kind.networkSubnet,
                     message: `overlaps ${r.key} ${r.range.text} of ${where(r.member)}; node containers would sit inside a pod or service range`,
-                    fix: `use a Docker subnet apart from the mesh's ranges, e.g. ${suggestFreeRange(subnet, ranges.map((x) => x.range)) ?? "172.30.0.0/16"}`,
+                    fix: `use a Docker subnet apart from the mesh's ranges${((free) => (free ? `, e.g. ${free}` : ""))(suggestions.range(m.kind.networkSubnet))}`,
                 });
             }
         }
@@ -590,7 +612,7 @@ function checkKind(members: readonly MeshMember[]): Problem[] {
  * authenticated, and an LB-IPAM pool apart from the mesh's ranges holding the
  * clustermesh-apiserver's address.
  */
-function checkBgp(members: readonly MeshMember[]): Problem[] {
+function checkBgp(members: readonly MeshMember[], suggestions: Suggestions): Problem[] {
     const problems: Problem[] = [];
     const ranges = members.flatMap(rangesOf);
     for (const m of members) {
@@ -638,7 +660,7 @@ function checkBgp(members: readonly MeshMember[]): Problem[] {
         if (pool) {
             for (const r of ranges) {
                 if (overlaps(pool, r.range)) {
-                    problem("loadBalancerPool", bgp.loadBalancerPool, `overlaps ${r.key} ${r.range.text} of ${where(r.member)}`, "pick a range apart from every range of the mesh, e.g. 172.16.1.0/24");
+                    problem("loadBalancerPool", bgp.loadBalancerPool, `overlaps ${r.key} ${r.range.text} of ${where(r.member)}`, `pick a range apart from every range of the mesh${((free) => (free ? `, e.g. ${free}` : ""))(suggestions.range(pool.text))}`);
                 }
             }
             for (const other of members) {
@@ -696,24 +718,29 @@ function nativeRoutingNotes(members: readonly MeshMember[]): string[] {
           ];
 }
 
-export function validateMesh(members: readonly MeshMember[]): MeshValidation {
+/**
+ * Checks every rule across every member. Problems are in a stable order. `suggestions` offers
+ * the free ids, ranges and ports of fixes; pass the loader's (it also knows files that failed
+ * to parse) or one is built from `members`.
+ */
+export function validateMesh(members: readonly MeshMember[], suggestions: Suggestions = new Suggestions(members.map(factsOfMember))): MeshValidation {
     if (members.length === 0) {
         return { problems: [], notes: [] };
     }
     const problems = [
-        ...checkNames(members),
-        ...checkIds(members),
+        ...checkNames(members, suggestions),
+        ...checkIds(members, suggestions),
         ...checkAgreement(members, "clustermesh:cilium.maxConnectedClusters", (m) => m.cilium.maxConnectedClusters),
         ...checkMeshSize(members),
         ...checkVersions(members),
         ...checkRouting(members),
-        ...checkNodePorts(members),
-        ...checkCidrs(members),
-        ...checkAwsInputs(members),
+        ...checkNodePorts(members, suggestions),
+        ...checkCidrs(members, suggestions),
+        ...checkAwsInputs(members, suggestions),
         ...checkApps(members),
         ...checkAddressing(members),
-        ...checkKind(members),
-        ...checkBgp(members),
+        ...checkKind(members, suggestions),
+        ...checkBgp(members, suggestions),
         ...checkTopology(members),
     ];
     return { problems, notes: [...existingHostNotes(members), ...nativeRoutingNotes(members)] };

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { RENEW_BEFORE_DAYS } from "../../scripts/verify/certificates";
 import { before, describe, it } from "node:test";
 import { installMockEngine, peek, settle, type MockEngine, type RecordedResource } from "../../scripts/lib/mock-engine";
 import { member } from "../../test/stack-files";
@@ -62,6 +63,16 @@ describe("CiliumRelease", () => {
             assert.ok(String(cert.inputs.caCertPem).includes(Buffer.from("mock CERTIFICATE for mesh-ca-cert").toString("base64")));
         }
         assert.equal((byName("west-cilium-admin-csr").inputs.subject as { commonName: string }).commonName, "admin-west");
+    });
+
+    it("renews every leaf certificate on the first up within 30 days of its expiry (tls earlyRenewalHours), the CA never", () => {
+        // The tls provider marks a certificate for replacement at plan time once inside
+        // earlyRenewalHours; npm run verify fails from the same 30 days on.
+        for (const role of ["server", "admin", "remote", "local"]) {
+            const cert = byName(`west-cilium-${role}-cert`);
+            assert.equal(cert.inputs.earlyRenewalHours, RENEW_BEFORE_DAYS * 24, role);
+            assert.ok(Number(cert.inputs.validityPeriodHours) > Number(cert.inputs.earlyRenewalHours) * 10, role);
+        }
     });
 
     it("creates KVStoreMesh's local certificate secret before the release", () => {

@@ -297,3 +297,59 @@ describe("EksCluster in ENI mode", () => {
         assert.ok(!engine.resources.some((r) => r.name === "east-node-AmazonEKS_CNI_Policy"));
     });
 });
+
+describe("EksCluster node and control-plane hardening (issue 13)", () => {
+    it("gives the node group a launch template: IMDSv2 required, hop limit 1, encrypted gp3 root volume, no security groups", () => {
+        const template = get("east-nodes-template");
+        assert.equal(template.type, "aws:ec2/launchTemplate:LaunchTemplate");
+        assert.equal(template.parent, get("east").urn);
+        assert.deepEqual(template.inputs.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
+        assert.deepEqual(template.inputs.blockDeviceMappings, [
+            { deviceName: "/dev/xvda", ebs: { volumeSize: 20, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } },
+        ]);
+        // EKS attaches the cluster security group only when the template names none.
+        assert.equal(template.inputs.vpcSecurityGroupIds, undefined);
+        assert.equal(template.inputs.instanceType, undefined);
+        const nodes = get("east-nodes");
+        assert.deepEqual(Object.keys(nodes.inputs.launchTemplate as object).sort(), ["id", "version"]);
+        assert.equal((nodes.inputs.launchTemplate as { id: string }).id, "east-nodes-template-id");
+        assert.equal(get("west-nodes-template").provider, get("west-aws").urn);
+    });
+
+    it("leaves secrets encryption and control-plane logs off by default", () => {
+        assert.equal(get("east-eks").inputs.encryptionConfig, undefined);
+        assert.equal(get("east-eks").inputs.enabledClusterLogTypes, undefined);
+        assert.ok(!engine.resources.some((r) => r.name === "east-secrets-key" || r.name === "east-cluster-kms"));
+    });
+
+    it("envelope-encrypts Secrets with a new rotating KMS key the cluster role may use, and sends the chosen logs", async () => {
+        new Eks("sealed", { ...args, clusterName: "sealed", vpcCidr: "10.50.0.0/16", serviceCidr: "10.52.0.0/16", secretsEncryption: {}, enabledLogTypes: ["audit", "api"] });
+        await settle();
+        const key = get("sealed-secrets-key");
+        assert.equal(key.type, "aws:kms/key:Key");
+        assert.equal(key.inputs.enableKeyRotation, true);
+        const eks = get("sealed-eks");
+        // The new key's ARN is only known after deploy; the mock leaves it unknown.
+        assert.deepEqual((eks.inputs.encryptionConfig as { resources: string[] }).resources, ["secrets"]);
+        assert.deepEqual(eks.inputs.enabledClusterLogTypes, ["api", "audit"]);
+        const policy = get("sealed-cluster-kms");
+        assert.equal(policy.inputs.role, "sealed-cluster-role-id");
+        assert.ok(eks.dependsOn.includes(policy.urn));
+        assert.ok(eks.dependsOn.includes(policy.urn), "the cluster is created once its role may use the key");
+    });
+
+    it("uses a key the caller brings, creating none", async () => {
+        const arn = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        new Eks("byok", { ...args, clusterName: "byok", vpcCidr: "10.60.0.0/16", serviceCidr: "10.62.0.0/16", secretsEncryption: { kmsKeyArn: arn } });
+        await settle();
+        assert.ok(!engine.resources.some((r) => r.name === "byok-secrets-key"));
+        assert.deepEqual(get("byok-eks").inputs.encryptionConfig, { resources: ["secrets"], provider: { keyArn: arn } });
+        const statement = JSON.parse(String(get("byok-cluster-kms").inputs.policy)).Statement[0];
+        assert.deepEqual([statement.Resource, statement.Action], [arn, ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"]]);
+    });
+
+    it("refuses a KMS ARN that is not one and log types EKS does not have", () => {
+        assert.throws(() => new Eks("bad-kms", { ...args, secretsEncryption: { kmsKeyArn: "alias/mine" } }), /secretsEncryption\.kmsKeyArn "alias\/mine" is not a KMS key ARN/);
+        assert.throws(() => new Eks("bad-logs", { ...args, enabledLogTypes: ["api", "kubelet" as "api", "api"] }), /enabledLogTypes\[1\] "kubelet" is not an EKS log type; .*enabledLogTypes lists api twice/);
+    });
+});

@@ -11,7 +11,13 @@ import {
     assumeRolePolicy,
     CILIUM_AGENT_NOT_READY_TAINT,
     CLUSTERMESH_LB_ANNOTATIONS,
+    EKS_LOG_TYPES,
+    EKS_ROOT_DEVICE,
     EKS_UNSUPPORTED_ZONE_IDS,
+    kmsPolicyDocument,
+    NODE_METADATA_OPTIONS,
+    NODE_ROOT_VOLUME_GIB,
+    type EksLogType,
     eksSubnetCidrs,
     kubeconfigYaml,
     managedPolicyArn,
@@ -70,6 +76,19 @@ export interface EksClusterArgs {
      * (overlay, no EC2 API calls).
      */
     eniIpam?: boolean;
+    /**
+     * Envelope encryption of Kubernetes Secrets with KMS (`encryptionConfig`): `{}` creates a
+     * customer-managed key with yearly rotation, `{ kmsKeyArn }` uses yours (symmetric, same
+     * region). The cluster role gets Encrypt/Decrypt/ListGrants/DescribeKey on the key. EKS
+     * cannot turn encryption off once on. Default: off (EKS's own encryption at rest only).
+     */
+    secretsEncryption?: { kmsKeyArn?: string };
+    /**
+     * Control-plane log types sent to CloudWatch Logs (`enabledClusterLogTypes`); EKS writes
+     * them to the log group `/aws/eks/<clusterName>/cluster`, kept until you set a retention.
+     * Default none.
+     */
+    enabledLogTypes?: EksLogType[];
 }
 
 /** EKS's cluster name rule (CreateCluster). */
@@ -204,6 +223,21 @@ export class EksCluster extends pulumi.ComponentResource implements MeshCluster 
             { role: clusterRole.name, policyArn: partition.apply((p) => managedPolicyArn(p, "AmazonEKSClusterPolicy")) },
             child,
         );
+        // Secrets envelope encryption: a new rotating key unless the caller brings one.
+        let secretsKeyArn: pulumi.Output<string> | undefined;
+        const clusterDependencies: pulumi.Resource[] = [clusterPolicy];
+        if (args.secretsEncryption) {
+            secretsKeyArn = args.secretsEncryption.kmsKeyArn
+                ? pulumi.output(args.secretsEncryption.kmsKeyArn)
+                : new aws.kms.Key(
+                      `${name}-secrets-key`,
+                      { description: `Envelope encryption of Kubernetes Secrets in EKS cluster ${args.clusterName}`, enableKeyRotation: true, deletionWindowInDays: 30, tags: tags("secrets") },
+                      child,
+                  ).arn;
+            clusterDependencies.push(
+                new aws.iam.RolePolicy(`${name}-cluster-kms`, { role: clusterRole.id, policy: secretsKeyArn.apply(kmsPolicyDocument) }, child),
+            );
+        }
         this.eksCluster = new aws.eks.Cluster(
             `${name}-eks`,
             {
@@ -220,6 +254,8 @@ export class EksCluster extends pulumi.ComponentResource implements MeshCluster 
                     bootstrapClusterCreatorAdminPermissions: false,
                 },
                 kubernetesNetworkConfig: { serviceIpv4Cidr: args.serviceCidr },
+                ...(secretsKeyArn ? { encryptionConfig: { resources: ["secrets"], provider: { keyArn: secretsKeyArn } } } : {}),
+                ...(args.enabledLogTypes?.length ? { enabledClusterLogTypes: [...args.enabledLogTypes].sort() } : {}),
                 vpcConfig: {
                     subnetIds: this.subnetIdList,
                     endpointPublicAccess: true,
@@ -231,7 +267,7 @@ export class EksCluster extends pulumi.ComponentResource implements MeshCluster 
             },
             // Without the policy attached for its whole life, EKS cannot clean up the ENIs and
             // security groups it made when the cluster is deleted (the provider's own advice).
-            { parent: this, dependsOn: [clusterPolicy] },
+            { parent: this, dependsOn: clusterDependencies },
         );
 
         // IRSA. No thumbprint list: IAM then fetches the issuer's top intermediate CA
@@ -320,6 +356,27 @@ export class EksCluster extends pulumi.ComponentResource implements MeshCluster 
         }
         const args = this.args;
         const instanceType = args.instanceType ?? DEFAULT_EKS_INSTANCE_TYPE;
+        const nodeTags = { Name: `${args.clusterName}-nodes`, "clustermesh/cluster": args.clusterName };
+        // Without a launch template, IMDSv2 and root-volume encryption would depend on the
+        // account's defaults. No security groups here: EKS then attaches the cluster security
+        // group, where the mesh link puts its rules. No instance type or AMI either: the node
+        // group keeps choosing those (amiType).
+        const template = new aws.ec2.LaunchTemplate(
+            `${this.name}-nodes-template`,
+            {
+                description: `Nodes of EKS cluster ${args.clusterName}: IMDSv2 only, encrypted root volume`,
+                metadataOptions: { ...NODE_METADATA_OPTIONS },
+                blockDeviceMappings: [
+                    {
+                        deviceName: EKS_ROOT_DEVICE,
+                        ebs: { volumeSize: NODE_ROOT_VOLUME_GIB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+                    },
+                ],
+                tagSpecifications: ["instance", "volume"].map((resourceType) => ({ resourceType, tags: nodeTags })),
+                tags: nodeTags,
+            },
+            { parent: this },
+        );
         const nodeGroup = new aws.eks.NodeGroup(
             `${this.name}-nodes`,
             {
@@ -331,7 +388,9 @@ export class EksCluster extends pulumi.ComponentResource implements MeshCluster 
                 scalingConfig: { desiredSize: args.desiredSize ?? DEFAULT_EKS_NODES.desired, minSize: args.minSize ?? DEFAULT_EKS_NODES.min, maxSize: args.maxSize ?? DEFAULT_EKS_NODES.max },
                 // Pods stay off a node until the Cilium agent on it is ready and removes this.
                 taints: [{ ...CILIUM_AGENT_NOT_READY_TAINT }],
-                tags: { Name: `${args.clusterName}-nodes`, "clustermesh/cluster": args.clusterName },
+                // A new template version rolls the nodes (the group replaces them one by one).
+                launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
+                tags: nodeTags,
             },
             {
                 parent: this,
@@ -393,6 +452,17 @@ function eksProblems(args: EksClusterArgs): string[] {
             problems.push(`operatorCidrs ${cidr} is not a CIDR block; write e.g. 203.0.113.10/32`);
         } else if (cidr === "0.0.0.0/0" || cidr === "::/0") {
             problems.push(`operatorCidrs ${cidr} would open the Kubernetes API to the whole internet; list only your own addresses`);
+        }
+    }
+    const kmsArn = args.secretsEncryption?.kmsKeyArn;
+    if (kmsArn !== undefined && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/.test(kmsArn)) {
+        problems.push(`secretsEncryption.kmsKeyArn ${JSON.stringify(kmsArn)} is not a KMS key ARN such as arn:aws:kms:us-east-1:123456789012:key/<id>; omit it to create a key`);
+    }
+    for (const [i, type] of (args.enabledLogTypes ?? []).entries()) {
+        if (!(EKS_LOG_TYPES as readonly string[]).includes(type)) {
+            problems.push(`enabledLogTypes[${i}] ${JSON.stringify(type)} is not an EKS log type; use ${EKS_LOG_TYPES.join(", ")}`);
+        } else if (args.enabledLogTypes!.indexOf(type) !== i) {
+            problems.push(`enabledLogTypes lists ${type} twice; list it once`);
         }
     }
     return problems;

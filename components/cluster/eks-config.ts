@@ -234,3 +234,29 @@ export function adminPrincipalArn(callerArn: string, issuerArn?: string): string
 export function amiTypeFor(instanceType: string): "AL2023_ARM_64_STANDARD" | "AL2023_x86_64_STANDARD" {
     return /^[a-z]+\d+[a-z]*g[a-z]*\./.test(instanceType) ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
 }
+
+/** Control-plane log types EKS can send to CloudWatch Logs (`enabledClusterLogTypes`). */
+export const EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
+export type EksLogType = (typeof EKS_LOG_TYPES)[number];
+
+/** Root device of the EKS-optimized AL2023 AMIs (x86 and Arm). */
+export const EKS_ROOT_DEVICE = "/dev/xvda";
+/** Root volume of each node, GiB: EKS's default disk size for managed node groups. */
+export const NODE_ROOT_VOLUME_GIB = 20;
+
+/**
+ * Instance metadata of the nodes: IMDSv2 only (session tokens; IMDSv1's plain GETs are what
+ * SSRF bugs steal credentials with), and a hop limit of 1, so a pod in its own network
+ * namespace (one hop further) cannot reach the node role's credentials. Cilium's agent and
+ * operator run in the host network namespace and still reach IMDS (the operator needs it for
+ * ENI IPAM); nothing else this project runs needs it.
+ */
+export const NODE_METADATA_OPTIONS = { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 } as const;
+
+/** What the EKS cluster role may do with the secrets-encryption key (EKS user guide, "Encrypt Kubernetes secrets"). */
+export const EKS_KMS_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"] as const;
+
+/** An inline policy document granting the cluster role `EKS_KMS_ACTIONS` on one key. */
+export function kmsPolicyDocument(keyArn: string): string {
+    return JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: [...EKS_KMS_ACTIONS], Resource: keyArn }] });
+}

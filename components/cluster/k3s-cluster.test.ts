@@ -56,6 +56,7 @@ describe("K3sCluster on new EC2 VMs", () => {
             ["west-agent-2", "aws:ec2/instance:Instance"],
             ["west-token", "random:index/randomPassword:RandomPassword"],
             ["west-install-server", "command:remote:Command"],
+            ["west-join-token", "command:remote:Command"],
             ["west-install-agent-1", "command:remote:Command"],
             ["west-install-agent-2", "command:remote:Command"],
             ["west-kubeconfig", "command:remote:Command"],
@@ -177,13 +178,26 @@ describe("K3sCluster on new EC2 VMs", () => {
             assert.equal(agent.inputs.logging, "none");
             assert.match(String(agent.inputs.create), new RegExp(`K3S_URL='https://${serverIp.replace(/\./g, "\\.")}:6443'.* sh "\\$installer" agent`));
             const joined = (await import("yaml")).parse(String(agent.inputs.stdin));
-            assert.deepEqual(joined, { "node-ip": (await peek(cluster.nodeAddresses)).value[n], server: `https://${serverIp}:6443`, token: "mock-password-west-token" });
+            // The full token read from the server (K10<ca-hash>::server:<secret>), never the bare secret.
+            assert.deepEqual(joined, { "node-ip": (await peek(cluster.nodeAddresses)).value[n], server: `https://${serverIp}:6443`, token: "mock stdout of west-join-token" });
+            assert.ok(agent.dependsOn.includes(get("west-join-token").urn));
             assert.ok(agent.secretInputs.includes("stdin") && agent.secretInputs.includes("connection"));
             const connection = agent.inputs.connection as { host: string; proxy?: { host: string; user: string } };
             assert.equal(connection.host, (await peek(cluster.nodeAddresses)).value[n]);
             assert.deepEqual([connection.proxy?.host, connection.proxy?.user], [publicIp, "ubuntu"], "agents are reached through the server");
             assert.equal((agent.inputs.triggers as unknown[])[2], `west-agent-${n}-id`);
         }
+    });
+
+    it("reads the secure join token from the server, as a secret, after every server (re)install", () => {
+        const read = get("west-join-token");
+        assert.equal(read.inputs.create, "sudo -n cat /var/lib/rancher/k3s/server/token");
+        assert.equal(read.inputs.logging, "none");
+        assert.equal(read.inputs.addPreviousOutputInEnv, false);
+        assert.deepEqual(read.inputs.triggers, ["west-install-server-id"]);
+        assert.ok(read.dependsOn.includes(get("west-install-server").urn));
+        assert.ok(read.additionalSecretOutputs.includes("stdout"));
+        assert.ok(read.secretInputs.includes("connection"));
     });
 
     it("reads the kubeconfig back as a secret and builds a provider with a stable identity", async () => {
@@ -234,14 +248,25 @@ describe("K3sCluster on existing hosts", () => {
             clusterName: "lab",
             kubeProxyReplacement: false,
             host: { address: "198.51.100.7", privateAddress: "172.30.1.89", user: "admin", port: 2222, hostKey: "ssh-ed25519 AAAAlab", privateKey: key },
-            agentHosts: [{ address: "172.30.1.90" }],
+            agentHosts: [{ address: "172.30.1.90" }, { address: "172.30.1.91", hostKey: "ssh-ed25519 AAAAagent2 root@agent2" }],
         });
         await settle();
     });
 
     it("creates no AWS resource: only the token, install commands, kubeconfig read and provider", () => {
         const mine = under("lab");
-        assert.deepEqual(mine.map((r) => r.name).sort(), ["lab", "lab-install-agent-1", "lab-install-server", "lab-kubeconfig", "lab-provider", "lab-token"]);
+        assert.deepEqual(mine.map((r) => r.name).sort(), [
+            "lab",
+            "lab-host-key-agent-2",
+            "lab-host-key-server",
+            "lab-install-agent-1",
+            "lab-install-agent-2",
+            "lab-install-server",
+            "lab-join-token",
+            "lab-kubeconfig",
+            "lab-provider",
+            "lab-token",
+        ]);
         assert.equal(mine.filter((r) => r.type.startsWith("aws:") || r.type.startsWith("tls:")).length, 0);
     });
 
@@ -258,6 +283,23 @@ describe("K3sCluster on existing hosts", () => {
         assert.ok(get("lab-install-agent-1").secretInputs.includes("connection"));
     });
 
+    it("pins each host's own key on every command that reaches it: install, join token, kubeconfig", () => {
+        for (const name of ["lab-install-server", "lab-join-token", "lab-kubeconfig"]) {
+            assert.equal((get(name).inputs.connection as Record<string, unknown>).hostKey, "ssh-ed25519 AAAAlab", name);
+        }
+        assert.equal((get("lab-install-agent-2").inputs.connection as Record<string, unknown>).hostKey, "ssh-ed25519 AAAAagent2 root@agent2");
+    });
+
+    it("checks each pinned key where Pulumi runs, with a clear message, before its install", () => {
+        const server = get("lab-host-key-server");
+        assert.equal(server.type, "command:local:Command");
+        assert.equal(server.inputs.create, config.hostKeyCheckScript({ field: "host.hostKey", address: "198.51.100.7", port: 2222, hostKey: "ssh-ed25519 AAAAlab" }));
+        assert.ok(get("lab-install-server").dependsOn.includes(server.urn));
+        assert.ok(get("lab-install-agent-2").dependsOn.includes(get("lab-host-key-agent-2").urn));
+        assert.match(String(get("lab-host-key-agent-2").inputs.create), /agentHosts\[1\]\.hostKey: /);
+        assert.ok(!engine.resources.some((r) => r.name === "lab-host-key-agent-1"), "an unpinned host has no check");
+    });
+
     it("uses the private address for node-ip, the API host and the mesh, the public one for tls-san and the kubeconfig", async () => {
         const install = get("lab-install-server");
         const server = (await import("yaml")).parse(String(install.inputs.stdin));
@@ -266,7 +308,7 @@ describe("K3sCluster on existing hosts", () => {
         assert.equal(server["disable-kube-proxy"], false);
         assert.deepEqual((install.inputs.triggers as unknown[]).length, 2, "no VM to trigger on");
         assert.match(String(get("lab-install-agent-1").inputs.stdin), /server: https:\/\/172\.30\.1\.89:6443/);
-        assert.deepEqual((await peek(cluster.nodeAddresses)).value, ["172.30.1.89", "172.30.1.90"]);
+        assert.deepEqual((await peek(cluster.nodeAddresses)).value, ["172.30.1.89", "172.30.1.90", "172.30.1.91"]);
         assert.equal((await peek(cluster.apiServerHost)).value, "172.30.1.89");
         assert.equal((await peek(cluster.publicAddress)).value, "198.51.100.7");
         assert.equal((await peek(cluster.kubeconfig)).secret, true);
@@ -315,6 +357,11 @@ describe("K3sCluster argument checks", () => {
         fails({ ec2: { ...ec2, operatorCidrs: [] } }, /ec2\.operatorCidrs is empty/);
         fails({ ec2: { ...ec2, operatorCidrs: ["2001:db8::/64"] } }, /"2001:db8::\/64" is not an IPv4 CIDR block/);
         fails({ ec2: { ...ec2, operatorCidrs: ["203.0.113.10/32", "203.0.113.10/32"] } }, /lists 203\.0\.113\.10\/32 twice/);
+    });
+
+    it("refuses a pinned host key that is not an SSH public key", () => {
+        fails({ host: { ...host, hostKey: "AAAAC3NzaC1lZDI1NTE5" } }, /host\.hostKey is not an SSH public key; write the host's key as ssh-keyscan prints it/);
+        fails({ host, agentHosts: [{ address: "198.51.100.8", hostKey: "198.51.100.8 ssh-ed25519 AAAA" }] }, /agentHosts\[0\]\.hostKey is not an SSH public key/);
     });
 
     it("refuses VMs it cannot build", () => {

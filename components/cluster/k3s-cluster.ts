@@ -10,10 +10,12 @@ import { DEFAULT_K3S_INSTANCE_TYPE } from "../../lib/defaults";
 import {
     agentConfigYaml,
     configDigest,
+    hostKeyCheckScript,
     installScript,
     isArmInstanceType,
     K3S_API_PORT,
     nodeSubnetCidr,
+    READ_JOIN_TOKEN,
     READ_KUBECONFIG,
     rewriteKubeconfig,
     serverConfigYaml,
@@ -40,9 +42,13 @@ export interface K3sHost {
     /** SSH port. Default 22. */
     port?: number;
     /**
-     * The host's public SSH key (`ssh-ed25519 AAAA...`, as in `known_hosts`), checked on every
-     * connection. Default: not checked (pulumi-command's default), which trusts whoever answers
-     * at `address` with the join token.
+     * The host's public SSH key, pinned: `ssh-ed25519 AAAA...` (a `known_hosts` line without the
+     * host name). pulumi-command checks it on every connection (`connection.hostKey`, a fixed
+     * host key) and a host answering with another key fails the command before anything, the
+     * join token included, is sent: `ssh: handshake failed: ssh: host key mismatch`. Before
+     * the install, a local step (`${name}-host-key-<role>`, `ssh-keyscan` where Pulumi runs)
+     * compares the keys first and stops with a message naming both. Default: not checked
+     * (pulumi-command's default), which trusts whoever answers at `address`.
      */
     hostKey?: string;
 }
@@ -107,6 +113,8 @@ interface Node {
     readonly privateIp: pulumi.Output<string>;
     /** The VM, when this component built it: a new VM gets a fresh install even at the same address. */
     readonly instance?: aws.ec2.Instance;
+    /** Existing host with a pinned key: the step that checks it, with a clear message, before anything is sent. */
+    readonly hostKeyCheck?: command.local.Command;
 }
 
 interface Ec2Build {
@@ -130,6 +138,8 @@ const UBUNTU_USER = "ubuntu";
 const NEW_VM_DIAL_ERROR_LIMIT = 40;
 const MAX_AGENTS = 50;
 const K3S_VERSION = /^v\d+\.\d+\.\d+\+k3s\d+$/;
+/** An OpenSSH public key line: type, base64 body, optional comment. */
+const SSH_PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$/;
 
 /**
  * A k3s cluster for the mesh: flannel off, no k3s network policy, no kube-proxy when Cilium
@@ -206,16 +216,28 @@ export class K3sCluster extends pulumi.ComponentResource implements MeshCluster 
         } else {
             const host = args.host!;
             const privateKey = pulumi.secret(host.privateKey);
-            const node = (h: K3sHost): Node => ({
+            const node = (h: K3sHost, field: string, role: string): Node => ({
                 host: h.address,
                 user: h.user ?? UBUNTU_USER,
                 port: h.port ?? 22,
                 privateKey,
-                ...(h.hostKey === undefined ? {} : { hostKey: h.hostKey }),
+                ...(h.hostKey === undefined
+                    ? {}
+                    : {
+                          hostKey: h.hostKey.trim(),
+                          hostKeyCheck: new command.local.Command(
+                              `${name}-host-key-${role}`,
+                              {
+                                  create: hostKeyCheckScript({ field, address: h.address, port: h.port ?? 22, hostKey: h.hostKey }),
+                                  triggers: [h.address, h.port ?? 22, h.hostKey.trim()],
+                              },
+                              { parent: this },
+                          ),
+                      }),
                 privateIp: pulumi.output(h.privateAddress ?? h.address),
             });
-            server = node(host);
-            agents = (args.agentHosts ?? []).map(node);
+            server = node(host, "host.hostKey", "server");
+            agents = (args.agentHosts ?? []).map((h, i) => node(h, `agentHosts[${i}].hostKey`, `agent-${i + 1}`));
             this.publicAddress = pulumi.output(host.address);
         }
 
@@ -230,12 +252,30 @@ export class K3sCluster extends pulumi.ComponentResource implements MeshCluster 
             ),
         );
         const install = this.installCommand(`${name}-install-server`, server, serverScript, serverConfig, prerequisites);
+        // Agents join with the server's full token, `K10<ca-hash>::server:<secret>`: the CA hash
+        // makes them check the server's CA, where the bare secret would trust whatever answers.
+        const joinToken =
+            agents.length === 0
+                ? undefined
+                : new command.remote.Command(
+                      `${name}-join-token`,
+                      {
+                          connection: connection(server),
+                          create: READ_JOIN_TOKEN,
+                          logging: command.types.enums.remote.Logging.None,
+                          addPreviousOutputInEnv: false,
+                          // A reinstall (a new server, a new CA) re-reads it.
+                          triggers: [install.id],
+                      },
+                      { parent: this, dependsOn: [install], additionalSecretOutputs: ["stdout", "stderr"] },
+                  );
+        const secureToken = joinToken ? pulumi.secret(joinToken.stdout.apply((text) => text.trim())) : undefined;
         agents.forEach((agent, i) => {
             const config = pulumi.secret(
-                pulumi.all([server.privateIp, agent.privateIp, tokenValue]).apply(([serverIp, nodeIp, secret]) => agentConfigYaml({ serverIp, nodeIp, token: secret })),
+                pulumi.all([server.privateIp, agent.privateIp, secureToken!]).apply(([serverIp, nodeIp, secret]) => agentConfigYaml({ serverIp, nodeIp, token: secret })),
             );
             const script = server.privateIp.apply((serverIp) => installScript({ role: "agent", version: args.version, serverIp }));
-            this.installCommand(`${name}-install-agent-${i + 1}`, agent, script, config, [install, ...prerequisites]);
+            this.installCommand(`${name}-install-agent-${i + 1}`, agent, script, config, [install, joinToken!, ...prerequisites]);
         });
 
         const read = new command.remote.Command(
@@ -310,7 +350,7 @@ export class K3sCluster extends pulumi.ComponentResource implements MeshCluster 
                 addPreviousOutputInEnv: false,
                 triggers: [script, config.apply(configDigest), ...(node.instance ? [node.instance.id] : [])],
             },
-            { parent: this, dependsOn, additionalSecretOutputs: ["stdin", "stdout", "stderr"] },
+            { parent: this, dependsOn: [...dependsOn, ...(node.hostKeyCheck ? [node.hostKeyCheck] : [])], additionalSecretOutputs: ["stdin", "stdout", "stderr"] },
         );
     }
 
@@ -521,6 +561,9 @@ function k3sProblems(args: K3sClusterArgs): string[] {
             }
             if (host.port !== undefined && (!Number.isInteger(host.port) || host.port < 1 || host.port > 65535)) {
                 problems.push(`${field}.port ${host.port} is not a TCP port; use 1-65535 (default 22)`);
+            }
+            if (host.hostKey !== undefined && !SSH_PUBLIC_KEY.test(host.hostKey.trim())) {
+                problems.push(`${field}.hostKey is not an SSH public key; write the host's key as ssh-keyscan prints it, without the host name, e.g. ssh-ed25519 AAAAC3Nza...`);
             }
             if (host.user !== undefined && host.user.trim() === "") {
                 problems.push(`${field}.user is empty; give an SSH user with passwordless sudo (default ubuntu)`);

@@ -10,6 +10,7 @@
  */
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 
@@ -32,6 +33,13 @@ export interface RecordedResource {
     readonly inputs: Record<string, unknown>;
     /** Top-level input names whose value is (or contains) a secret. */
     readonly secretInputs: readonly string[];
+    /**
+     * Every string the engine marks secret here: a secret input that is a string (a nested one
+     * makes its whole top-level input secret on the wire, so only whole ones are seen), each
+     * output named in `additionalSecretOutputs`, and the stack's secret config values. The plan
+     * redacts these wherever they appear.
+     */
+    readonly secretValues: readonly string[];
 }
 
 /** What a StackReference to a peer stack returns under mocks: its outputs by stack name. */
@@ -57,19 +65,23 @@ function isSecretValue(value: unknown): boolean {
     return rpc.isRpcSecret(value);
 }
 
-function unwrapDeep(value: unknown): { value: unknown; secret: boolean } {
+function unwrapDeep(value: unknown, secrets?: Set<string>): { value: unknown; secret: boolean } {
     if (isSecretValue(value)) {
-        return { value: unwrapDeep(rpc.unwrapRpcSecret(value)).value, secret: true };
+        const inner = unwrapDeep(rpc.unwrapRpcSecret(value), secrets).value;
+        if (typeof inner === "string") {
+            secrets?.add(inner);
+        }
+        return { value: inner, secret: true };
     }
     if (Array.isArray(value)) {
-        const items = value.map(unwrapDeep);
+        const items = value.map((v) => unwrapDeep(v, secrets));
         return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
     }
     if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
         let secret = false;
         const out: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(value)) {
-            const inner = unwrapDeep(v);
+            const inner = unwrapDeep(v, secrets);
             secret ||= inner.secret;
             out[k] = inner.value;
         }
@@ -105,8 +117,9 @@ export class MockEngine implements pulumi.runtime.Mocks {
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
         const unwrapped: Record<string, unknown> = {};
         const secretInputs: string[] = [];
+        const secretValues = new Set<string>();
         for (const [key, raw] of Object.entries(args.inputs ?? {})) {
-            const { value, secret } = unwrapDeep(raw);
+            const { value, secret } = unwrapDeep(raw, secretValues);
             unwrapped[key] = value;
             if (secret) {
                 secretInputs.push(key);
@@ -114,6 +127,19 @@ export class MockEngine implements pulumi.runtime.Mocks {
         }
         const meta = this.pending.get(`${args.type}::${args.name}`) ?? { dependsOn: [], ignoreChanges: [], additionalSecretOutputs: [] };
         this.pending.delete(`${args.type}::${args.name}`);
+        const isConfigSecret = (runtimeConfig as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+        for (const [key, value] of Object.entries(runtimeConfig.allConfig())) {
+            if (isConfigSecret?.(key)) {
+                secretValues.add(value);
+            }
+        }
+        const outputs = this.fakeOutputs(args, unwrapped);
+        for (const name of meta.additionalSecretOutputs) {
+            const output = unwrapDeep(outputs[name] ?? args.inputs?.[name], secretValues).value;
+            if (typeof output === "string") {
+                secretValues.add(output);
+            }
+        }
         const urnType = meta.parent ? `${meta.parent.split("::")[2].split("$").pop()}$${args.type}` : args.type;
         this.resources.push({
             urn: `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${urnType}::${args.name}`,
@@ -128,9 +154,10 @@ export class MockEngine implements pulumi.runtime.Mocks {
             additionalSecretOutputs: meta.additionalSecretOutputs,
             inputs: unwrapped,
             secretInputs: secretInputs.sort(),
+            secretValues: [...secretValues].sort(),
         });
         const id = args.type === "pulumi:pulumi:StackReference" ? args.name : `${args.name}-id`;
-        return { id, state: { ...args.inputs, ...this.fakeOutputs(args, unwrapped) } };
+        return { id, state: { ...args.inputs, ...outputs } };
     }
 
     call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {

@@ -68,13 +68,35 @@ export function memberRow(m: MeshMember): MemberRow {
     };
 }
 
-/** Replaces every private key and certificate in the values: keys are secrets, certificates are issued at deploy. */
-export function redactValues(values: HelmValue, path: string[] = []): HelmValue {
+/** Secrets shorter than this are only redacted where a value equals them, not inside longer text. */
+const MIN_EMBEDDED_SECRET = 8;
+
+/** Every string the mock engine marked secret in the recorded resources (see `RecordedResource.secretValues`). */
+export function secretValuesOf(resources: readonly RecordedResource[]): string[] {
+    return [...new Set(resources.flatMap((r) => r.secretValues ?? []))].filter((s) => s.length > 0).sort();
+}
+
+/** True when `text` is, or holds, one of `secrets` as written or base64-encoded (Helm values carry PEMs in base64). */
+function holdsSecret(text: string, secrets: readonly string[]): boolean {
+    return secrets.some((secret) => {
+        const encoded = Buffer.from(secret).toString("base64");
+        return text === secret || text === encoded || (secret.length >= MIN_EMBEDDED_SECRET && (text.includes(secret) || text.includes(encoded)));
+    });
+}
+
+/**
+ * Replaces every private key and certificate in the values: keys are secrets, certificates are
+ * issued at deploy. Redaction is by secrecy first: any value that is or holds one of `secrets`
+ * (what the engine marked secret: `pulumi.secret` inputs and `additionalSecretOutputs`) is
+ * redacted whatever its key, so a new secret field can never be printed; the key paths
+ * (`tls…key`, `tls…cert`) are a second net.
+ */
+export function redactValues(values: HelmValue, path: string[] = [], secrets: readonly string[] = []): HelmValue {
     if (Array.isArray(values)) {
-        return values.map((v) => redactValues(v, path));
+        return values.map((v) => redactValues(v, path, secrets));
     }
     if (values !== null && typeof values === "object") {
-        return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, redactValues(v, [...path, k])]));
+        return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, redactValues(v, [...path, k], secrets)]));
     }
     const leaf = path[path.length - 1];
     const underTls = path.includes("tls");
@@ -83,6 +105,9 @@ export function redactValues(values: HelmValue, path: string[] = []): HelmValue 
     }
     if (underTls && leaf === "cert" && typeof values === "string" && values !== "") {
         return ISSUED_AT_DEPLOY;
+    }
+    if (typeof values === "string" && holdsSecret(values, secrets)) {
+        return REDACTED;
     }
     return values;
 }
@@ -110,7 +135,7 @@ export function ciliumValuesOf(resources: readonly RecordedResource[]): HelmValu
     if (!release) {
         throw new Error("the program registered no Cilium Helm release");
     }
-    return sortKeys(redactValues(release.inputs.values as HelmValues) as HelmValues);
+    return sortKeys(redactValues(release.inputs.values as HelmValues, [], secretValuesOf(resources)) as HelmValues);
 }
 
 export function toJson(doc: unknown): string {

@@ -4,6 +4,7 @@
  */
 import { execFile } from "child_process";
 import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { LINKED_PEERS_OUTPUT } from "./removal-guard";
 
 export interface MeshWorkspace {
     /** Names of the stack's outputs (sorted), or undefined when the backend has no such stack. */
@@ -21,6 +22,8 @@ export interface MeshWorkspace {
     preview(stack: string, env: Readonly<Record<string, string>>): Promise<void>;
     /** `pulumi destroy`; the stack and its file stay. */
     destroy(stack: string): Promise<void>;
+    /** The stack's `linkedPeers` output (scripts/mesh/removal-guard.ts), undefined when absent. */
+    linkedPeers?(stack: string): Promise<readonly string[] | undefined>;
 }
 
 export class MissingPulumiCliError extends Error {
@@ -95,6 +98,14 @@ export class AutomationWorkspace implements MeshWorkspace {
             return undefined;
         }
         return Object.keys(await workspace.stackOutputs(listed)).sort();
+    }
+
+    async linkedPeers(name: string): Promise<readonly string[] | undefined> {
+        const workspace = await this.projectWorkspace();
+        this.listed ??= workspace.listStacks().then((stacks) => stacks.map((s) => s.name));
+        const listed = (await this.listed).find((s) => s === name || s.endsWith(`/${name}`));
+        const value = listed === undefined ? undefined : (await workspace.stackOutputs(listed))[LINKED_PEERS_OUTPUT]?.value;
+        return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : undefined;
     }
 
     async selectStack(name: string): Promise<void> {

@@ -6,6 +6,7 @@
  * whole procedure, failures included, in milliseconds.
  */
 import type { MeshMember } from "../../stacks/load";
+import { checkCertificates, type CertificateSource } from "./certificates";
 import type { AppConfig } from "../../stacks/schema";
 
 // ---------------------------------------------------------------------------------------------
@@ -44,6 +45,8 @@ export interface ClusterClient {
     request(url: string, count: number): Promise<Answer[]>;
     getReplicas(namespace: string, deployment: string): Promise<Replicas>;
     scale(namespace: string, deployment: string, replicas: number): Promise<void>;
+    /** The clustermesh certificates the cluster holds (mesh CA, apiserver certificates), when the client can read them. */
+    certificates?(): Promise<CertificateSource[]>;
 }
 
 /** Time, injected: the real one sleeps, the tests' one only moves its hands. */
@@ -355,6 +358,8 @@ export interface CheckOptions {
      * A failure is reported as the failed check "client pod ready" and ends the run.
      */
     readonly prepareClient?: () => Promise<void>;
+    /** Today's date, for certificate expiry (wall clock, unlike `clock`). Default `new Date()`. */
+    readonly today?: () => Date;
 }
 
 interface Ctx {
@@ -616,7 +621,8 @@ async function restoreReplicas(ctx: Ctx, original: number): Promise<{ ok: boolea
 }
 
 /**
- * Runs the checks against the local cluster: mesh peers connected, then the global service's
+ * Runs the checks against the local cluster: certificate expiry (when the client reads
+ * certificates), mesh peers connected, then the global service's
  * answers by affinity, then (with `failover`) the failover. Never throws for a failed check; an
  * interrupt stops the remaining checks (after a failover in progress has restored the replicas).
  */
@@ -636,6 +642,10 @@ export async function runChecks(client: ClusterClient, mesh: MeshExpectation, op
             return !(e instanceof AbortedError);
         }
     };
+    if (client.certificates) {
+        const read = client.certificates.bind(client);
+        await guarded("certificate expiry", async () => checkCertificates(await read(), (options.today ?? (() => new Date()))()));
+    }
     if (!(await guarded("mesh peers connected", () => checkPeers(ctx)))) {
         return results;
     }

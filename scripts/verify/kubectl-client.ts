@@ -8,6 +8,7 @@ import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { CLUSTERMESH_CERTIFICATE_SECRETS, type CertificateSource } from "./certificates";
 import { curlBatchScript, parseCurlBatch, type AgentStatus, type Answer, type ClusterClient, type Replicas } from "./checks";
 
 /** The in-cluster client: curl on a small, pinned image. */
@@ -174,6 +175,21 @@ export class KubectlClient implements ClusterClient {
             status?: { replicas?: number; readyReplicas?: number };
         };
         return { desired: doc.spec?.replicas ?? 1, ready: doc.status?.readyReplicas ?? 0, current: doc.status?.replicas ?? 0 };
+    }
+
+    /** Every clustermesh certificate in kube-system's Secrets (each read by name; missing ones are skipped). */
+    async certificates(): Promise<CertificateSource[]> {
+        const sources: CertificateSource[] = [];
+        for (const { secret, keys } of CLUSTERMESH_CERTIFICATE_SECRETS) {
+            const text = (await this.kubectl(["-n", CILIUM_NAMESPACE, "get", "secret", secret, "--ignore-not-found", "-o", "json"])).trim();
+            const data = text === "" ? {} : ((JSON.parse(text) as { data?: Record<string, string> }).data ?? {});
+            for (const key of keys) {
+                if (data[key]) {
+                    sources.push({ source: `${CILIUM_NAMESPACE}/${secret} ${key}`, pem: Buffer.from(data[key], "base64").toString("utf8") });
+                }
+            }
+        }
+        return sources;
     }
 
     async scale(namespace: string, deployment: string, replicas: number): Promise<void> {
