@@ -692,6 +692,10 @@ function checkBgp(members: readonly MeshMember[], suggestions: Suggestions): Pro
  * something: kind members all on one Docker network (one L2 segment, `autoDirectNodeRoutes`),
  * or BGP advertising the member's pod ranges to the site's routers (declared in
  * `clustermesh:bgp`, not built). Undefined when nothing does.
+ *
+ * The whole-mesh connectivity model (connectivity/, branch `connect`, not on main yet) refuses
+ * native routing with cluster-pool IPAM across members; once it lands, it should accept a
+ * member for which this returns a source (its pod ranges count as routed), instead of refusing.
  */
 export function podRouteSource(member: MeshMember, members: readonly MeshMember[]): string | undefined {
     if (member.bgp.enabled && member.bgp.advertise.podCIDRs && member.bgp.peers.length > 0) {
