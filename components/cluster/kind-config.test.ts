@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { kindClusterSchema, validateStructural } from "../../test/openapi-schema";
@@ -69,6 +72,31 @@ describe("the kind commands", () => {
         assert.match(script, /docker network create --driver bridge --subnet '172.30.0.0\/16' 'clustermesh-lab'/);
         assert.match(script, /set clustermesh:kind.networkSubnet/);
         execFileSync("/bin/sh", ["-n", "-c", script]);
+    });
+
+    it("leave an existing network of the right subnet alone, refuse one of another, create a missing one", () => {
+        // A stand-in docker: `network inspect` answers from $EXISTING (empty: no such network), every call is logged.
+        const bin = fs.mkdtempSync(path.join(os.tmpdir(), "kind-docker-"));
+        const log = path.join(bin, "calls");
+        fs.writeFileSync(
+            path.join(bin, "docker"),
+            `#!/bin/sh\necho "$*" >> ${log}\nif [ "$1 $2" = "network inspect" ]; then [ -n "$EXISTING" ] || exit 1; case "$*" in *-f*) echo "$EXISTING ";; esac; fi\nexit 0\n`,
+            { mode: 0o755 },
+        );
+        const run = (existing: string) => {
+            fs.rmSync(log, { force: true });
+            const r = spawnSync("/bin/sh", ["-c", networkScript("clustermesh-lab", "172.30.0.0/16")], { env: { PATH: `${bin}:/usr/bin:/bin`, EXISTING: existing }, encoding: "utf8" });
+            return { status: r.status, stderr: r.stderr, calls: fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "" };
+        };
+        const same = run("172.30.0.0/16");
+        assert.equal(same.status, 0);
+        assert.doesNotMatch(same.calls, /network create/);
+        const other = run("172.18.0.0/16");
+        assert.equal(other.status, 1);
+        assert.match(other.stderr, /exists with subnet\(s\) 172\.18\.0\.0\/16, not 172\.30\.0\.0\/16; set clustermesh:kind\.networkSubnet/);
+        const missing = run("");
+        assert.equal(missing.status, 0);
+        assert.match(missing.calls, /network create --driver bridge --subnet 172\.30\.0\.0\/16 clustermesh-lab/);
     });
 
     it("check docker, kind and kubectl, naming what is missing and how to install it", () => {
