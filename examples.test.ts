@@ -60,7 +60,23 @@ const bgpLinked = linkedCopy("bgp-hosts");
 const runs = {
     kindWest: record(kindLinked, "west"),
     bgpWest: record(bgpLinked, "west"),
+    kindMesh: planAll(kindLinked),
+    bgpMesh: planAll(bgpLinked),
 };
+
+interface MeshPlan {
+    connectivity: { pairs: Array<{ from: string; to: string; status: string; hop?: string; message?: string }> };
+    mesh: { problems: unknown[] };
+}
+
+/** `npm run plan -- --all --json` of a folder: the mesh's problems and the connectivity model's verdicts. */
+function planAll(dir: string): Promise<MeshPlan> {
+    return new Promise((resolve, reject) => {
+        execFile(process.execPath, ["--import", "tsx", path.join(__dirname, "scripts/plan.ts"), "--all", "--json", "--dir", dir], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+            err ? reject(new Error(`plan --all ${dir}: ${stderr}${stdout}`)) : resolve(JSON.parse(stdout) as MeshPlan),
+        );
+    });
+}
 
 describe("examples are meshes of their own", () => {
     it("each folder is a Pulumi project whose main is the program, with its own stacks", () => {
@@ -72,6 +88,26 @@ describe("examples are meshes of their own", () => {
         }
         // Stack discovery is per folder: the shipped mesh does not see the examples' files.
         assert.deepEqual(listStacks(__dirname), ["east", "west"]);
+    });
+});
+
+describe("the connectivity model on the linked examples", () => {
+    it("counts the kind mesh's shared Docker network and BGP-advertised pod ranges as routes: every pair connects", async () => {
+        for (const [label, run] of [["kind-lab", runs.kindMesh], ["bgp-hosts", runs.bgpMesh]] as const) {
+            const plan = await run;
+            assert.deepEqual(plan.mesh.problems, [], label);
+            assert.equal(plan.connectivity.pairs.length, 2, label);
+            for (const pair of plan.connectivity.pairs) {
+                assert.equal(pair.status, "ok", `${label}: ${pair.from} -> ${pair.to}: ${pair.hop ?? ""} ${pair.message ?? ""}`);
+            }
+        }
+    });
+
+    it("exports the routes the site router (or the shared network) carries for the model", async () => {
+        const bgp = await runs.bgpWest;
+        assert.deepEqual(bgp.outputs.externalRoutes.value, ["10.21.0.0/16", "172.16.2.0/24"], "east's advertised pods and pool");
+        const kind = await runs.kindWest;
+        assert.deepEqual(kind.outputs.externalRoutes.value, ["10.1.0.0/16", "172.30.0.0/16"], "east's pods and the lab's Docker network");
     });
 });
 

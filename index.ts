@@ -32,7 +32,7 @@ import {
 } from "./lib/contract";
 import { regionHubs } from "./lib/topology";
 import { bgpSettings, clusterSpec, linkMember } from "./stack-args";
-import { awsPlacement, coveringCidr, loadMesh, MeshConfigError, meshVpcs, projectDir, type Mesh } from "./stacks";
+import { awsPlacement, coveringCidr, knownRoutes, loadMesh, MeshConfigError, meshVpcs, projectDir, type Mesh } from "./stacks";
 
 function loadOrExplain(): Mesh {
     try {
@@ -150,9 +150,11 @@ function endpoint(): pulumi.Output<ClusterMeshPeer> {
             dependsOn: cilium.ready,
             parent: cilium,
         });
-        return service.status.apply((status) =>
-            loadBalancerEndpoint(name, status?.loadBalancer?.ingress?.[0]?.hostname ?? status?.loadBalancer?.ingress?.[0]?.ip ?? ""),
-        );
+        // Peers dial the load balancer's addresses as `ips` (`<name>.mesh.cilium.io`, named by
+        // the server certificate), on the load balancer's port, as cilium-cli does (DESIGN §7).
+        const ingress = service.status.apply((status) => status?.loadBalancer?.ingress?.[0]);
+        const ips = ingress.apply((i) => (i?.ip ? pulumi.output([i.ip]) : cluster.loadBalancerAddresses(i?.hostname ?? "")));
+        return ips.apply((addresses) => loadBalancerEndpoint(name, addresses));
     }
     const lbAddress = bgp ? self.bgp.apiserverAddress : undefined;
     if (lbAddress !== undefined) {
@@ -178,11 +180,13 @@ export const appNamespace = app?.namespace;
 export const bgpResources = bgpConfig ? bgpConfig.resources.map((r) => pulumi.interpolate`${r.kind}/${r.metadata.name}`) : undefined;
 export const network: pulumi.Output<MemberNetworkOutputs> | undefined =
     placement && !(cluster instanceof KindCluster) && cluster.vpcId && cluster.routeTableId
-        ? pulumi.all([cluster.vpcId, cluster.routeTableId]).apply(([vpcId, routeTableId]) => ({
+        ? pulumi.all([cluster.vpcId, cluster.routeTableId, cluster.securityGroupId]).apply(([vpcId, routeTableId, securityGroupId]) => ({
               vpcId,
               vpcCidr: placement.vpcCIDR,
               routeTableId,
               region: placement.region,
+              // The nodes' security group, where the mesh rules go (read by the connectivity check).
+              ...(securityGroupId ? { securityGroupId } : {}),
           }))
         : undefined;
 /** The SSH key of new EC2 VMs, for `pulumi stack output sshPrivateKey --show-secrets`. Secret. */
@@ -190,5 +194,13 @@ export const sshPrivateKey = cluster instanceof K3sCluster && cluster.sshPrivate
 /** The region's Transit Gateway, exported by its hub owner in a transit mesh (`STACK_OUTPUTS.transitGateway`). */
 export const transitGateway: pulumi.Output<TransitGatewayOutputs> | undefined =
     hub && placement ? pulumi.all([hub.transitGatewayId, hub.routeTableId]).apply(([id, routeTableId]) => ({ id, routeTableId, region: placement.region })) : undefined;
+/** The AWS quotas this stack declares (defaults: AWS's), for the connectivity check of `npm run plan`. */
+export const meshQuotas = self.mesh.quotas;
+/**
+ * Ranges reached through routes the program does not build, for the connectivity check: as
+ * declared, plus what BGP peers advertise and a kind mesh's shared network (`knownRoutes`).
+ */
+const routesOutside = [...new Set([...self.mesh.externalRoutes, ...knownRoutes(self, mesh.members)])];
+export const externalRoutes = routesOutside.length > 0 ? routesOutside : undefined;
 export const meshCaCertPem = ownCa?.certPem;
 export const meshCaKeyPem = ownCa ? pulumi.secret(ownCa.privateKeyPem) : undefined;

@@ -24,6 +24,7 @@ export function linkMember(member: MeshMember): LinkMember {
               ? // Node containers get their addresses from Docker; the shared network needs no rules.
                 { hostAddresses: [] }
               : { aws: { region: build.aws.region, vpcCidr: build.aws.vpcCIDR }, hostAddresses: [] }),
+        ...(build.kind === "eks" ? { loadBalancer: true } : {}),
     };
 }
 
@@ -82,6 +83,7 @@ export function clusterSpec(member: MeshMember, sshPrivateKey: () => pulumi.Outp
                     maxSize: build.eks.maxSize,
                     operatorCidrs: cluster.operatorCIDRs,
                     eniIpam: cilium.ipam === "eni",
+                    clustersetDns: cilium.mcsAPI,
                     secretsEncryption: build.eks.encryptSecrets ? { kmsKeyArn: build.eks.kmsKeyArn } : undefined,
                     enabledLogTypes: build.eks.logTypes,
                 },

@@ -51,6 +51,8 @@ export interface MemberNetworkOutputs {
     readonly vpcCidr: string;
     readonly routeTableId: string;
     readonly region: string;
+    /** The nodes' security group (where the mesh rules go); read by the connectivity check. */
+    readonly securityGroupId?: string;
 }
 
 /** What the hub owner of a region exports as `transitGateway` in a transit mesh. */
@@ -66,9 +68,14 @@ export function nodePortEndpoint(name: string, ips: readonly string[], nodePort:
     return { name, port: nodePort, ips: [...ips] };
 }
 
-/** The endpoint of a cluster published through a load balancer (a DNS name or an address). */
-export function loadBalancerEndpoint(name: string, address: string): ClusterMeshPeer {
-    return { name, port: CLUSTERMESH_LOAD_BALANCER_PORT, address };
+/**
+ * The endpoint of a cluster published through a load balancer: its addresses as `ips`, so peers
+ * dial `<name>.mesh.cilium.io` (which the server certificate names) with host aliases to them,
+ * as cilium-cli does. A load balancer's host name as `address` would be dialled as written, and
+ * no certificate issued before the load balancer exists can name it (DESIGN §7).
+ */
+export function loadBalancerEndpoint(name: string, addresses: readonly string[]): ClusterMeshPeer {
+    return { name, port: CLUSTERMESH_LOAD_BALANCER_PORT, ips: [...addresses] };
 }
 
 /** The peers named in `DEPARTING_ENV`, without this stack itself. */

@@ -5,12 +5,14 @@
  * one stack of each, (1) the whole `npm run plan` (a fresh process running the real program
  * under mocks, as a user runs it) and (2) loading and validating the mesh alone. Prints each
  * as a ratio to the 2-cluster time. The 255-cluster plan must stay within 3x of the 2-cluster
- * one; the exit code is 1 when it does not.
+ * one; the exit code is 1 when it does not. Also reports the whole-mesh connectivity check's
+ * time at 2, 64 and 255 members (connectivity/bench-connectivity.ts).
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
+import { formatConnectivityTimings, timeConnectivity } from "../connectivity/bench-connectivity";
 import { inspectMesh } from "../stacks";
 import { writeProject, type MemberSpec } from "../stacks/sample-stacks";
 
@@ -57,6 +59,8 @@ function timeValidation(dir: string, runs: number): number {
 function main(): number {
     const { values } = parseArgs({ options: { runs: { type: "string", default: "3" } } });
     const runs = Math.max(1, Number(values.runs));
+    // The whole-mesh connectivity check (connectivity/), timed apart from planning, first.
+    process.stdout.write(`${formatConnectivityTimings(timeConnectivity([2, 64, 255], runs), runs)}\n`);
     const sizes = [2, 64, 255, 511];
     const rows: Array<{ size: number; plan: number; validation: number }> = [];
     for (const size of sizes) {

@@ -176,6 +176,70 @@ describe("Add a region, as the README says", () => {
 
         assert.equal(all.status, 0, all.stderr);
         assert.match(all.stdout, /central +central +3 +k3s \(EC2\) +us-east-2 +10\.31\.0\.0\/16 +10\.32\.0\.0\/16 +10\.30\.0\.0\/16 +32379/);
+        // Nothing is linked yet: every pair is judged "not linked yet", none failing.
+        assert.match(all.stdout, /Connectivity \(3 members; row dials column\):\nfrom \\ to +west +east +central\nwest +- +not linked +not linked\n[^]*0 ok, 6 not linked yet, 0 failing/);
         fs.rmSync(dir, { recursive: true });
+    });
+});
+
+describe("the connectivity check", () => {
+    /** The project's own stack files with clustermesh:mesh.link set as given. */
+    function linkedCopy(link: boolean): string {
+        const dir = copyOfProject();
+        for (const file of fs.readdirSync(dir).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))) {
+            const doc = parse(fs.readFileSync(path.join(dir, file), "utf8"));
+            doc.config["clustermesh:mesh"] = { ...doc.config["clustermesh:mesh"], link };
+            fs.writeFileSync(path.join(dir, file), stringify(doc));
+        }
+        return dir;
+    }
+
+    /** An EC2 member and a member on an existing host at 172.30.1.89, linked; routes between them declared or not. */
+    function hostMesh(routes: boolean): string {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clustermesh-hosts-"));
+        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: clustermesh\nruntime: nodejs\n");
+        const common = { operatorCIDRs: ["203.0.113.10/32"] };
+        const files: Record<string, Record<string, unknown>> = {
+            west: {
+                "clustermesh:cluster": { name: "west", id: 1, kind: "k3s", region: "us-west-2", vpcCIDR: "10.10.0.0/16", podCIDR: "10.11.0.0/16", serviceCIDR: "10.12.0.0/16", ...common },
+                "clustermesh:mesh": { link: true, ...(routes ? { externalRoutes: ["172.30.1.89/32"] } : {}) },
+            },
+            lab: {
+                "clustermesh:cluster": { name: "lab", id: 2, kind: "k3s", podCIDR: "10.21.0.0/16", serviceCIDR: "10.22.0.0/16" },
+                "clustermesh:k3s": { host: { address: "172.30.1.89" } },
+                "clustermesh:mesh": { link: true, ...(routes ? { externalRoutes: ["10.10.0.0/16"] } : {}) },
+                "clustermesh:sshPrivateKey": { secure: "v1:stand-in" },
+            },
+        };
+        for (const [stack, config] of Object.entries(files)) {
+            fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stringify({ config }));
+        }
+        return dir;
+    }
+
+    it("is all ok for the shipped stacks once linked, and names both stacks, the hop and the fix of a failing pair", async () => {
+        const [linked, broken, routed] = [linkedCopy(true), hostMesh(false), hostMesh(true)];
+        const [all, stack, fixed] = await Promise.all([
+            plan(["--all", "--json", "--dir", linked]),
+            plan(["--stack", "lab", "--json", "--dir", broken]),
+            plan(["--stack", "lab", "--dir", routed]),
+        ]);
+        assert.equal(all.status, 0, all.stderr);
+        const doc = JSON.parse(all.stdout) as { connectivity: { members: string[]; summary: Record<string, number>; pairs: Array<{ from: string; to: string; status: string }> } };
+        assert.deepEqual(doc.connectivity.members, ["west", "east"]);
+        assert.deepEqual(doc.connectivity.summary, { failed: 0, notLinked: 0, ok: 2 });
+        assert.deepEqual(doc.connectivity.pairs.map((p) => `${p.from}->${p.to} ${p.status}`), ["west->east ok", "east->west ok"]);
+
+        assert.equal(stack.status, 1, "a failing pair makes the exit code non-zero");
+        const pairs = (JSON.parse(stack.stdout) as { connectivity: { pairs: Array<{ from: string; to: string; hop: string; resource: string; fix: string }> } }).connectivity.pairs;
+        assert.deepEqual(pairs.map((p) => `${p.from}->${p.to} ${p.hop}`), ["west->lab route", "lab->west route"]);
+        assert.match(pairs[0].fix, /clustermesh:mesh\.externalRoutes of west/);
+        assert.match(stack.stderr, /^west -> lab: route: .*\[west: route table west-routes-id\]; fix: declare the VPN\/Direct Connect route to 172\.30\.1\.89\/32 in clustermesh:mesh\.externalRoutes of west\n/m);
+
+        assert.equal(fixed.status, 0, fixed.stderr);
+        assert.match(fixed.stdout, /Connectivity of lab \(2 members, 2 pairs\):\n2 ok, 0 not linked yet, 0 failing/);
+        for (const dir of [linked, broken, routed]) {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });

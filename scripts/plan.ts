@@ -6,10 +6,12 @@
  * credentials. Prints the resources the stack would build, its Cilium values (secrets redacted)
  * and the mesh. Any mesh problem is printed, all at once, and the exit code is 1.
  */
-import { spawnSync } from "child_process";
 import * as path from "path";
 import { parseArgs } from "util";
 import { inspectMesh, MeshConfigError, sortProblems } from "../stacks";
+import { checkConnectivity, pairsOf } from "../connectivity/model";
+import { formatConnectivity, formatPairMessage } from "../connectivity/format";
+import { planMembers } from "./lib/plan-members";
 import { runProgram } from "./lib/run-program";
 import { ciliumValuesOf, formatMeshTable, formatPlan, formatProblems, memberRow, planResources, REDACTED, toJson, type PlanDocument } from "./lib/plan-report";
 
@@ -44,18 +46,20 @@ async function planStack(dir: string, stack: string): Promise<PlanDocument> {
     };
 }
 
-/** Plans every stack, each in its own process (the mock engine is per process). */
-function planAll(dir: string, json: boolean): number {
+/** Plans every stack, each in its own process (the mock engine is per process), then checks the mesh's connectivity. */
+async function planAll(dir: string, json: boolean): Promise<number> {
     const { members, problems, notes, others } = inspectMesh(dir);
-    const results = problems.length > 0 ? [] : members.map((m) => ({ member: m, run: spawnSync(process.execPath, [...process.execArgv, __filename, "--stack", m.stack, "--json", "--dir", dir], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }) }));
-    const failed = results.filter((r) => r.run.status !== 0);
-    const plans = results.filter((r) => r.run.status === 0).map((r) => JSON.parse(r.run.stdout) as PlanDocument);
+    const runs = problems.length > 0 ? [] : await planMembers(dir, members.map((m) => m.stack));
+    const failed = runs.filter((r) => !r.plan).map((r) => ({ stack: r.stack, error: r.error ?? "" }));
+    const plans = runs.flatMap((r) => (r.plan ? [r.plan] : []));
+    const connectivity = failed.length === 0 && plans.length > 0 ? checkConnectivity(plans) : undefined;
     if (json) {
         process.stdout.write(
             toJson({
                 mesh: { members: members.map(memberRow), notes, problems: sortProblems(problems).map((p) => ({ ...p })) },
                 stacks: plans.map((p) => ({ stack: p.stack, resources: p.resources.length, linkedPeers: p.mesh.linkedPeers, pendingPeers: p.mesh.pendingPeers })),
-                failed: failed.map((f) => ({ stack: f.member.stack, error: f.run.stderr.trim() })),
+                failed,
+                ...(connectivity ? { connectivity } : {}),
             }),
         );
     } else {
@@ -70,22 +74,61 @@ function planAll(dir: string, json: boolean): number {
             const pending = plan.mesh.pendingPeers.length > 0 ? `; not linked: ${plan.mesh.pendingPeers.map((p) => p.name).join(", ")}` : "";
             process.stdout.write(`  ${plan.stack}: ${plan.resources.length} resources, linked to ${plan.mesh.linkedPeers.join(", ") || "none"}${pending}\n`);
         }
+        if (connectivity) {
+            process.stdout.write(`\n${formatConnectivity(connectivity)}`);
+        }
     }
     if (problems.length > 0) {
         process.stderr.write(formatProblems(sortProblems(problems)));
         return 1;
     }
     for (const f of failed) {
-        process.stderr.write(`plan of ${f.member.stack} failed:\n${f.run.stderr}\n`);
+        process.stderr.write(`plan of ${f.stack} failed:\n${f.error}\n`);
     }
-    return failed.length > 0 ? 1 : 0;
+    if (json && connectivity) {
+        // With --json the failing pairs also go to stderr, one line each, for the CI log.
+        writeFailingPairs(connectivity.pairs);
+    }
+    return failed.length > 0 || (connectivity?.summary.failed ?? 0) > 0 ? 1 : 0;
+}
+
+function writeFailingPairs(pairs: ReturnType<typeof pairsOf>): void {
+    for (const p of pairs.filter((x) => x.status === "fail")) {
+        process.stderr.write(`${formatPairMessage(p)}\n`);
+    }
+}
+
+/**
+ * The connectivity of `doc`'s stack with every other member: the others planned too. Skipped
+ * while no stack file links (every pair is then "not linked yet").
+ */
+async function stackConnectivity(dir: string, doc: PlanDocument): Promise<ReturnType<typeof checkConnectivity> | undefined> {
+    const { members } = inspectMesh(dir);
+    if (!members.some((m) => m.mesh.link)) {
+        return undefined;
+    }
+    const runs = await planMembers(dir, members.filter((m) => m.stack !== doc.stack).map((m) => m.stack));
+    const broken = runs.find((r) => !r.plan);
+    if (broken) {
+        throw new Error(`plan of ${broken.stack} failed, so the connectivity of ${doc.stack} cannot be checked:\n${broken.error}`);
+    }
+    const plans = members.map((m) => (m.stack === doc.stack ? doc : runs.find((r) => r.stack === m.stack)!.plan!));
+    return checkConnectivity(plans);
 }
 
 async function main(): Promise<number> {
     let args;
     try {
         args = parseArgs({
-            options: { stack: { type: "string" }, all: { type: "boolean" }, json: { type: "boolean" }, dir: { type: "string" }, help: { type: "boolean" } },
+            options: {
+                stack: { type: "string" },
+                all: { type: "boolean" },
+                json: { type: "boolean" },
+                dir: { type: "string" },
+                help: { type: "boolean" },
+                // Internal: the per-member plans the connectivity check itself runs.
+                "no-connectivity": { type: "boolean" },
+            },
             strict: true,
         }).values;
     } catch (err) {
@@ -102,8 +145,15 @@ async function main(): Promise<number> {
     }
     try {
         const doc = await planStack(dir, args.stack!);
-        process.stdout.write(args.json ? toJson(doc) : formatPlan(doc));
-        return 0;
+        const connectivity = args["no-connectivity"] ? undefined : await stackConnectivity(dir, doc);
+        const pairs = connectivity ? pairsOf(connectivity, doc.stack) : [];
+        if (args.json) {
+            process.stdout.write(toJson(connectivity ? { ...doc, connectivity: { members: connectivity.members, pairs, quotas: connectivity.quotas } } : doc));
+            writeFailingPairs(pairs);
+        } else {
+            process.stdout.write(formatPlan(doc) + (connectivity ? `\n${formatConnectivity(connectivity, doc.stack)}` : ""));
+        }
+        return pairs.some((p) => p.status === "fail") ? 1 : 0;
     } catch (err) {
         if (err instanceof MeshConfigError) {
             process.stderr.write(formatProblems(err.problems));

@@ -320,6 +320,12 @@ export const meshSchema = z
             .describe(
                 "AWS quotas raised for this stack's account and region, as granted by AWS (Service Quotas). The connectivity check of `npm run plan` holds the planned rules, peerings and routes against them; a raise is declared here, never assumed.",
             ),
+        externalRoutes: z
+            .array(cidr)
+            .default([])
+            .describe(
+                "Ranges this cluster's nodes reach through routes the program does not build (VPN, Direct Connect, a LAN), e.g. an existing-host peer's network. The connectivity check trusts them as declared. Default none.",
+            ),
     })
     .describe("How this stack joins the mesh (`clustermesh:mesh`).");
 export type MeshConfig = z.infer<typeof meshSchema>;

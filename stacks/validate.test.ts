@@ -5,7 +5,10 @@ import { overlaps, parseCidr } from "../lib/cidr";
 import { loadStackConfigs } from "./load";
 import { formatProblem, MeshConfigError } from "./problems";
 import { member, stackConfig, type MemberSpec } from "../test/stack-files";
-import { validateMesh } from "./validate";
+import { knownRoutes, validateMesh } from "./validate";
+
+const NATIVE_CLUSTER_POOL = (stack: string): string =>
+    `Pulumi.${stack}.yaml: clustermesh:cilium.routingMode native with cluster-pool IPAM needs a route for every remote pod CIDR on both sides, which nothing in a mesh of separate VPCs or hosts provides (VPC peering only carries addresses inside the peer VPC); use routingMode tunnel, ipam eni with native routing on an all-EKS mesh (pods then hold VPC addresses), or advertise every member's pod ranges over BGP (clustermesh:bgp)`;
 
 const west: MemberSpec = { stack: "west", id: 1 };
 const east: MemberSpec = { stack: "east", id: 2 };
@@ -108,7 +111,18 @@ const badConfigurations: Array<{ rule: string; specs: MemberSpec[]; expected: st
     {
         rule: "routing mode differing",
         specs: [west, { ...east, cilium: { routingMode: "native" } }],
-        expected: ["Pulumi.east.yaml: clustermesh:cilium.routingMode native differs from tunnel on west (Pulumi.west.yaml); set tunnel on every member"],
+        expected: [
+            "Pulumi.east.yaml: clustermesh:cilium.routingMode native differs from tunnel on west (Pulumi.west.yaml); set tunnel on every member",
+            NATIVE_CLUSTER_POOL("east"),
+        ],
+    },
+    {
+        rule: "native routing with cluster-pool IPAM across members (no pod routes between VPCs)",
+        specs: [
+            { ...west, cilium: { routingMode: "native" } },
+            { ...east, cilium: { routingMode: "native" } },
+        ],
+        expected: [NATIVE_CLUSTER_POOL("east"), NATIVE_CLUSTER_POOL("west")],
     },
     {
         rule: "tunnel protocol differing",
@@ -387,7 +401,9 @@ describe("kind members", () => {
     });
 
     it("join one Docker network whose subnet overlaps no pod or service range", () => {
-        assert.deepEqual(problemsOf([kindWest, { ...kindEast, kindNodes: { network: "other", networkSubnet: "10.11.0.0/16" } }]), [
+        // Tunnelled, so only the network rules speak (natively, the split network would also leave pods unrouted).
+        const tunnel = { cilium: { routingMode: "tunnel" } };
+        assert.deepEqual(problemsOf([{ ...kindWest, ...tunnel }, { ...kindEast, ...tunnel, kindNodes: { network: "other", networkSubnet: "10.11.0.0/16" } }]), [
             "Pulumi.east.yaml: clustermesh:kind.network other differs from clustermesh on west (Pulumi.west.yaml); every kind member of a mesh joins one Docker network; set clustermesh on every member",
             "Pulumi.east.yaml: clustermesh:kind.networkSubnet 10.11.0.0/16 differs from 172.30.0.0/16 on west (Pulumi.west.yaml); every kind member of a mesh joins one Docker network; set 172.30.0.0/16 on every member",
             "Pulumi.east.yaml: clustermesh:kind.networkSubnet 10.11.0.0/16 overlaps clustermesh:cluster.podCIDR 10.11.0.0/16 of west (Pulumi.west.yaml); node containers would sit inside a pod or service range; use a Docker subnet apart from the mesh's ranges, e.g. 10.13.0.0/16",
@@ -430,9 +446,9 @@ describe("clustermesh:bgp", () => {
                 advertise: { loadBalancerIPs: false },
             },
         };
-        const ec2 = { stack: "east", id: 2, cilium: { routingMode: "native" }, bgp: { enabled: true, localASN: 65002, peers: [{ name: "tor", address: "10.0.0.1", asn: 1 }] } };
-        const off = { stack: "north", id: 3, block: 3, cilium: { routingMode: "native" }, bgp: { localASN: 65003 } };
-        assert.deepEqual(problemsOf([west, ec2, off]), [
+        const ec2 = { stack: "east", id: 2, bgp: { enabled: true, localASN: 65002, peers: [{ name: "tor", address: "10.0.0.1", asn: 1 }] } };
+        const off = { stack: "north", id: 3, block: 3, bgp: { localASN: 65003 } };
+        assert.deepEqual(problemsOf([{ ...west, cilium: {} }, ec2, off]), [
             "Pulumi.west.yaml: clustermesh:bgp.localASN is missing; the cluster needs its own autonomous system number; add e.g. localASN: 65001",
             "Pulumi.west.yaml: clustermesh:bgp.peers[0].address router is not an IP address; give the router's address, e.g. 192.168.10.200",
             "Pulumi.west.yaml: clustermesh:bgp.peers[1].name tor is used by another peer of this cluster; give it a name of its own, e.g. tor-2",
@@ -447,28 +463,45 @@ describe("clustermesh:bgp", () => {
 });
 
 describe("native routing across members", () => {
-    const withNotes = (specs: MemberSpec[]) => validateMesh(specs.map(member));
-    it("is carried by the shared Docker network of an all-kind mesh, or by BGP advertising the pod ranges", () => {
-        const kindMesh = withNotes([
+    const native = "native with cluster-pool IPAM needs a route for every remote pod CIDR on both sides";
+    const router = { enabled: true, localASN: 65001, peers: [{ name: "tor", address: "192.168.10.200", asn: 65000 }] };
+    const host = (stack: string, id: number, address: string, bgp?: Record<string, unknown>): MemberSpec => ({
+        stack,
+        id,
+        k3s: { host: { address } },
+        extra: { "clustermesh:sshPrivateKey": { secure: "v1:x" } },
+        cilium: { routingMode: "native" },
+        ...(bgp ? { bgp } : {}),
+    });
+
+    it("is allowed when every member's pod ranges are routed: all kind on one Docker network, or all advertising over BGP", () => {
+        assert.deepEqual(problemsOf([
             { stack: "west", id: 1, kind: "kind", cilium: { routingMode: "native" } },
             { stack: "east", id: 2, kind: "kind", cilium: { routingMode: "native" } },
-        ]);
-        assert.deepEqual(kindMesh.problems, []);
-        assert.deepEqual(kindMesh.notes, []);
-        const router = { enabled: true, localASN: 65001, peers: [{ name: "tor", address: "192.168.10.200", asn: 65000 }] };
-        const host = (stack: string, id: number, address: string, bgp?: Record<string, unknown>): MemberSpec => ({
-            stack,
-            id,
-            k3s: { host: { address } },
-            extra: { "clustermesh:sshPrivateKey": { secure: "v1:x" } },
-            cilium: { routingMode: "native" },
-            ...(bgp ? { bgp } : {}),
-        });
-        assert.deepEqual(withNotes([host("west", 1, "192.168.10.100", router), host("east", 2, "192.168.20.100", { ...router, localASN: 65002 })]).notes, []);
-        const half = withNotes([host("west", 1, "192.168.10.100", router), host("east", 2, "192.168.20.100")]);
-        assert.deepEqual(half.notes, [
-            "east (Pulumi.east.yaml) routes pods natively, but nothing the program knows of carries its pod ranges to the peers (VPC peering carries only VPC addresses): add the routes yourself, advertise them with clustermesh:bgp, or use routingMode tunnel.",
-        ]);
+        ]), []);
+        assert.deepEqual(problemsOf([host("west", 1, "192.168.10.100", router), host("east", 2, "192.168.20.100", { ...router, localASN: 65002 })]), []);
+    });
+
+    it("is refused when one member's pods are not advertised, on both sides", () => {
+        const half = problemsOf([host("west", 1, "192.168.10.100", router), host("east", 2, "192.168.20.100", { ...router, localASN: 65002, advertise: { podCIDRs: false } })]);
+        assert.deepEqual(half.map((l) => l.split(":")[0]).sort(), ["Pulumi.east.yaml", "Pulumi.west.yaml"]);
+        assert.ok(half.every((l) => l.includes(native)), half.join("\n"));
+    });
+});
+
+describe("knownRoutes", () => {
+    it("gives a BGP member the pods and pools its BGP peers advertise, and a kind member its network and peers' pods", () => {
+        const bgp = (localASN: number, pool: string, advertise = { podCIDRs: true, loadBalancerIPs: true }) => ({ enabled: true, localASN, peers: [{ name: "tor", address: "192.168.10.200", asn: 65000 }], loadBalancerPool: pool, advertise });
+        const members = [
+            member({ stack: "west", id: 1, k3s: { host: { address: "192.168.10.100" } }, extra: { "clustermesh:sshPrivateKey": { secure: "v1:x" } }, bgp: bgp(65001, "172.16.1.0/24") }),
+            member({ stack: "east", id: 2, k3s: { host: { address: "192.168.20.100" } }, extra: { "clustermesh:sshPrivateKey": { secure: "v1:x" } }, bgp: bgp(65002, "172.16.2.0/24") }),
+            member({ stack: "north", id: 3, k3s: { host: { address: "192.168.30.100" } }, extra: { "clustermesh:sshPrivateKey": { secure: "v1:x" } }, bgp: bgp(65003, "172.16.3.0/24", { podCIDRs: false, loadBalancerIPs: false }) }),
+        ];
+        assert.deepEqual(knownRoutes(members[0], members), ["10.21.0.0/16", "172.16.2.0/24"]);
+        assert.deepEqual(knownRoutes(members[2], members), ["10.11.0.0/16", "10.21.0.0/16", "172.16.1.0/24", "172.16.2.0/24"]);
+        const kinds = [member({ stack: "west", id: 1, kind: "kind" }), member({ stack: "east", id: 2, kind: "kind" })];
+        assert.deepEqual(knownRoutes(kinds[0], kinds), ["10.21.0.0/16", "172.30.0.0/16"]);
+        assert.deepEqual(knownRoutes(member({ stack: "west", id: 1 }), [member({ stack: "west", id: 1 }), member({ stack: "east", id: 2 })]), []);
     });
 });
 

@@ -232,6 +232,22 @@ function checkRouting(members: readonly MeshMember[]): Problem[] {
     const tunnelled = members.filter((m) => m.cilium.routingMode === "tunnel");
     problems.push(...checkAgreement(tunnelled, "clustermesh:cilium.tunnelProtocol", (m) => m.cilium.tunnelProtocol));
     for (const m of members) {
+        const routed = podRouteSource(m, members) !== undefined && members.every((p) => podRouteSource(p, members) !== undefined);
+        if (members.length > 1 && m.cilium.routingMode === "native" && m.cilium.ipam === "cluster-pool" && !routed) {
+            // Every member is its own network (a VPC, or hosts), and nothing routes pod CIDRs
+            // between them: a VPC peering carries only addresses inside the peer VPC, and
+            // autoDirectNodeRoutes only helps nodes on one L2 segment (DESIGN §7). Unless every
+            // member's pod ranges are routed: all kind on one Docker network, or all advertising
+            // them over BGP to the site's routers.
+            problems.push({
+                file: m.file,
+                key: "clustermesh:cilium.routingMode",
+                value: "native",
+                message:
+                    "with cluster-pool IPAM needs a route for every remote pod CIDR on both sides, which nothing in a mesh of separate VPCs or hosts provides (VPC peering only carries addresses inside the peer VPC)",
+                fix: "use routingMode tunnel, ipam eni with native routing on an all-EKS mesh (pods then hold VPC addresses), or advertise every member's pod ranges over BGP (clustermesh:bgp)",
+            });
+        }
         if (m.cilium.ipam === "eni" && m.cluster.kind !== "eks") {
             problems.push({
                 file: m.file,
@@ -692,10 +708,6 @@ function checkBgp(members: readonly MeshMember[], suggestions: Suggestions): Pro
  * something: kind members all on one Docker network (one L2 segment, `autoDirectNodeRoutes`),
  * or BGP advertising the member's pod ranges to the site's routers (declared in
  * `clustermesh:bgp`, not built). Undefined when nothing does.
- *
- * The whole-mesh connectivity model (connectivity/, branch `connect`, not on main yet) refuses
- * native routing with cluster-pool IPAM across members; once it lands, it should accept a
- * member for which this returns a source (its pod ranges count as routed), instead of refusing.
  */
 export function podRouteSource(member: MeshMember, members: readonly MeshMember[]): string | undefined {
     if (member.bgp.enabled && member.bgp.advertise.podCIDRs && member.bgp.peers.length > 0) {
@@ -708,18 +720,33 @@ export function podRouteSource(member: MeshMember, members: readonly MeshMember[
     return undefined;
 }
 
-/** Natively-routed members whose pod ranges nothing routes to their peers. */
-function nativeRoutingNotes(members: readonly MeshMember[]): string[] {
-    if (members.length < 2) {
-        return [];
+/**
+ * Ranges this member's nodes reach through routes the program knows of but does not build:
+ * with BGP, the pod ranges (and LB-IPAM pools) other BGP members advertise to the site's routers;
+ * on a kind mesh's shared Docker network, the network itself and every peer's pod range
+ * (`autoDirectNodeRoutes`). Exported with the declared `externalRoutes`, so the connectivity
+ * check counts them as routes (the site router is declared, not built).
+ */
+export function knownRoutes(member: MeshMember, members: readonly MeshMember[]): string[] {
+    const routes = new Set<string>();
+    const peers = members.filter((m) => m !== member);
+    if (member.bgp.enabled) {
+        for (const p of peers.filter((x) => x.bgp.enabled)) {
+            if (p.bgp.advertise.podCIDRs) {
+                routes.add(p.cluster.podCIDR);
+            }
+            if (p.bgp.advertise.loadBalancerIPs && p.bgp.loadBalancerPool !== undefined) {
+                routes.add(p.bgp.loadBalancerPool);
+            }
+        }
     }
-    const unrouted = members.filter((m) => m.cilium.routingMode === "native" && m.cilium.ipam === "cluster-pool" && podRouteSource(m, members) === undefined);
-    return unrouted.length === 0
-        ? []
-        : [
-              `${listOf(unrouted)} ${unrouted.length === 1 ? "routes" : "route"} pods natively, but nothing the program knows of carries ${unrouted.length === 1 ? "its" : "their"} pod ranges to the peers ` +
-                  "(VPC peering carries only VPC addresses): add the routes yourself, advertise them with clustermesh:bgp, or use routingMode tunnel.",
-          ];
+    if (member.cluster.kind === "kind" && podRouteSource(member, members)?.startsWith("every member's nodes share")) {
+        routes.add(member.kind.networkSubnet);
+        for (const p of peers) {
+            routes.add(p.cluster.podCIDR);
+        }
+    }
+    return [...routes].sort();
 }
 
 /**
@@ -747,5 +774,5 @@ export function validateMesh(members: readonly MeshMember[], suggestions: Sugges
         ...checkBgp(members, suggestions),
         ...checkTopology(members),
     ];
-    return { problems, notes: [...existingHostNotes(members), ...nativeRoutingNotes(members)] };
+    return { problems, notes: existingHostNotes(members) };
 }

@@ -120,14 +120,20 @@ describe("MCS-API per Cilium version", () => {
         const helm = byName("mcs18-release");
         assert.ok(crds.every((c) => helm.dependsOn.includes(c.urn)));
         assert.equal((helm.inputs.values as any).clustermesh.enableMCSAPISupport, true);
+        // 1.18's chart configures no DNS for clusterset.local; on k3s it goes in coredns-custom (k3s #4397).
+        assert.match(String((byName("mcs18-coredns-custom").inputs.data as Record<string, string>)["clusterset.server"]), /kubernetes clusterset\.local \{\n\s+multicluster clusterset\.local/);
+        assert.ok(JSON.stringify(byName("mcs18-coredns-mcsapi").inputs.rules).includes("serviceimports"));
     });
 
-    it("1.19 lets the chart install the CRDs and configure CoreDNS for clusterset.local", async () => {
+    it("1.19 lets the chart install the CRDs; CoreDNS is configured by the program, not the chart's hook Job", async () => {
         const { CiliumRelease } = await import("./cilium-release");
         const m = member({ stack: "west", id: 1, cilium: { mcsAPI: true } });
         new CiliumRelease("mcs19", { cluster, clusterId: 1, podCIDR: m.cluster.podCIDR, cilium: m.cilium, ca: { certPem: "c", privateKeyPem: "k" } });
         await settle();
         assert.equal(engine.resources.filter((r) => r.name.startsWith("mcs19-crd-")).length, 0);
-        assert.deepEqual((byName("mcs19-release").inputs.values as any).clustermesh.mcsapi, { corednsAutoConfigure: { enabled: true }, enabled: true });
+        assert.deepEqual((byName("mcs19-release").inputs.values as any).clustermesh.mcsapi, { corednsAutoConfigure: { enabled: false }, enabled: true });
+        const custom = byName("mcs19-coredns-custom");
+        assert.deepEqual(custom.inputs.metadata, { name: "coredns-custom", namespace: "kube-system" });
+        assert.ok(byName("mcs19-coredns-mcsapi-binding").dependsOn.includes(byName("mcs19-coredns-mcsapi").urn));
     });
 });

@@ -7,6 +7,7 @@ import type { MeshCaMaterial } from "../mesh/certificate-authority";
 import { issueLeafCertificate, type LeafCertificate } from "./leaf-certificate";
 import { ciliumAtLeast, REFUSED_CILIUM_RELEASES } from "../../lib/cilium-version";
 import { buildCiliumValues, leafCertificateSubjects, mcsApiCrdSpecs, type CiliumSettings, type ClusterMeshPeer, type HelmValues } from "./values";
+import { clustersetServerBlock, CORE_DNS_SERVICE_IMPORT_RULES } from "./mcs-dns";
 
 export interface CiliumReleaseArgs {
     /** The cluster to install Cilium on; its provider, API server address and deletion anchor are used. */
@@ -147,8 +148,41 @@ export class CiliumRelease extends pulumi.ComponentResource {
             },
             { ...inCluster, dependsOn: [localSecret, ...mcsCrds] },
         );
-        this.ready = [this.release, ...cluster.attachCni(this.release)];
+        this.ready = [this.release, ...cluster.attachCni(this.release), ...this.clustersetDns(name, args, inCluster)];
         this.registerOutputs({ values: this.values, version: this.version, status: this.release.status });
+    }
+
+    /**
+     * MCS-API DNS (mcs-dns.ts): CoreDNS may read ServiceImports, and on k3s serves
+     * `clusterset.local` from `coredns-custom`, which k3s keeps across restarts (k3s #4397).
+     * On EKS the zone comes with the CoreDNS add-on's corefile (EksCluster `clustersetDns`).
+     */
+    private clustersetDns(name: string, args: CiliumReleaseArgs, opts: pulumi.CustomResourceOptions): pulumi.Resource[] {
+        if (!args.cilium.mcsAPI) {
+            return [];
+        }
+        // Not the chart's own name (coredns-mcsapi): a release that once had auto-configure on
+        // keeps that ClusterRole (helm.sh/resource-policy: keep), and creating it again would clash.
+        const roleName = "clustermesh-coredns-mcsapi";
+        const role = new k8s.rbac.v1.ClusterRole(`${name}-coredns-mcsapi`, { metadata: { name: roleName }, rules: CORE_DNS_SERVICE_IMPORT_RULES }, opts);
+        const binding = new k8s.rbac.v1.ClusterRoleBinding(
+            `${name}-coredns-mcsapi-binding`,
+            {
+                metadata: { name: roleName },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: roleName },
+                subjects: [{ kind: "ServiceAccount", name: "coredns", namespace: "kube-system" }],
+            },
+            { ...opts, dependsOn: [role] },
+        );
+        if (args.cluster.kind !== "k3s") {
+            return [role, binding];
+        }
+        const custom = new k8s.core.v1.ConfigMap(
+            `${name}-coredns-custom`,
+            { metadata: { name: "coredns-custom", namespace: "kube-system" }, data: { "clusterset.server": clustersetServerBlock() } },
+            opts,
+        );
+        return [role, binding, custom];
     }
 }
 

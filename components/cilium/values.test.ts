@@ -109,9 +109,12 @@ describe("MCS-API values follow the chart version", () => {
     it("1.18 uses clustermesh.enableMCSAPISupport", () => {
         assert.deepEqual(mcsApiValues("1.18.12", true), { enableMCSAPISupport: true });
     });
-    it("1.19 uses clustermesh.mcsapi with CoreDNS auto-configuration for clusterset.local", () => {
-        assert.deepEqual(mcsApiValues("1.19.6", true), { mcsapi: { corednsAutoConfigure: { enabled: true }, enabled: true } });
+    it("1.19 uses clustermesh.mcsapi, without the chart's CoreDNS hook Job (EKS cannot run it, k3s undoes it)", () => {
+        assert.deepEqual(mcsApiValues("1.19.6", true), { mcsapi: { corednsAutoConfigure: { enabled: false }, enabled: true } });
         assert.deepEqual(mcsApiValues("1.19.6", false), { mcsapi: { enabled: false } });
+        // kind's kubeadm CoreDNS keeps the chart's edit: there the chart configures clusterset.local itself.
+        assert.deepEqual(mcsApiValues("1.19.6", true, true), { mcsapi: { corednsAutoConfigure: { enabled: true }, enabled: true } });
+        assert.deepEqual(mcsApiValues("1.18.12", true, true), { enableMCSAPISupport: true });
     });
 });
 

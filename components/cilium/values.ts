@@ -114,10 +114,17 @@ export function peerEntries(clusterName: string, peers: readonly ClusterMeshPeer
         });
 }
 
-/** The MCS-API values for the chart version: the key moved in 1.19. */
-export function mcsApiValues(version: string, enabled: boolean): HelmValues {
+/**
+ * The MCS-API values for the chart version: the key moved in 1.19. The chart's CoreDNS
+ * auto-configuration stays off: it is a post-install hook Job that EKS cannot run (no node
+ * until after the release) and whose edit k3s undoes; `mcs-dns.ts` configures CoreDNS instead.
+ * kind is the exception (`autoConfigureDns`): its kubeadm CoreDNS keeps the edit and its nodes
+ * run the Job once Cilium is in, so the chart's own way serves (the hand-run lab edited the same
+ * ConfigMap by hand).
+ */
+export function mcsApiValues(version: string, enabled: boolean, autoConfigureDns = false): HelmValues {
     if (ciliumAtLeast(version, 1, 19)) {
-        return { mcsapi: { enabled, ...(enabled ? { corednsAutoConfigure: { enabled: true } } : {}) } };
+        return { mcsapi: { enabled, ...(enabled ? { corednsAutoConfigure: { enabled: autoConfigureDns } } : {}) } };
     }
     return { enableMCSAPISupport: enabled };
 }
@@ -142,7 +149,7 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
             useAPIServer: true,
             maxConnectedClusters: cilium.maxConnectedClusters,
             config: { enabled: true, clusters: peerEntries(input.clusterName, input.peers) },
-            ...mcsApiValues(cilium.version, cilium.mcsAPI),
+            ...mcsApiValues(cilium.version, cilium.mcsAPI, input.kind === "kind"),
             apiserver: {
                 kvstoremesh: { enabled: true },
                 service:

@@ -235,6 +235,24 @@ describe("EksCluster.attachCni", () => {
         assert.equal(get("west-coredns").provider, get("west-aws").urn);
     });
 
+    it("serves clusterset.local from the CoreDNS add-on's corefile with clustersetDns (MCS-API), and only then", async () => {
+        const cni = new (await import("@pulumi/random")).RandomPet("mcs-cni", {});
+        const mcs = new Eks("mcs", { ...args, clusterName: "mcs", vpcCidr: "10.40.0.0/16", serviceCidr: "10.42.0.0/16", clustersetDns: true });
+        mcs.attachCni(cni);
+        await settle();
+        const corefile = (JSON.parse(get("mcs-coredns").inputs.configurationValues as string) as { corefile: string }).corefile;
+        assert.match(corefile, /kubernetes cluster\.local clusterset\.local in-addr\.arpa ip6\.arpa \{[^}]*multicluster clusterset\.local/);
+        assert.equal(get("west-coredns").inputs.configurationValues, undefined);
+    });
+
+    it("finds its load balancer's addresses from the host name (the ENIs described ELB net/<name>/<id>)", async () => {
+        const ips = await peek(cluster.loadBalancerAddresses("a1234-0abc.elb.us-east-1.amazonaws.com"));
+        const lookup = engine.invokes.find((i) => i.token === "aws:ec2/getNetworkInterfaces:getNetworkInterfaces");
+        assert.deepEqual(lookup?.args.filters, [{ name: "description", values: ["ELB net/a1234/*"] }]);
+        assert.ok(ips.value.length > 0 && ips.value.every((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip)));
+        assert.deepEqual((await peek(cluster.loadBalancerAddresses("not-a-load-balancer.example.com"))).value, []);
+    });
+
     it("uses the ARM AMI and the given counts and version for Graviton nodes", async () => {
         const cni = new (await import("@pulumi/random")).RandomPet("arm-cni", {});
         const arm = new Eks("arm", { ...args, clusterName: "arm", vpcCidr: "10.30.0.0/19", serviceCidr: "10.32.0.0/16", instanceType: "m7g.large", minSize: 0, desiredSize: 0, maxSize: 5, kubernetesVersion: "1.34" });

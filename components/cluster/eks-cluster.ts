@@ -19,7 +19,9 @@ import {
     NODE_ROOT_VOLUME_GIB,
     type EksLogType,
     eksSubnetCidrs,
+    eksCorefile,
     kubeconfigYaml,
+    loadBalancerNameOf,
     managedPolicyArn,
     serviceCidrProblem,
 } from "./eks-config";
@@ -76,6 +78,13 @@ export interface EksClusterArgs {
      * (overlay, no EC2 API calls).
      */
     eniIpam?: boolean;
+    /**
+     * Serve the MCS-API zone `clusterset.local` from the CoreDNS add-on (its `corefile`
+     * configuration value, see components/cilium/mcs-dns.ts). The chart's auto-configure Job
+     * cannot do it here: it is a Helm hook and this cluster has no node until after the
+     * release. Default false.
+     */
+    clustersetDns?: boolean;
     /**
      * Envelope encryption of Kubernetes Secrets with KMS (`encryptionConfig`): `{}` creates a
      * customer-managed key with yearly rotation, `{ kmsKeyArn }` uses yours (symmetric, same
@@ -340,6 +349,27 @@ export class EksCluster extends pulumi.ComponentResource implements MeshCluster 
         });
     }
 
+    /**
+     * The private addresses of the clustermesh-apiserver's internal NLB, given its host name:
+     * the addresses of its network interfaces (described `ELB net/<name>/<id>`, one per subnet,
+     * fixed for the load balancer's life). Peers get them as `ips`, so they dial
+     * `<name>.mesh.cilium.io`, which the server certificate names (`*.mesh.cilium.io`), as
+     * cilium-cli's `clustermesh connect` does; the NLB's own host name is not in the
+     * certificate, and cannot be: it only exists after the release that needs the certificate.
+     */
+    loadBalancerAddresses(hostname: pulumi.Input<string>): pulumi.Output<string[]> {
+        const opts: pulumi.InvokeOptions = { parent: this };
+        return pulumi.output(hostname).apply(async (host) => {
+            const lb = loadBalancerNameOf(host);
+            if (!lb) {
+                return [];
+            }
+            const { ids } = await aws.ec2.getNetworkInterfaces({ filters: [{ name: "description", values: [`ELB net/${lb}/*`] }] }, opts);
+            const interfaces = await Promise.all([...ids].sort().map((id) => aws.ec2.getNetworkInterface({ id }, opts)));
+            return interfaces.map((eni) => eni.privateIp).sort();
+        });
+    }
+
     /** The managed node group, once `attachCni` has created it. */
     public get nodeGroup(): aws.eks.NodeGroup | undefined {
         return this.attached?.[0];
@@ -405,7 +435,12 @@ export class EksCluster extends pulumi.ComponentResource implements MeshCluster 
         const coredns = new aws.eks.Addon(
             `${this.name}-coredns`,
             // OVERWRITE: take over any CoreDNS objects left from a previous install.
-            { clusterName: this.eksCluster.name, addonName: "coredns", resolveConflictsOnCreate: "OVERWRITE" },
+            {
+                clusterName: this.eksCluster.name,
+                addonName: "coredns",
+                resolveConflictsOnCreate: "OVERWRITE",
+                ...(args.clustersetDns ? { configurationValues: JSON.stringify({ corefile: eksCorefile() }), resolveConflictsOnUpdate: "OVERWRITE" } : {}),
+            },
             // The add-on turns ACTIVE only when its pods run, i.e. on nodes with Cilium ready.
             { parent: this, dependsOn: [nodeGroup] },
         );

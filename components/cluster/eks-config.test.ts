@@ -15,6 +15,7 @@ import {
     eksSubnetCidrs,
     kubeconfigYaml,
     kubectlTaint,
+    loadBalancerNameOf,
     managedPolicyArn,
     serviceCidrProblem,
 } from "./eks-config";
@@ -187,5 +188,14 @@ describe("CLUSTERMESH_LB_ANNOTATIONS", () => {
             "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
         });
         assert.ok(Object.isFrozen(CLUSTERMESH_LB_ANNOTATIONS));
+    });
+});
+
+describe("loadBalancerNameOf", () => {
+    it("reads the load balancer's name out of an ELB host name, and nothing else", () => {
+        assert.equal(loadBalancerNameOf("a0e2f1c9b8d7e6f5a4b3c2d1e0f9a8b7-0123456789abcdef.elb.us-east-1.amazonaws.com"), "a0e2f1c9b8d7e6f5a4b3c2d1e0f9a8b7");
+        assert.equal(loadBalancerNameOf("internal-k8s-mesh-0123abcd.elb.eu-west-1.amazonaws.com"), "k8s-mesh");
+        assert.equal(loadBalancerNameOf("east.example.com"), undefined);
+        assert.equal(loadBalancerNameOf(""), undefined);
     });
 });

@@ -48,6 +48,17 @@ export const CLUSTERMESH_LB_ANNOTATIONS: Readonly<Record<string, string>> = Obje
 });
 
 /**
+ * The name of the load balancer behind an ELB host name (`<name>-<id>.elb.<region>.amazonaws.com`,
+ * `internal-` in front for some internal ones); undefined for anything else. Its network
+ * interfaces are described `ELB net/<name>/<id>`, which is how its addresses are found.
+ */
+export function loadBalancerNameOf(hostname: string): string | undefined {
+    const label = hostname.split(".")[0] ?? "";
+    const match = /^(?:internal-)?(.+)-[0-9a-f]+$/.exec(label);
+    return hostname.includes(".elb.") && match ? match[1] : undefined;
+}
+
+/**
  * Availability-zone ids EKS refuses control-plane subnets in (UnsupportedAvailabilityZoneException),
  * as eksctl avoids them (pkg/az/az.go, zoneIDsToAvoid). Zone ids, not names: names are shuffled
  * per account.
@@ -233,6 +244,36 @@ export function adminPrincipalArn(callerArn: string, issuerArn?: string): string
  */
 export function amiTypeFor(instanceType: string): "AL2023_ARM_64_STANDARD" | "AL2023_x86_64_STANDARD" {
     return /^[a-z]+\d+[a-z]*g[a-z]*\./.test(instanceType) ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
+}
+
+/**
+ * The EKS CoreDNS add-on's Corefile (its default) with the MCS-API zone `clusterset.local` added
+ * to the kubernetes plugin and `multicluster` on: what the Cilium chart's auto-configure Job would
+ * write, which cannot run on EKS before nodes exist (components/cilium/mcs-dns.ts). Needs
+ * CoreDNS 1.12.2 or later.
+ */
+export function eksCorefile(): string {
+    return [
+        ".:53 {",
+        "    errors",
+        "    health {",
+        "        lameduck 5s",
+        "    }",
+        "    ready",
+        "    kubernetes cluster.local clusterset.local in-addr.arpa ip6.arpa {",
+        "        pods insecure",
+        "        fallthrough in-addr.arpa ip6.arpa",
+        "        multicluster clusterset.local",
+        "    }",
+        "    prometheus :9153",
+        "    forward . /etc/resolv.conf",
+        "    cache 30",
+        "    loop",
+        "    reload",
+        "    loadbalance",
+        "}",
+        "",
+    ].join("\n");
 }
 
 /** Control-plane log types EKS can send to CloudWatch Logs (`enabledClusterLogTypes`). */

@@ -50,13 +50,12 @@ describe("ClusterMeshLink, linked", () => {
     it("lets only peer VPCs in, on only ClusterMesh ports, through one prefix list", () => {
         const lists = engine.resources.filter((r) => r.type === "aws:ec2/managedPrefixList:ManagedPrefixList" && r.name.startsWith("west-link-"));
         assert.equal(lists.length, 1);
-        assert.deepEqual(lists[0].inputs.entries, [
-            { cidr: "10.20.0.0/16", description: "east nodes" },
-            { cidr: "10.30.0.0/16", description: "north nodes" },
-        ]);
+        // 10.20.0.0/16 and 10.30.0.0/16 under one entry: the rule count does not grow with the mesh.
+        assert.deepEqual(lists[0].inputs.entries, [{ cidr: "10.16.0.0/12", description: "mesh peers east, north" }]);
+        assert.equal(lists[0].inputs.maxEntries, 1);
         const rules = engine.resources.filter((r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.name.startsWith("west-link-"));
         assert.ok(rules.every((r) => r.inputs.securityGroupId === "sg-west" && r.inputs.prefixListId === "west-link-peers-id" && r.inputs.cidrIpv4 === undefined));
-        assert.deepEqual(rules.map((r) => `${r.inputs.ipProtocol}/${r.inputs.fromPort}-${r.inputs.toPort}`).sort(), ["icmp/8-0", "tcp/2379-2379", "tcp/32379-32379", "tcp/4240-4240", "tcp/4244-4244", "udp/8472-8472"]);
+        assert.deepEqual(rules.map((r) => `${r.inputs.ipProtocol}/${r.inputs.fromPort}-${r.inputs.toPort}`).sort(), ["icmp/8-0", "tcp/32379-32379", "tcp/4240-4240", "tcp/4244-4244", "udp/8472-8472"]);
     });
 
     it("owns the peerings to higher ids: request, accept in the peer's region, routes both ways", () => {
@@ -93,7 +92,7 @@ describe("ClusterMeshLink, gated and departing", () => {
         assert.deepEqual((await peek(link.peers)).value.map((p) => p.name), ["east"]);
         assert.ok(!engine.resources.some((r) => r.name.startsWith("leaving-link-") && r.name.includes("north") && r.type !== "pulumi:pulumi:StackReference"));
         const list = engine.resources.find((r) => r.name === "leaving-link-peers")!;
-        assert.deepEqual(list.inputs.entries, [{ cidr: "10.20.0.0/16", description: "east nodes" }]);
+        assert.deepEqual(list.inputs.entries, [{ cidr: "10.20.0.0/16", description: "mesh peers east" }]);
         assert.equal(link.pendingPeers[0].reason, "departing: removed from the link before its stack is destroyed");
     });
 

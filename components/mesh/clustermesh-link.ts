@@ -125,21 +125,12 @@ export class ClusterMeshLink extends pulumi.ComponentResource {
                             securityGroupId: network.securityGroupId,
                             description: `${port.description} from mesh peers`,
                             ipProtocol: port.protocol,
-                            fromPort: port.fromPort,
-                            toPort: port.toPort,
+                            ...(port.protocol === "-1" ? {} : { fromPort: port.fromPort, toPort: port.toPort }),
                             prefixListId: peersList.id,
                         },
                         awsOpts,
                     );
                 }
-            }
-            if (this.ingress.podSources.length > 0) {
-                const podsList = prefixList("peer-pods", this.ingress.podSources);
-                new aws.vpc.SecurityGroupIngressRule(
-                    `${name}-from-peer-pods`,
-                    { securityGroupId: network.securityGroupId, description: "pod traffic from mesh peers (native routing)", ipProtocol: "-1", prefixListId: podsList.id },
-                    awsOpts,
-                );
             }
             const peerProviders = new Map<string, aws.Provider>();
             const providerFor = (region: string): aws.Provider => {

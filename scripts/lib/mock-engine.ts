@@ -18,6 +18,8 @@ export interface RecordedResource {
     readonly urn: string;
     readonly type: string;
     readonly name: string;
+    /** The id the mock engine assigned (`<name>-id`; a stack reference's is its name). */
+    readonly id: string;
     /** Whether Pulumi manages it directly (false for component resources). */
     readonly custom: boolean;
     /** URN of the parent; undefined for the stack itself. */
@@ -127,6 +129,7 @@ export class MockEngine implements pulumi.runtime.Mocks {
         }
         const meta = this.pending.get(`${args.type}::${args.name}`) ?? { dependsOn: [], ignoreChanges: [], additionalSecretOutputs: [] };
         this.pending.delete(`${args.type}::${args.name}`);
+        const id = args.type === "pulumi:pulumi:StackReference" ? args.name : `${args.name}-id`;
         const isConfigSecret = (runtimeConfig as unknown as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
         for (const [key, value] of Object.entries(runtimeConfig.allConfig())) {
             if (isConfigSecret?.(key)) {
@@ -145,6 +148,7 @@ export class MockEngine implements pulumi.runtime.Mocks {
             urn: `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${urnType}::${args.name}`,
             type: args.type,
             name: args.name,
+            id,
             custom: args.custom ?? true,
             parent: meta.parent || undefined,
             provider: meta.provider ? meta.provider.split("::").slice(0, 4).join("::") : undefined,
@@ -156,7 +160,6 @@ export class MockEngine implements pulumi.runtime.Mocks {
             secretInputs: secretInputs.sort(),
             secretValues: [...secretValues].sort(),
         });
-        const id = args.type === "pulumi:pulumi:StackReference" ? args.name : `${args.name}-id`;
         return { id, state: { ...args.inputs, ...outputs } };
     }
 
@@ -177,6 +180,16 @@ export class MockEngine implements pulumi.runtime.Mocks {
                 return { json: JSON.stringify({ Version: "2012-10-17", Statement: args.inputs.statements ?? [] }) };
             case "aws:iam/getSessionContext:getSessionContext":
                 return { arn: args.inputs.arn, issuerArn: args.inputs.arn, issuerName: "mock", sessionName: "" };
+            case "aws:ec2/getNetworkInterfaces:getNetworkInterfaces": {
+                // A load balancer's interfaces, one per subnet the engine has recorded.
+                const filter = JSON.stringify(args.inputs.filters ?? []);
+                return { ids: [...this.subnetCidrs.keys()].map((_, i) => `eni-${stableNumber(filter, 1e8)}-${i + 1}`) };
+            }
+            case "aws:ec2/getNetworkInterface:getNetworkInterface": {
+                const id = String(args.inputs.id);
+                const subnet = [...this.subnetCidrs.values()][Number(id.split("-").pop()) - 1] ?? "10.0.0.0/24";
+                return { id, privateIp: `${subnet.split("/")[0].split(".").slice(0, 3).join(".")}.${100 + stableNumber(id, 100)}` };
+            }
             case "aws:ssm/getParameter:getParameter":
                 return { value: "ami-mock-eks", insecureValue: "ami-mock-eks" };
             default:
@@ -231,7 +244,10 @@ export class MockEngine implements pulumi.runtime.Mocks {
                 return { certRequestPem: fakePem("CERTIFICATE REQUEST", args.name) };
             case "kubernetes:core/v1:Service":
                 // Read back (Service.get) for an EKS clustermesh endpoint: the load balancer's name.
-                return args.id ? { status: { loadBalancer: { ingress: [{ hostname: `${args.name}.mock.elb.amazonaws.com` }] } } } : {};
+                // Shaped like an NLB's: `<load balancer name>-<id>.elb.<region>.amazonaws.com`.
+                return args.id
+                    ? { status: { loadBalancer: { ingress: [{ hostname: `a${stableNumber(args.name, 1e9)}-${stableNumber(`${args.name}:id`, 1e9).toString(16)}.elb.mock-region-1.amazonaws.com` }] } } }
+                    : {};
             case "random:index/randomPassword:RandomPassword":
                 return { result: `mock-password-${args.name}` };
             case "command:local:Command":

@@ -21,6 +21,12 @@ export interface PlanResource {
     readonly parent?: string;
     /** Inputs that are secrets (their values are never printed). */
     readonly secretInputs?: readonly string[];
+    /** The id the mock engine gave it, which other resources' inputs refer to. */
+    readonly id?: string;
+    /** Names of the resources it explicitly waits for (`dependsOn`). */
+    readonly dependsOn?: readonly string[];
+    /** Every input as registered: secret ones redacted (`planInputs`), unknown ones marked. */
+    readonly inputs?: Record<string, unknown>;
 }
 
 export interface MemberRow {
@@ -116,16 +122,76 @@ function nameOfUrn(urn: string | undefined): string | undefined {
     return urn ? urn.split("::").pop() : undefined;
 }
 
+/** What Pulumi's engine sends for a value not known until the deploy. */
+const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** Shown in place of an input only the deploy knows. */
+export const KNOWN_AFTER_DEPLOY = "(known after deploy)";
+
+function markUnknowns(value: unknown): unknown {
+    if (value === UNKNOWN_SENTINEL) {
+        return KNOWN_AFTER_DEPLOY;
+    }
+    if (Array.isArray(value)) {
+        return value.map(markUnknowns);
+    }
+    if (value !== null && typeof value === "object") {
+        if ((value as Record<string, unknown>).__pulumiUnknown === true) {
+            return KNOWN_AFTER_DEPLOY;
+        }
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, markUnknowns(v)]));
+    }
+    // A private key never leaves the plan, whatever input it sits in.
+    return typeof value === "string" && /PRIVATE KEY/.test(value) ? REDACTED : value;
+}
+
+/**
+ * A resource's inputs as the plan shows them: secret inputs are replaced by `[secret]`, except
+ * the Helm release's `values`, which are shown as `cilium.values` is (keys redacted,
+ * certificates marked issued at deploy) because the connectivity check reads them.
+ */
+export function planInputs(r: RecordedResource, secrets: readonly string[] = []): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(r.inputs)) {
+        if (r.type === "kubernetes:helm.sh/v3:Release" && key === "values") {
+            out[key] = redactValues(markUnknowns(value) as HelmValue, [], secrets);
+        } else {
+            // Redaction by secrecy too: a secret that reached a plain input is still not printed.
+            out[key] = r.secretInputs.includes(key) ? REDACTED : redactSecrets(markUnknowns(value), secrets);
+        }
+    }
+    return out;
+}
+
+function redactSecrets(value: unknown, secrets: readonly string[]): unknown {
+    if (secrets.length === 0) {
+        return value;
+    }
+    if (Array.isArray(value)) {
+        return value.map((v) => redactSecrets(v, secrets));
+    }
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactSecrets(v, secrets)]));
+    }
+    return typeof value === "string" && holdsSecret(value, secrets) ? REDACTED : value;
+}
+
 export function planResources(resources: readonly RecordedResource[]): PlanResource[] {
+    const names = new Map(resources.map((r) => [r.urn, r.name]));
+    const secrets = secretValuesOf(resources);
     return [...resources]
         .sort((a, b) => a.urn.localeCompare(b.urn))
         .map((r) => {
             const parent = nameOfUrn(r.parent);
+            const inputs = planInputs(r, secrets);
+            const dependsOn = r.dependsOn.map((urn) => names.get(urn) ?? nameOfUrn(urn) ?? urn);
             return {
                 type: r.type,
                 name: r.name,
                 ...(parent ? { parent } : {}),
                 ...(r.secretInputs.length > 0 ? { secretInputs: [...r.secretInputs] } : {}),
+                ...(r.custom ? { id: r.id } : {}),
+                ...(dependsOn.length > 0 ? { dependsOn } : {}),
+                ...(Object.keys(inputs).length > 0 ? { inputs } : {}),
             };
         });
 }

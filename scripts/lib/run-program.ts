@@ -40,13 +40,18 @@ export function deployedOutputs(members: readonly MeshMember[]): StackOutputs {
             clusterName: m.cluster.name,
             [STACK_OUTPUTS.endpoint]:
                 m.cluster.kind === "eks"
-                    ? loadBalancerEndpoint(m.cluster.name, `clustermesh-${m.cluster.name}.mock.elb.amazonaws.com`)
+                    ? // The internal NLB's addresses in the VPC's two subnets, on the load balancer's port.
+                      loadBalancerEndpoint(m.cluster.name, vpc ? [nthAddress(vpc, 100), nthAddress(vpc, Number((vpc.last - vpc.first + 1n) / 2n) + 100)] : [])
                     : m.bgp.enabled && m.bgp.apiserverAddress !== undefined
                       ? nodePortEndpoint(m.cluster.name, [m.bgp.apiserverAddress], CLUSTERMESH_LOAD_BALANCER_PORT)
                       : m.cluster.kind === "kind"
                         ? nodePortEndpoint(m.cluster.name, kindStandInAddresses(m), m.cilium.apiserverNodePort)
                         : nodePortEndpoint(m.cluster.name, [host ?? (vpc ? nthAddress(vpc, 10) : "192.0.2.10")], m.cilium.apiserverNodePort),
-            ...(vpc ? { [STACK_OUTPUTS.network]: { vpcId: `vpc-${m.stack}`, vpcCidr: m.cluster.vpcCIDR, routeTableId: `rtb-${m.stack}`, region: m.cluster.region } } : {}),
+            // The ids the mock engine gives the member's own VPC and route table (`<name>-id`),
+            // so routes one stack plans into a peer's table name the table the peer's plan has.
+            ...(vpc
+                ? { [STACK_OUTPUTS.network]: { vpcId: `${m.cluster.name}-vpc-id`, vpcCidr: m.cluster.vpcCIDR, routeTableId: `${m.cluster.name}-routes-id`, region: m.cluster.region } }
+                : {}),
             // What the CA owner's own run records for its MeshCertificateAuthority ("mesh-ca"),
             // so every member of a mocked mesh carries the same CA, as a deployed one does.
             [STACK_OUTPUTS.caCertPem]: fakePem("CERTIFICATE", "mesh-ca-cert"),

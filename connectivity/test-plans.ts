@@ -1,0 +1,116 @@
+/**
+ * Plans of generated meshes for the property tests and the benchmark, built in memory from the
+ * same pure functions the program uses (Cilium values, certificate subjects, mesh ingress,
+ * peering ownership, the mock engine's stand-in outputs), with the resource names, ids and
+ * inputs the program gives them. Planning 64 or 255 members for real takes minutes; this takes
+ * milliseconds. `test-plans.test.ts` holds it to the real program: on a real mesh both give
+ * the same connectivity verdicts and the same network resources.
+ */
+import { buildCiliumValues, leafCertificateSubjects } from "../components/cilium/values";
+import { CLUSTERMESH_LB_ANNOTATIONS } from "../components/cluster/eks-config";
+import { meshIngress, ownedPeerings } from "../components/mesh/mesh-network";
+import { fakePem } from "../scripts/lib/mock-engine";
+import { deployedOutputs } from "../scripts/lib/run-program";
+import { coveringCidr } from "../lib/cidr";
+import { toPeer } from "../lib/contract";
+import { linkMember } from "../stack-args";
+import type { MeshMember } from "../stacks/load";
+import { isAwsBuilt } from "../stacks/build";
+import { TYPES, type MemberPlan, type PlannedResource } from "./plans";
+
+const pair = { cert: "(issued at deploy)", key: "[secret]" };
+
+/** The plan of every member of `members`, as the program would make it under the mock engine. */
+export function syntheticPlans(members: readonly MeshMember[]): MemberPlan[] {
+    const outputs = deployedOutputs(members);
+    const ca = fakePem("CERTIFICATE", "mesh-ca-cert");
+    const nativeCidr = coveringCidr(members.map((m) => m.cluster.podCIDR));
+    return members.map((self) => {
+        const n = self.cluster.name;
+        const peers = members.filter((m) => m !== self);
+        const linked = self.mesh.link ? peers : [];
+        const eks = self.cluster.kind === "eks";
+        const aws = isAwsBuilt(self);
+        const ingress = meshIngress(linkMember(self), aws ? peers.map(linkMember) : []);
+        const resources: PlannedResource[] = [];
+        const add = (type: string, name: string, inputs: Record<string, unknown>, dependsOn?: string[]): void => {
+            resources.push({ type, name, id: `${name}-id`, inputs, ...(dependsOn ? { dependsOn } : {}) });
+        };
+        const release = `${n}-cilium-release`;
+        const values = buildCiliumValues({
+            clusterName: n,
+            clusterId: self.cluster.id,
+            kind: self.cluster.kind,
+            podCIDR: self.cluster.podCIDR,
+            cilium: self.cilium,
+            apiServerHost: "(known after deploy)",
+            apiServerPort: eks ? 443 : 6443,
+            certificates: { ca: pair, server: pair, admin: pair, remote: pair },
+            peers: linked.map((p) => toPeer({ name: p.cluster.name, stack: p.stack, file: p.file, defaultPort: p.cilium.apiserverNodePort }, outputs[p.stack].clustermeshEndpoint)),
+            nativeRoutingCIDR: self.cilium.routingMode === "native" ? nativeCidr : undefined,
+            apiserverServiceAnnotations: eks ? CLUSTERMESH_LB_ANNOTATIONS : undefined,
+            apiserverLoadBalancerSourceRanges: eks ? ingress.sources.map((s) => s.cidr) : undefined,
+        });
+        add(TYPES.release, release, { skipAwait: eks, values });
+        const server = leafCertificateSubjects(n).server;
+        add(TYPES.certRequest, `${n}-cilium-server-csr`, { dnsNames: server.dnsNames, ipAddresses: server.ipAddresses, subject: { commonName: server.commonName } });
+        for (const role of ["server", "remote"]) {
+            add(TYPES.signedCert, `${n}-cilium-${role}-cert`, { caCertPem: ca });
+        }
+        if (self.cilium.mcsAPI) {
+            add(TYPES.clusterRole, `${n}-cilium-coredns-mcsapi`, { rules: [{ apiGroups: ["multicluster.x-k8s.io"], resources: ["serviceimports"], verbs: ["list", "watch"] }] });
+            if (!eks) {
+                add(TYPES.configMap, `${n}-cilium-coredns-custom`, { metadata: { name: "coredns-custom", namespace: "kube-system" }, data: { "clusterset.server": "clusterset.local:53 {}" } });
+            }
+        }
+        const group = eks ? `sg-${n}-eks` : `${n}-nodes-sg-id`;
+        if (eks) {
+            add(TYPES.eksCluster, `${n}-eks`, { kubernetesNetworkConfig: { serviceIpv4Cidr: self.cluster.serviceCIDR } });
+            add(TYPES.nodeGroup, `${n}-nodes`, {}, [release]);
+            add(TYPES.addon, `${n}-coredns`, { addonName: "coredns", ...(self.cilium.mcsAPI ? { configurationValues: JSON.stringify({ corefile: "kubernetes cluster.local clusterset.local" }) } : {}) }, [`${n}-nodes`]);
+        } else if (aws) {
+            for (const [label, port, cidr] of [["api", 6443, "203.0.113.10/32"], ["ssh", 22, "203.0.113.10/32"]] as const) {
+                add(TYPES.ingressRule, `${n}-${label}`, { securityGroupId: group, ipProtocol: "tcp", fromPort: port, toPort: port, cidrIpv4: cidr });
+            }
+            add(TYPES.ingressRule, `${n}-intra-vpc`, { securityGroupId: group, ipProtocol: "-1", cidrIpv4: self.cluster.vpcCIDR });
+        }
+        if (aws) {
+            add(TYPES.route, `${n}-default-route`, { routeTableId: `${n}-routes-id`, destinationCidrBlock: "0.0.0.0/0", gatewayId: `${n}-igw-id` });
+            if (ingress.sources.length > 0) {
+                add(TYPES.prefixList, `${n}-link-peers`, { maxEntries: ingress.sources.length, entries: ingress.sources.map((s) => ({ cidr: s.cidr, description: s.description })) });
+                for (const port of ingress.ports) {
+                    add(TYPES.ingressRule, `${n}-link-from-peers-${port.label}`, {
+                        securityGroupId: group,
+                        ipProtocol: port.protocol,
+                        ...(port.protocol === "-1" ? {} : { fromPort: port.fromPort, toPort: port.toPort }),
+                        prefixListId: `${n}-link-peers-id`,
+                    });
+                }
+            }
+            for (const peer of ownedPeerings(linkMember(self), linked.map(linkMember))) {
+                const p = peer.name;
+                const pcx = `${n}-link-peering-${p}`;
+                add(TYPES.peering, pcx, { vpcId: `${n}-vpc-id`, peerVpcId: `${p}-vpc-id`, peerRegion: peer.aws.region, autoAccept: false });
+                add(TYPES.accepter, `${pcx}-accept`, { vpcPeeringConnectionId: `${pcx}-id`, autoAccept: true });
+                add(TYPES.route, `${n}-link-route-to-${p}`, { routeTableId: `${n}-routes-id`, destinationCidrBlock: peer.aws.vpcCidr, vpcPeeringConnectionId: `${pcx}-id` });
+                add(TYPES.route, `${n}-link-route-from-${p}`, { routeTableId: `${p}-routes-id`, destinationCidrBlock: self.cluster.vpcCIDR, vpcPeeringConnectionId: `${pcx}-id` });
+            }
+        }
+        const own = outputs[self.stack];
+        return {
+            stack: self.stack,
+            cluster: { name: n, serviceCIDR: self.cluster.serviceCIDR },
+            mesh: {
+                linkedPeers: linked.map((p) => p.cluster.name),
+                pendingPeers: self.mesh.link ? [] : peers.map((p) => ({ name: p.cluster.name, reason: "clustermesh:mesh.link is false" })),
+            },
+            resources,
+            outputs: {
+                clustermeshEndpoint: own.clustermeshEndpoint,
+                ...(aws && own.network ? { network: { ...own.network, securityGroupId: group } } : {}),
+                meshQuotas: self.mesh.quotas,
+                ...(self.mesh.externalRoutes.length > 0 ? { externalRoutes: self.mesh.externalRoutes } : {}),
+            },
+        };
+    });
+}
