@@ -6,7 +6,7 @@
  * once per member, so a pair costs O(1) for the plans the program makes.
  */
 import type { CidrRange } from "../lib/cidr";
-import { admits, contains, covers, isPrivate, routeFor, type MeshNetwork } from "./network";
+import { admits, contains, covers, isPrivate, routeFor, transitProblem, type MeshNetwork } from "./network";
 import { parseRange, type Hop, type MemberIndex } from "./plans";
 
 export type PairStatus = "ok" | "not linked" | "fail";
@@ -137,6 +137,12 @@ function checkRoute(net: MeshNetwork, from: MemberIndex, to: MemberIndex, destin
         }
         if (!peering.accepted) {
             fail("route", peering.resource, "the peering is never accepted, so it never becomes active", "add a VpcPeeringConnectionAccepter with autoAccept in the peer's region");
+        }
+    }
+    if (route.transitGatewayId) {
+        const problem = to.network ? transitProblem(net, route.transitGatewayId, from.network.vpcId, to.network.vpcId, destination) : undefined;
+        if (problem) {
+            fail("route", problem.resource, `${problem.message} (${describe(purpose, from, to)})`, problem.fix);
         }
     }
 }

@@ -10,7 +10,9 @@ export interface PlannedRoute {
     readonly destination: CidrRange;
     readonly peeringId?: string;
     readonly gatewayId?: string;
-    /** Anything else (transit gateway, NAT, network interface): routed, not checked further. */
+    /** A Transit Gateway: followed through its route table to the peer's VPC (`transitPath`). */
+    readonly transitGatewayId?: string;
+    /** Anything else (NAT, network interface): routed, not checked further. */
     readonly other: boolean;
     readonly resource: string;
 }
@@ -39,11 +41,39 @@ export interface PlannedPrefixList {
     readonly resource: string;
 }
 
+/** A Transit Gateway static route: a destination sent to an attachment (here, a hub peering). */
+export interface PlannedTransitRoute {
+    readonly destination: CidrRange;
+    readonly attachmentId: string;
+    readonly resource: string;
+}
+
+/** A peering between two Transit Gateways (hubs of two regions). */
+export interface PlannedHubPeering {
+    readonly transitGatewayId: string;
+    readonly peerTransitGatewayId: string;
+    readonly accepted: boolean;
+    readonly resource: string;
+}
+
+/** What a transit mesh plans: attachments, hub route tables, static routes and hub peerings. */
+export interface TransitNetwork {
+    /** The Transit Gateway each VPC is attached to, by VPC id. */
+    readonly attachments: ReadonlyMap<string, { readonly transitGatewayId: string; readonly resource: string }>;
+    /** Each Transit Gateway's (default) route table, from its hub owner's `transitGateway` output. */
+    readonly routeTables: ReadonlyMap<string, string>;
+    /** Static routes by Transit Gateway route table. */
+    readonly routes: ReadonlyMap<string, readonly PlannedTransitRoute[]>;
+    /** Hub peerings by attachment id. */
+    readonly peerings: ReadonlyMap<string, PlannedHubPeering>;
+}
+
 export interface MeshNetwork {
     readonly routes: ReadonlyMap<string, { readonly exact: ReadonlyMap<string, PlannedRoute>; readonly all: readonly PlannedRoute[] }>;
     readonly peerings: ReadonlyMap<string, PlannedPeering>;
     readonly prefixLists: ReadonlyMap<string, PlannedPrefixList>;
     readonly rules: ReadonlyMap<string, readonly PlannedRule[]>;
+    readonly transit: TransitNetwork;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v.length > 0 ? v : undefined);
@@ -54,7 +84,13 @@ export function indexNetwork(plans: readonly MemberPlan[]): MeshNetwork {
     const accepted = new Set<string>();
     const prefixLists = new Map<string, PlannedPrefixList>();
     const rules = new Map<string, PlannedRule[]>();
+    const transit = { attachments: new Map<string, { transitGatewayId: string; resource: string }>(), routeTables: new Map<string, string>(), routes: new Map<string, PlannedTransitRoute[]>(), peerings: new Map<string, { -readonly [K in keyof PlannedHubPeering]: PlannedHubPeering[K] }>() };
+    const acceptedHubPeerings = new Set<string>();
     for (const plan of plans) {
+        const hub = record(plan.outputs.transitGateway);
+        if (str(hub.id) && str(hub.routeTableId)) {
+            transit.routeTables.set(hub.id as string, hub.routeTableId as string);
+        }
         for (const r of plan.resources) {
             const inputs = r.inputs ?? {};
             switch (r.type) {
@@ -68,7 +104,8 @@ export function indexNetwork(plans: readonly MemberPlan[]): MeshNetwork {
                         destination,
                         peeringId: str(inputs.vpcPeeringConnectionId),
                         gatewayId: str(inputs.gatewayId),
-                        other: !str(inputs.vpcPeeringConnectionId) && !str(inputs.gatewayId),
+                        transitGatewayId: str(inputs.transitGatewayId),
+                        other: !str(inputs.vpcPeeringConnectionId) && !str(inputs.gatewayId) && !str(inputs.transitGatewayId),
                         // Named only in a failure message: not built for each of a big mesh's routes.
                         get resource() {
                             return where(plan.stack, r);
@@ -134,9 +171,44 @@ export function indexNetwork(plans: readonly MemberPlan[]): MeshNetwork {
                     }
                     break;
                 }
+                case TYPES.tgwAttachment:
+                    if (str(inputs.vpcId) && str(inputs.transitGatewayId)) {
+                        transit.attachments.set(inputs.vpcId as string, { transitGatewayId: inputs.transitGatewayId as string, resource: where(plan.stack, r) });
+                    }
+                    break;
+                case TYPES.tgwRoute: {
+                    const table = str(inputs.transitGatewayRouteTableId);
+                    const destination = str(inputs.destinationCidrBlock) ? parseRange(inputs.destinationCidrBlock as string) : undefined;
+                    const attachmentId = str(inputs.transitGatewayAttachmentId);
+                    if (table && destination && attachmentId) {
+                        transit.routes.set(table, [...(transit.routes.get(table) ?? []), { destination, attachmentId, resource: where(plan.stack, r) }]);
+                    }
+                    break;
+                }
+                case TYPES.tgwPeering:
+                    if (r.id && str(inputs.transitGatewayId) && str(inputs.peerTransitGatewayId)) {
+                        transit.peerings.set(r.id, {
+                            transitGatewayId: inputs.transitGatewayId as string,
+                            peerTransitGatewayId: inputs.peerTransitGatewayId as string,
+                            accepted: false,
+                            resource: where(plan.stack, r),
+                        });
+                    }
+                    break;
+                case TYPES.tgwPeeringAccepter:
+                    if (str(inputs.transitGatewayAttachmentId)) {
+                        acceptedHubPeerings.add(inputs.transitGatewayAttachmentId as string);
+                    }
+                    break;
                 default:
                     break;
             }
+        }
+    }
+    for (const id of acceptedHubPeerings) {
+        const p = transit.peerings.get(id);
+        if (p) {
+            p.accepted = true;
         }
     }
     for (const id of accepted) {
@@ -145,7 +217,68 @@ export function indexNetwork(plans: readonly MemberPlan[]): MeshNetwork {
             p.accepted = true;
         }
     }
-    return { routes, peerings, prefixLists, rules };
+    return { routes, peerings, prefixLists, rules, transit };
+}
+
+/**
+ * Why traffic from `fromVpc` to `destination` (inside `toVpc`) handed to Transit Gateway
+ * `transitGatewayId` would not arrive, or undefined when it does: the source VPC must be
+ * attached to that gateway, the destination VPC to a gateway too; within one gateway the
+ * attachments' routes propagate, across two a static route in the first gateway's table must
+ * send the destination to an accepted peering of the two.
+ */
+export function transitProblem(net: MeshNetwork, transitGatewayId: string, fromVpc: string, toVpc: string, destination: CidrRange): { resource: string; message: string; fix: string } | undefined {
+    const t = net.transit;
+    const source = t.attachments.get(fromVpc);
+    if (!source || source.transitGatewayId !== transitGatewayId) {
+        return {
+            resource: `transit gateway ${transitGatewayId}`,
+            message: `the VPC ${fromVpc} routes to ${transitGatewayId} but is ${source ? `attached to ${source.transitGatewayId}` : "not attached to it"}`,
+            fix: "link the member (clustermesh:mesh.link true) so it attaches its VPC to its region's hub",
+        };
+    }
+    const target = t.attachments.get(toVpc);
+    if (!target) {
+        return {
+            resource: `transit gateway ${transitGatewayId}`,
+            message: `the peer VPC ${toVpc} is attached to no Transit Gateway`,
+            fix: "link the peer (clustermesh:mesh.link true) so it attaches its VPC to its region's hub",
+        };
+    }
+    if (target.transitGatewayId === transitGatewayId) {
+        return undefined; // one hub: the attachments propagate into its default route table
+    }
+    const table = t.routeTables.get(transitGatewayId);
+    const candidates = (table ? t.routes.get(table) : undefined) ?? [];
+    let best: PlannedTransitRoute | undefined;
+    for (const route of candidates) {
+        if (contains(route.destination, destination) && (!best || route.destination.prefix > best.destination.prefix)) {
+            best = route;
+        }
+    }
+    if (!best) {
+        return {
+            resource: `transit gateway ${transitGatewayId}${table ? ` route table ${table}` : ""}`,
+            message: `no static route to ${destination.text}, which sits behind ${target.transitGatewayId} (Transit Gateway peerings propagate nothing)`,
+            fix: "link both hub owners so the lower one plans the hub peering and the static routes both ways",
+        };
+    }
+    const peering = t.peerings.get(best.attachmentId);
+    const joins =
+        peering &&
+        ((peering.transitGatewayId === transitGatewayId && peering.peerTransitGatewayId === target.transitGatewayId) ||
+            (peering.peerTransitGatewayId === transitGatewayId && peering.transitGatewayId === target.transitGatewayId));
+    if (!peering || !joins) {
+        return {
+            resource: best.resource,
+            message: `sends ${destination.text} to ${best.attachmentId}, which is not a peering of ${transitGatewayId} and ${target.transitGatewayId}`,
+            fix: "route each remote region's VPCs through the peering of the two hubs",
+        };
+    }
+    if (!peering.accepted) {
+        return { resource: peering.resource, message: "the hub peering is never accepted, so it never becomes available", fix: "add a PeeringAttachmentAccepter in the peer hub's region" };
+    }
+    return undefined;
 }
 
 export function contains(outer: CidrRange, inner: CidrRange): boolean {

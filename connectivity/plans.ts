@@ -41,6 +41,10 @@ export const TYPES = {
     addon: "aws:eks/addon:Addon",
     configMap: "kubernetes:core/v1:ConfigMap",
     clusterRole: "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+    tgwAttachment: "aws:ec2transitgateway/vpcAttachment:VpcAttachment",
+    tgwPeering: "aws:ec2transitgateway/peeringAttachment:PeeringAttachment",
+    tgwPeeringAccepter: "aws:ec2transitgateway/peeringAttachmentAccepter:PeeringAttachmentAccepter",
+    tgwRoute: "aws:ec2transitgateway/route:Route",
 } as const;
 
 /** AWS quotas that fail a deploy, as a member declares them (stack output `meshQuotas`). */

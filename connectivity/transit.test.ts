@@ -1,0 +1,74 @@
+/**
+ * The connectivity model follows Transit Gateways: a transit mesh planned by the real program
+ * is all ok through the hubs, both ways; the same plans without the hub peering's static
+ * routes, its accepter, or a member's attachment fail on the named pair and the route hop.
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import { before, describe, it } from "node:test";
+import { planMembers } from "../scripts/lib/plan-members";
+import type { PlanDocument } from "../scripts/lib/plan-report";
+import { writeProject, type MemberSpec } from "../test/stack-files";
+import { checkConnectivity } from "./model";
+import type { MemberPlan, PlannedResource } from "./plans";
+
+const transit = { "clustermesh:network": { topology: "transit-gateway" } };
+const mesh = { link: true, addressing: { vpc: "10.0.0.0/8", pods: "10.0.0.0/8", services: "10.0.0.0/8" } };
+const specs: MemberSpec[] = [
+    { stack: "west", id: 1, mesh, extra: transit },
+    { stack: "west2", id: 2, mesh, extra: transit },
+    { stack: "east", id: 3, kind: "eks", cluster: { region: "us-east-1" }, mesh, extra: transit },
+    { stack: "east2", id: 4, cluster: { region: "us-east-1" }, mesh, extra: transit },
+];
+
+let plans: PlanDocument[];
+
+before(async () => {
+    const dir = writeProject(specs);
+    try {
+        const runs = await planMembers(dir, specs.map((s) => s.stack));
+        plans = runs.map((r) => {
+            assert.ok(r.plan, `plan of ${r.stack} failed: ${r.error}`);
+            return r.plan;
+        });
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+});
+
+function edited(stack: string, edit: (resources: PlannedResource[]) => PlannedResource[]): MemberPlan[] {
+    return plans.map((p) => (p.stack === stack ? { ...p, resources: edit(structuredClone([...p.resources])) } : p));
+}
+const failing = (report: ReturnType<typeof checkConnectivity>) => report.pairs.filter((p) => p.status === "fail");
+
+describe("connectivity through Transit Gateways", () => {
+    it("is all ok across two regions, through one hub within a region and two hubs across", () => {
+        const report = checkConnectivity(plans);
+        assert.deepEqual(failing(report), []);
+        assert.equal(report.pairs.filter((p) => p.status === "ok").length, 12);
+    });
+
+    it("fails across regions when the hub peering's static routes are missing, and not within a region", () => {
+        const report = checkConnectivity(edited("west", (rs) => rs.filter((r) => r.type !== "aws:ec2transitgateway/route:Route")));
+        const bad = failing(report);
+        assert.ok(bad.length > 0);
+        for (const pair of bad) {
+            assert.equal(pair.hop, "route");
+            assert.ok(pair.from.startsWith("west") !== pair.to.startsWith("west"), `${pair.from} -> ${pair.to} is across regions`);
+            assert.match(pair.message!, /no static route to .* \(Transit Gateway peerings propagate nothing\)/);
+        }
+    });
+
+    it("fails when the hub peering is never accepted", () => {
+        const report = checkConnectivity(edited("west", (rs) => rs.filter((r) => r.type !== "aws:ec2transitgateway/peeringAttachmentAccepter:PeeringAttachmentAccepter")));
+        assert.ok(failing(report).some((p) => p.hop === "route" && /hub peering is never accepted/.test(p.message!)));
+    });
+
+    it("fails for a member whose VPC is not attached to its hub", () => {
+        const report = checkConnectivity(edited("east2", (rs) => rs.filter((r) => r.type !== "aws:ec2transitgateway/vpcAttachment:VpcAttachment")));
+        const bad = failing(report);
+        assert.ok(bad.length > 0);
+        assert.ok(bad.every((p) => p.from === "east2" || p.to === "east2"), bad.map((p) => `${p.from}->${p.to}`).join(", "));
+        assert.ok(bad.some((p) => /attached to no Transit Gateway|not attached to it/.test(p.message!)));
+    });
+});
