@@ -1,6 +1,6 @@
 /**
- * Test support: a small validator for Kubernetes structural schemas (the `openAPIV3Schema` of a
- * CRD, and the hand-written kind config schema in test/kind/). It checks what the API server
+ * Test support: a small validator for Kubernetes structural schemas (the hand-written
+ * schema of kind's v1alpha4 Cluster in test/kind/). It checks what the API server
  * checks on the fields the program writes: types (integer formats included), required fields,
  * unknown fields (what a strict field validation rejects and the server would silently prune),
  * enums, patterns, string, number and list bounds, and `format: cidr`. CEL rules
@@ -123,32 +123,6 @@ export function validateStructural(schema: StructuralSchema, value: unknown, at 
         errors.push(`${where}: ${JSON.stringify(value)} is not one of ${schema.enum.map((v) => JSON.stringify(v)).join(", ")}`);
     }
     return errors;
-}
-
-interface CrdFile {
-    spec: { group: string; names: { kind: string }; versions: Array<{ name: string; schema: { openAPIV3Schema: StructuralSchema } }> };
-}
-
-/** The CRD schemas in test/crds/<folder>, by `<group>/<version>` and kind. */
-export function loadCrdSchemas(folder: string): Map<string, StructuralSchema> {
-    const dir = path.join(__dirname, "crds", folder);
-    const schemas = new Map<string, StructuralSchema>();
-    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort()) {
-        const crd = parse(fs.readFileSync(path.join(dir, file), "utf8")) as CrdFile;
-        for (const version of crd.spec.versions) {
-            schemas.set(`${crd.spec.group}/${version.name} ${crd.spec.names.kind}`, version.schema.openAPIV3Schema);
-        }
-    }
-    return schemas;
-}
-
-/** Validates a custom resource against the schema of its apiVersion and kind; a missing schema is an error too. */
-export function validateCustomResource(schemas: Map<string, StructuralSchema>, resource: { apiVersion: string; kind: string }): string[] {
-    const schema = schemas.get(`${resource.apiVersion} ${resource.kind}`);
-    if (!schema) {
-        return [`no CRD schema for ${resource.apiVersion} ${resource.kind} (have: ${[...schemas.keys()].join("; ")})`];
-    }
-    return validateStructural(schema, resource);
 }
 
 /** kind's v1alpha4 Cluster schema (test/kind/v1alpha4-cluster.schema.yaml). */

@@ -3,8 +3,8 @@
  * functions: `CiliumBGPClusterConfig` (the local ASN and the routers every node peers with),
  * one `CiliumBGPPeerConfig` per router (families, timers, graceful restart, the optional
  * password), `CiliumBGPAdvertisement` (pod ranges and LoadBalancer addresses) and
- * `CiliumLoadBalancerIPPool`. The tests validate each against the CRD schema of the chart's
- * Cilium version (test/crds/).
+ * `CiliumLoadBalancerIPPool`. The tests validate each against Cilium's CRD schemas
+ * (test/cilium-crds.ts).
  */
 import { ciliumAtLeast } from "../../lib/cilium-version";
 
