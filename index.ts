@@ -8,24 +8,37 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
+    CiliumBgp,
     CiliumRelease,
     ClusterMeshLink,
     EksCluster,
     GlobalServiceApp,
     K3sCluster,
+    KindCluster,
     MeshCertificateAuthority,
     TransitGatewayHub,
     type MeshCaMaterial,
     type MeshCluster,
 } from "./components";
-import { departingPeers, loadBalancerEndpoint, nodePortEndpoint, STACK_OUTPUTS, type ClusterMeshPeer, type MemberNetworkOutputs, type TransitGatewayOutputs } from "./lib/contract";
+import {
+    CLUSTERMESH_LOAD_BALANCER_PORT,
+    departingPeers,
+    loadBalancerEndpoint,
+    nodePortEndpoint,
+    STACK_OUTPUTS,
+    type ClusterMeshPeer,
+    type MemberNetworkOutputs,
+    type TransitGatewayOutputs,
+} from "./lib/contract";
 import { regionHubs } from "./lib/topology";
-import { clusterSpec, linkMember } from "./stack-args";
-import { awsPlacement, coveringCidr, loadMesh, MeshConfigError, meshVpcs, projectDir, type Mesh } from "./stacks";
+import { bgpSettings, clusterSpec, linkMember } from "./stack-args";
+import { awsPlacement, coveringCidr, knownRoutes, loadMesh, MeshConfigError, meshVpcs, projectDir, type Mesh } from "./stacks";
 
 function loadOrExplain(): Mesh {
     try {
-        return loadMesh(projectDir(), pulumi.getStack());
+        // A project folder of its own (examples/kind-lab) runs this program through `main`:
+        // its stack files are beside its Pulumi.yaml, not beside the program.
+        return loadMesh(projectDir(pulumi.runtime.getRootDirectory()), pulumi.getStack());
     } catch (err) {
         // RunError prints the message alone, without a stack trace: the message is the fix.
         throw err instanceof MeshConfigError ? new pulumi.RunError(err.message) : err;
@@ -61,9 +74,20 @@ const ca: MeshCaMaterial =
     })();
 
 const spec = clusterSpec(self, () => config.requireSecret("sshPrivateKey"));
-const cluster: K3sCluster | EksCluster =
-    spec.kind === "eks" ? new EksCluster(name, spec.args, { provider: awsProvider }) : new K3sCluster(name, spec.args, { provider: awsProvider });
+function buildCluster(): K3sCluster | EksCluster | KindCluster {
+    switch (spec.kind) {
+        case "eks":
+            return new EksCluster(name, spec.args, { provider: awsProvider });
+        case "k3s":
+            return new K3sCluster(name, spec.args, { provider: awsProvider });
+        case "kind":
+            return new KindCluster(name, spec.args);
+    }
+}
+const cluster = buildCluster();
 const meshCluster: MeshCluster = cluster;
+
+const bgp = bgpSettings(self);
 
 // Transit mesh: the lowest cluster id of each region owns its Transit Gateway (README: Choosing a topology).
 const topology = self.network.topology;
@@ -77,7 +101,7 @@ const link = new ClusterMeshLink(`${name}-link`, {
     departing,
     stackPrefix,
     network:
-        cluster.securityGroupId && cluster.vpcId && cluster.routeTableId
+        !(cluster instanceof KindCluster) && cluster.securityGroupId && cluster.vpcId && cluster.routeTableId
             ? { securityGroupId: cluster.securityGroupId, vpcId: cluster.vpcId, routeTableId: cluster.routeTableId, subnetIds: cluster.subnetIds }
             : undefined,
     awsProvider,
@@ -97,9 +121,24 @@ const cilium = new CiliumRelease(`${name}-cilium`, {
     ca,
     peers: link.peers,
     nativeRoutingCIDR: self.cilium.routingMode === "native" ? coveringCidr(mesh.members.map((m) => m.cluster.podCIDR)) : undefined,
+    // kind members share one Docker network (one L2 segment): routes to peers' pods go straight to their nodes.
+    autoDirectNodeRoutes: cluster instanceof KindCluster && self.cilium.routingMode === "native" && bgp === undefined,
+    bgpControlPlane: bgp !== undefined,
+    apiserverLoadBalancerIP: bgp ? self.bgp.apiserverAddress : undefined,
     apiserverServiceAnnotations: cluster instanceof EksCluster ? cluster.clustermeshServiceAnnotations : undefined,
     apiserverLoadBalancerSourceRanges: cluster instanceof EksCluster ? link.ingress.sources.map((s) => s.cidr) : undefined,
 });
+
+// BGP peering and LB-IPAM: after the release, whose operator registers the CRDs.
+const bgpConfig = bgp
+    ? new CiliumBgp(`${name}-bgp`, {
+          cluster: meshCluster,
+          ciliumVersion: self.cilium.version,
+          bgp,
+          password: bgp.peers.some((p) => p.authenticated) ? config.requireSecret("bgpPassword") : undefined,
+          dependsOn: cilium.ready,
+      })
+    : undefined;
 
 const app = self.app.enabled ? new GlobalServiceApp(`${name}-app`, { cluster: meshCluster, app: self.app, dependsOn: cilium.ready }) : undefined;
 
@@ -117,6 +156,12 @@ function endpoint(): pulumi.Output<ClusterMeshPeer> {
         const ips = ingress.apply((i) => (i?.ip ? pulumi.output([i.ip]) : cluster.loadBalancerAddresses(i?.hostname ?? "")));
         return ips.apply((addresses) => loadBalancerEndpoint(name, addresses));
     }
+    const lbAddress = bgp ? self.bgp.apiserverAddress : undefined;
+    if (lbAddress !== undefined) {
+        // A LoadBalancer service at a fixed LB-IPAM address advertised over BGP: peers dial it
+        // as an `ips` entry, so the certificate's *.mesh.cilium.io name still matches.
+        return pulumi.output(nodePortEndpoint(name, [lbAddress], CLUSTERMESH_LOAD_BALANCER_PORT));
+    }
     return cluster.nodeAddresses.apply((ips) => nodePortEndpoint(name, ips, self.cilium.apiserverNodePort));
 }
 
@@ -131,8 +176,10 @@ export const linkedPeers = link.linkedPeers;
 export const pendingPeers = link.pendingPeers;
 export const appServiceName = app?.serviceName;
 export const appNamespace = app?.namespace;
+/** The BGP and LB-IPAM resources created (kind/name), when BGP is on. */
+export const bgpResources = bgpConfig ? bgpConfig.resources.map((r) => pulumi.interpolate`${r.kind}/${r.metadata.name}`) : undefined;
 export const network: pulumi.Output<MemberNetworkOutputs> | undefined =
-    placement && cluster.vpcId && cluster.routeTableId
+    placement && !(cluster instanceof KindCluster) && cluster.vpcId && cluster.routeTableId
         ? pulumi.all([cluster.vpcId, cluster.routeTableId, cluster.securityGroupId]).apply(([vpcId, routeTableId, securityGroupId]) => ({
               vpcId,
               vpcCidr: placement.vpcCIDR,
@@ -149,7 +196,11 @@ export const transitGateway: pulumi.Output<TransitGatewayOutputs> | undefined =
     hub && placement ? pulumi.all([hub.transitGatewayId, hub.routeTableId]).apply(([id, routeTableId]) => ({ id, routeTableId, region: placement.region })) : undefined;
 /** The AWS quotas this stack declares (defaults: AWS's), for the connectivity check of `npm run plan`. */
 export const meshQuotas = self.mesh.quotas;
-/** Ranges reached through routes the program does not build, as declared, for the connectivity check. */
-export const externalRoutes = self.mesh.externalRoutes.length > 0 ? self.mesh.externalRoutes : undefined;
+/**
+ * Ranges reached through routes the program does not build, for the connectivity check: as
+ * declared, plus what BGP peers advertise and a kind mesh's shared network (`knownRoutes`).
+ */
+const routesOutside = [...new Set([...self.mesh.externalRoutes, ...knownRoutes(self, mesh.members)])];
+export const externalRoutes = routesOutside.length > 0 ? routesOutside : undefined;
 export const meshCaCertPem = ownCa?.certPem;
 export const meshCaKeyPem = ownCa ? pulumi.secret(ownCa.privateKeyPem) : undefined;

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { installMockEngine, peek, settle, type MockEngine } from "../scripts/plan/mock-engine";
 import { parseCidr } from "../lib/cidr";
+import { awsLinkMember } from "../test/link-members";
 
 let engine: MockEngine;
 
@@ -17,21 +18,9 @@ describe("a third region built from the components alone", () => {
     it("composes cluster, link, Cilium and app with the exported Args types", async () => {
         const aws = await import("@pulumi/aws");
         const lib = await import("./index");
-        const datapath = { routingMode: "tunnel", tunnelProtocol: "vxlan", ipam: "cluster-pool" } as const;
-        const awsMember = (name: string, id: number, region: string): import("./index").LinkMember => ({
-            name,
-            id,
-            stack: name,
-            file: `Pulumi.${name}.yaml`,
-            podCidr: `10.${id * 10 + 1}.0.0/16`,
-            apiserverNodePort: 32379,
-            datapath,
-            aws: { region, vpcCidr: `10.${id * 10}.0.0/16` },
-            hostAddresses: [],
-        });
-        const west = awsMember("west", 1, "us-west-2");
-        const east = awsMember("east", 2, "us-east-1");
-        const central = awsMember("central", 3, "us-east-2");
+        const west = awsLinkMember("west", 1, "us-west-2");
+        const east = awsLinkMember("east", 2, "us-east-1");
+        const central = awsLinkMember("central", 3, "us-east-2");
         const cilium: import("./index").CiliumSettings = {
             version: "1.19.6",
             routingMode: "tunnel",

@@ -20,7 +20,7 @@ export interface PlannedResource {
 /** The part of a plan document the model reads. */
 export interface MemberPlan {
     readonly stack: string;
-    readonly cluster: { readonly name: string; readonly serviceCIDR?: string };
+    readonly cluster: { readonly name: string; readonly serviceCIDR?: string; readonly kind?: string };
     readonly mesh: { readonly linkedPeers: readonly string[]; readonly pendingPeers: ReadonlyArray<{ readonly name: string; readonly reason: string }> };
     readonly resources: readonly PlannedResource[];
     readonly outputs: Readonly<Record<string, unknown>>;
@@ -106,7 +106,8 @@ export interface Published {
 export interface MemberIndex {
     readonly stack: string;
     readonly name: string;
-    readonly kind: "eks" | "k3s";
+    /** How the cluster is built: decides where CoreDNS takes extra zones. */
+    readonly kind: "eks" | "k3s" | "kind";
     readonly linkedPeers: ReadonlySet<string>;
     readonly pending: ReadonlyMap<string, string>;
     /** `clustermesh.config.clusters` by peer name. */
@@ -256,7 +257,7 @@ export function indexMember(plan: MemberPlan): MemberIndex {
     const member: MemberIndex = {
         stack: plan.stack,
         name: plan.cluster.name,
-        kind: eksCluster ? "eks" : "k3s",
+        kind: eksCluster ? "eks" : plan.cluster.kind === "kind" ? "kind" : "k3s",
         linkedPeers: new Set(plan.mesh.linkedPeers),
         pending: new Map(plan.mesh.pendingPeers.map((p) => [p.name, p.reason])),
         entries,
@@ -335,9 +336,10 @@ function installProblems(
 /**
  * MCS-API DNS: `clusterset.local` must be served. The chart's auto-configure edits the
  * `coredns` ConfigMap, which k3s rewrites on every start (k3s #4397); k3s reads extra zones
- * from `coredns-custom`, EKS's CoreDNS add-on from its `corefile` configuration value.
+ * from `coredns-custom`, EKS's CoreDNS add-on from its `corefile` configuration value. kind
+ * runs kubeadm's CoreDNS, whose `coredns` ConfigMap stays as edited: the auto-configure serves.
  */
-function dnsProblems(plan: MemberPlan, kind: "eks" | "k3s", values: Record<string, unknown>, of: (type: string) => PlannedResource[]): MemberProblem[] {
+function dnsProblems(plan: MemberPlan, kind: "eks" | "k3s" | "kind", values: Record<string, unknown>, of: (type: string) => PlannedResource[]): MemberProblem[] {
     if (!mcsEnabled(values)) {
         return [];
     }
@@ -345,12 +347,12 @@ function dnsProblems(plan: MemberPlan, kind: "eks" | "k3s", values: Record<strin
     const custom = of(TYPES.configMap).find((c) => record(c.inputs?.metadata).name === "coredns-custom" && mentions(c.inputs?.data));
     const addon = of(TYPES.addon).find((a) => a.inputs?.addonName === "coredns" && mentions(a.inputs?.configurationValues));
     const auto = corednsAutoConfigure(values);
-    const served = kind === "k3s" ? custom !== undefined : addon !== undefined || auto;
+    const served = kind === "k3s" ? custom !== undefined : kind === "kind" ? auto : addon !== undefined || auto;
     const rbac = auto || of(TYPES.clusterRole).some((r) => JSON.stringify(r.inputs?.rules ?? []).includes("serviceimports"));
     if (served && rbac) {
         return [];
     }
-    const resource = where(plan.stack, kind === "k3s" ? "ConfigMap kube-system/coredns-custom" : "the CoreDNS add-on");
+    const resource = where(plan.stack, kind === "k3s" ? "ConfigMap kube-system/coredns-custom" : kind === "kind" ? "ConfigMap kube-system/coredns" : "the CoreDNS add-on");
     return [
         {
             hop: "dns",
@@ -363,7 +365,9 @@ function dnsProblems(plan: MemberPlan, kind: "eks" | "k3s", values: Record<strin
             fix: !served
                 ? kind === "k3s"
                     ? "serve clusterset.local from the coredns-custom ConfigMap (a clusterset.server entry)"
-                    : "give the CoreDNS add-on a corefile that serves clusterset.local"
+                    : kind === "kind"
+                      ? "turn on the chart's CoreDNS auto-configure (clustermesh.mcsapi.corednsAutoConfigure, Cilium 1.19+)"
+                      : "give the CoreDNS add-on a corefile that serves clusterset.local"
                 : "bind a ClusterRole allowing list/watch on serviceimports.multicluster.x-k8s.io to CoreDNS",
         },
     ];

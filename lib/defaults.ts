@@ -20,3 +20,9 @@ export const DEFAULT_EKS_INSTANCE_TYPE = "t3.large";
 export const DEFAULT_EKS_NODES = { desired: 2, min: 1, max: 3 } as const;
 /** The global-service app's image: echoes the answering cluster's name, which `npm run verify` counts. */
 export const DEFAULT_ECHO_IMAGE = "hashicorp/http-echo:1.0.0";
+/** kind node image (the Kubernetes version of kind clusters); kind v0.29's default. */
+export const DEFAULT_KIND_NODE_IMAGE = "kindest/node:v1.33.1";
+/** The Docker network every kind member of a mesh joins (KIND_EXPERIMENTAL_DOCKER_NETWORK). */
+export const DEFAULT_KIND_NETWORK = "clustermesh";
+/** Subnet of that Docker network: apart from kind's own default (172.18.0.0/16) and the lab's pod and service ranges. */
+export const DEFAULT_KIND_NETWORK_SUBNET = "172.30.0.0/16";

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks every stack's planned Cilium values against the real Cilium chart with
+# Checks every stack's (and every example mesh's) planned Cilium values against the real Cilium chart with
 # ../shared/tools/cilium-check (unknown keys, the chart's schema, a real helm template),
 # including each stack with MCS-API on for both reference charts. Helm itself accepts typos.
 set -euo pipefail
@@ -16,6 +16,14 @@ files=()
 for stack in $(node --import tsx scripts/list-stacks.ts | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).join(" "))'); do
   npm run --silent plan -- --stack "$stack" --json > "$out/$stack.json"
   files+=("$out/$stack.json")
+done
+# The example meshes (projects of their own: kind lab, BGP-routed existing hosts), each from its folder.
+for example in examples/*/; do
+  name=$(basename "$example")
+  for stack in $(node --import tsx scripts/list-stacks.ts "$example" | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).join(" "))'); do
+    npm run --silent plan -- --stack "$stack" --json --dir "$example" > "$out/$name-$stack.json"
+    files+=("$out/$name-$stack.json")
+  done
 done
 # A linked sample mesh with an EKS member: peer entries, the load-balanced apiserver, MCS-API.
 sample=$(node --import tsx scripts/plan/sample-mesh.ts)

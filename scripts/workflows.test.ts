@@ -287,6 +287,16 @@ describe("pull-request.yml", () => {
         assert.match(bad.summary, /clashes with east/);
     });
 
+    it("plans each example mesh from its own folder, apart from the shipped stacks, failing the job on a problem", () => {
+        const { step } = findStep(wf, "plans the example meshes", (s) => /plan -- --dir "\$example" --all/.test(s.run ?? ""));
+        const ok = runStep(step, { npmStatus: 0 });
+        assert.equal(ok.status, 0, ok.stderr);
+        const examples = fs.readdirSync(path.join(root, "examples")).sort();
+        assert.ok(examples.includes("kind-lab") && examples.includes("bgp-hosts"));
+        assert.deepEqual(ok.npmCalls, examples.map((e) => ["run", "--silent", "plan", "--", "--dir", `examples/${e}/`, "--all"]));
+        assert.equal(runStep(step, { npmStatus: 1 }).status, 1, "a problem in an example fails the job");
+    });
+
     it("previews the stacks the discovery job lists from the Pulumi.*.yaml files, not a fixed list", () => {
         const { jobId, job } = findStep(wf, "runs pulumi/actions", (s) => s.uses?.startsWith("pulumi/actions@") ?? false);
         const matrix = job.strategy?.matrix?.stack;

@@ -5,7 +5,7 @@
  * and this view carries that proof to the program, so nothing downstream asserts non-null.
  */
 import type { MeshMember } from "./load";
-import type { EksConfig, ExistingHost, K3sConfig } from "./schema";
+import type { EksConfig, ExistingHost, K3sConfig, KindConfig } from "./schema";
 
 /** An AWS-built member's placement. */
 export interface AwsPlacement {
@@ -16,11 +16,12 @@ export interface AwsPlacement {
 export type MemberBuild =
     | { readonly kind: "eks"; readonly aws: AwsPlacement; readonly eks: EksConfig }
     | { readonly kind: "k3s-ec2"; readonly aws: AwsPlacement; readonly k3s: K3sConfig }
-    | { readonly kind: "k3s-host"; readonly host: ExistingHost; readonly agentHosts: readonly ExistingHost[]; readonly k3s: K3sConfig };
+    | { readonly kind: "k3s-host"; readonly host: ExistingHost; readonly agentHosts: readonly ExistingHost[]; readonly k3s: K3sConfig }
+    | { readonly kind: "kind"; readonly nodes: KindConfig };
 
 /** True when the member's nodes are built on AWS (EKS, or k3s on new EC2 VMs). */
 export function isAwsBuilt(member: MeshMember): boolean {
-    return member.cluster.kind === "eks" || member.k3s.host === undefined;
+    return member.cluster.kind === "eks" || (member.cluster.kind === "k3s" && member.k3s.host === undefined);
 }
 
 /**
@@ -30,6 +31,9 @@ export function isAwsBuilt(member: MeshMember): boolean {
 export function memberBuild(member: MeshMember): MemberBuild {
     const { region, vpcCIDR } = member.cluster;
     const aws = region !== undefined && vpcCIDR !== undefined ? { region, vpcCIDR } : undefined;
+    if (member.cluster.kind === "kind") {
+        return { kind: "kind", nodes: member.kind };
+    }
     if (member.cluster.kind === "k3s" && member.k3s.host !== undefined) {
         return { kind: "k3s-host", host: member.k3s.host, agentHosts: member.k3s.agentHosts, k3s: member.k3s };
     }
@@ -42,5 +46,5 @@ export function memberBuild(member: MeshMember): MemberBuild {
 /** The member's AWS placement, or undefined when it runs on existing hosts. */
 export function awsPlacement(member: MeshMember): AwsPlacement | undefined {
     const build = memberBuild(member);
-    return build.kind === "k3s-host" ? undefined : build.aws;
+    return build.kind === "k3s-host" || build.kind === "kind" ? undefined : build.aws;
 }

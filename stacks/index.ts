@@ -28,9 +28,13 @@ export interface Mesh {
     readonly notes: readonly string[];
 }
 
-/** Where the stack files are: `CLUSTERMESH_PROJECT_DIR`, else the Pulumi project directory (cwd). */
-export function projectDir(): string {
-    return process.env.CLUSTERMESH_PROJECT_DIR ?? process.cwd();
+/**
+ * Where the stack files are: `CLUSTERMESH_PROJECT_DIR`, else `rootDirectory` (the directory of
+ * the Pulumi.yaml being run, which differs from the program's when the project's `main` points
+ * elsewhere, as in examples/kind-lab), else the current directory.
+ */
+export function projectDir(rootDirectory?: string): string {
+    return process.env.CLUSTERMESH_PROJECT_DIR ?? (rootDirectory || process.cwd());
 }
 
 /** Loads and validates the whole mesh without singling out a stack; problems are returned. */

@@ -16,10 +16,13 @@ export interface MemberSpec {
     id: number;
     /** Second octet base: pods 10.<n>1/16, services 10.<n>2/16, VPC 10.<n>0/16 (n = id by default). */
     block?: number;
-    kind?: "k3s" | "eks";
+    kind?: "k3s" | "eks" | "kind";
     cluster?: RawConfig;
     k3s?: RawConfig;
     eks?: RawConfig;
+    /** `clustermesh:kind` (kind members) and `clustermesh:bgp`. */
+    kindNodes?: RawConfig;
+    bgp?: RawConfig;
     cilium?: RawConfig;
     mesh?: RawConfig;
     app?: RawConfig;
@@ -44,18 +47,22 @@ export function addressing(n: number): { vpcCIDR: string; podCIDR: string; servi
 /** The `config:` map of a stack file for `spec`. */
 export function stackConfig(spec: MemberSpec): RawConfig {
     const n = spec.block ?? spec.id;
+    // A kind member lives in Docker on the operator's machine: no region, VPC or operator ranges.
+    const { vpcCIDR, ...ranges } = addressing(n);
+    const placement = spec.kind === "kind" ? {} : { region: spec.kind === "eks" ? "us-east-2" : "us-west-2", vpcCIDR, operatorCIDRs: ["203.0.113.10/32"] };
     const config: RawConfig = {
         "clustermesh:cluster": {
             name: spec.stack,
             id: spec.id,
             kind: spec.kind ?? "k3s",
-            region: spec.kind === "eks" ? "us-east-2" : "us-west-2",
-            ...addressing(n),
-            operatorCIDRs: ["203.0.113.10/32"],
+            ...ranges,
+            ...placement,
             ...spec.cluster,
         },
         ...(spec.k3s ? { "clustermesh:k3s": spec.k3s } : {}),
         ...(spec.eks ? { "clustermesh:eks": spec.eks } : {}),
+        ...(spec.kindNodes ? { "clustermesh:kind": spec.kindNodes } : {}),
+        ...(spec.bgp ? { "clustermesh:bgp": spec.bgp } : {}),
         ...(spec.cilium ? { "clustermesh:cilium": spec.cilium } : {}),
         ...(spec.mesh ? { "clustermesh:mesh": spec.mesh } : {}),
         ...(spec.app ? { "clustermesh:app": spec.app } : {}),

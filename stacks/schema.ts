@@ -19,6 +19,9 @@ import {
     DEFAULT_EKS_VERSION,
     DEFAULT_K3S_INSTANCE_TYPE,
     DEFAULT_K3S_VERSION,
+    DEFAULT_KIND_NETWORK,
+    DEFAULT_KIND_NETWORK_SUBNET,
+    DEFAULT_KIND_NODE_IMAGE,
 } from "../lib/defaults";
 
 export { DEFAULT_APISERVER_NODE_PORT, DEFAULT_CILIUM_VERSION, DEFAULT_EKS_VERSION, DEFAULT_K3S_VERSION };
@@ -37,7 +40,7 @@ const hostAddress = z
     .min(1)
     .describe("An IP address or DNS name.");
 
-export const clusterKinds = ["k3s", "eks"] as const;
+export const clusterKinds = ["k3s", "eks", "kind"] as const;
 export type ClusterKind = (typeof clusterKinds)[number];
 
 export const clusterSchema = z
@@ -53,7 +56,9 @@ export const clusterSchema = z
             .describe(
                 "Cilium `cluster.id`: unique in the mesh, 1-255 (1-511 with maxConnectedClusters 511). EKS clusters cannot use 128-255/384-511 in ENI mode (cilium #21330).",
             ),
-        kind: z.enum(clusterKinds).describe("How the cluster is built: `k3s` (on an EC2 VM or an existing host) or `eks`."),
+        kind: z
+            .enum(clusterKinds)
+            .describe("How the cluster is built: `k3s` (on an EC2 VM or an existing host), `eks`, or `kind` (Docker containers on the machine running Pulumi)."),
         region: z
             .string()
             .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: "is not an AWS region name such as us-west-2" })
@@ -143,6 +148,80 @@ export const eksSchema = z
     })
     .describe("How an `eks` cluster is built (`clustermesh:eks`).");
 export type EksConfig = z.infer<typeof eksSchema>;
+
+export const kindSchema = z
+    .strictObject({
+        workers: z.number().int().min(0).max(10).default(1).describe("Worker nodes beside the control-plane node. Default 1."),
+        nodeImage: z
+            .string()
+            .regex(/^[^\s:]+(:[^\s:]+)?(@sha256:[0-9a-f]{64})?$/, { message: "is not an image reference such as kindest/node:v1.33.1" })
+            .default(DEFAULT_KIND_NODE_IMAGE)
+            .describe(`kind node image, i.e. the Kubernetes version. Default \`${DEFAULT_KIND_NODE_IMAGE}\`.`),
+        network: z
+            .string()
+            .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, { message: "is not a Docker network name such as clustermesh" })
+            .default(DEFAULT_KIND_NETWORK)
+            .describe(
+                `Docker network every kind member of the mesh joins (KIND_EXPERIMENTAL_DOCKER_NETWORK), created if missing: peers reach each other's node containers on it. The same on every kind member. Default \`${DEFAULT_KIND_NETWORK}\`.`,
+            ),
+        networkSubnet: cidr
+            .default(DEFAULT_KIND_NETWORK_SUBNET)
+            .describe(
+                `IPv4 subnet of that Docker network. Must not overlap any pod or service range of the mesh. The same on every kind member. Default \`${DEFAULT_KIND_NETWORK_SUBNET}\`.`,
+            ),
+        apiServerPort: z
+            .number()
+            .int()
+            .min(0)
+            .max(65535)
+            .default(0)
+            .describe("Host port of the API server on 127.0.0.1 (kind `networking.apiServerPort`); 0 lets kind pick a free one. Default 0."),
+    })
+    .describe("How a `kind` cluster is built (`clustermesh:kind`): Kubernetes in Docker on the machine running Pulumi.");
+export type KindConfig = z.infer<typeof kindSchema>;
+
+const asn = z.number().int().min(1).max(4294967295);
+
+export const bgpSchema = z
+    .strictObject({
+        enabled: z.boolean().default(false).describe("Run Cilium's BGP control plane on every node, peering with the routers below. Default false."),
+        localASN: asn.optional().describe("The cluster's own autonomous system number (1-4294967295), e.g. 65001. Required with `enabled`."),
+        peers: z
+            .array(
+                z.strictObject({
+                    name: z
+                        .string()
+                        .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: "is not a DNS-1123 label such as tor-switch" })
+                        .describe("Name of the peer (unique in this list), e.g. tor-switch."),
+                    address: z.string().min(1).describe("IP address of the router the nodes peer with."),
+                    asn: asn.describe("The router's autonomous system number."),
+                    authenticated: z
+                        .boolean()
+                        .default(false)
+                        .describe("Authenticate the session with the TCP MD5 password in the secret `clustermesh:bgpPassword`. Default false."),
+                }),
+            )
+            .default([])
+            .describe("The site's routers every node peers with. At least one with `enabled`."),
+        advertise: z
+            .strictObject({
+                podCIDRs: z.boolean().default(true).describe("Advertise each node's pod range, so the router (and through it every BGP member) routes pods natively. Default true."),
+                loadBalancerIPs: z.boolean().default(true).describe("Advertise the addresses LB-IPAM gives LoadBalancer services. Default true."),
+            })
+            .default({ podCIDRs: true, loadBalancerIPs: true })
+            .describe("What the nodes advertise to the routers."),
+        loadBalancerPool: cidr
+            .optional()
+            .describe("Range LB-IPAM hands LoadBalancer services addresses from (a `CiliumLoadBalancerIPPool`). Must not overlap any range of the mesh. Default: no pool."),
+        apiserverAddress: z
+            .string()
+            .optional()
+            .describe(
+                "Publish the clustermesh-apiserver as a LoadBalancer service at this address of `loadBalancerPool` (advertised over BGP), instead of on the nodes' NodePort. Default: NodePort.",
+            ),
+    })
+    .describe("Cilium's BGP control plane and LB-IPAM (`clustermesh:bgp`), for `k3s` on existing hosts and `kind`.");
+export type BgpConfig = z.infer<typeof bgpSchema>;
 
 export const ciliumSchema = z
     .strictObject({
@@ -313,6 +392,8 @@ export const stackConfigSchemas = {
     cluster: clusterSchema,
     k3s: k3sSchema,
     eks: eksSchema,
+    kind: kindSchema,
+    bgp: bgpSchema,
     cilium: ciliumSchema,
     mesh: meshSchema,
     network: networkSchema,
@@ -332,6 +413,8 @@ export const markerConfigKeys = {
 /** Secret keys, read with `pulumi.Config.requireSecret`, never from the mesh files' plain text. */
 export const secretConfigKeys = {
     sshPrivateKey: "Private key (OpenSSH PEM) for `clustermesh:k3s.host`; set with `pulumi config set --secret clustermesh:sshPrivateKey < key`.",
+    bgpPassword:
+        "TCP MD5 password of the BGP sessions with `authenticated` peers (`clustermesh:bgp.peers[].authenticated`); set with `pulumi config set --secret clustermesh:bgpPassword`.",
 } as const;
 
 /** One stack's configuration, defaults applied. */
@@ -339,6 +422,8 @@ export interface StackConfig {
     cluster: ClusterConfig;
     k3s: K3sConfig;
     eks: EksConfig;
+    kind: KindConfig;
+    bgp: BgpConfig;
     cilium: CiliumConfig;
     mesh: MeshConfig;
     network: NetworkConfig;

@@ -5,10 +5,10 @@ import { overlaps, parseCidr } from "../lib/cidr";
 import { loadStackConfigs } from "./load";
 import { formatProblem, MeshConfigError } from "./problems";
 import { member, stackConfig, type MemberSpec } from "../test/stack-files";
-import { validateMesh } from "./validate";
+import { knownRoutes, validateMesh } from "./validate";
 
 const NATIVE_CLUSTER_POOL = (stack: string): string =>
-    `Pulumi.${stack}.yaml: clustermesh:cilium.routingMode native with cluster-pool IPAM needs a route for every remote pod CIDR on both sides, which nothing in a mesh of separate VPCs or hosts provides (VPC peering only carries addresses inside the peer VPC); use routingMode tunnel, or ipam eni with native routing on an all-EKS mesh (pods then hold VPC addresses)`;
+    `Pulumi.${stack}.yaml: clustermesh:cilium.routingMode native with cluster-pool IPAM needs a route for every remote pod CIDR on both sides, which nothing in a mesh of separate VPCs or hosts provides (VPC peering only carries addresses inside the peer VPC); use routingMode tunnel, ipam eni with native routing on an all-EKS mesh (pods then hold VPC addresses), or advertise every member's pod ranges over BGP (clustermesh:bgp)`;
 
 const west: MemberSpec = { stack: "west", id: 1 };
 const east: MemberSpec = { stack: "east", id: 2 };
@@ -298,7 +298,7 @@ const badConfigurations: Array<{ rule: string; specs: MemberSpec[]; expected: st
     {
         rule: "an unknown cluster kind",
         specs: [{ ...west, kind: "gke" as "k3s" }],
-        expected: ['Pulumi.west.yaml: clustermesh:cluster.kind gke is not an allowed value; use one of "k3s", "eks"'],
+        expected: ['Pulumi.west.yaml: clustermesh:cluster.kind gke is not an allowed value; use one of "k3s", "eks", "kind"'],
     },
     {
         rule: "app names differing across clusters",
@@ -383,6 +383,125 @@ describe("notes", () => {
         assert.deepEqual(notes, [
             "lab (Pulumi.lab.yaml) runs on existing hosts and west (Pulumi.west.yaml) in AWS VPCs: their node addresses must reach each other (VPN, Direct Connect or public addresses); the program opens the ports but builds no such route.",
         ]);
+    });
+});
+
+describe("kind members", () => {
+    const kindWest: MemberSpec = { stack: "west", id: 1, kind: "kind", cilium: { routingMode: "native" } };
+    const kindEast: MemberSpec = { stack: "east", id: 2, kind: "kind", cilium: { routingMode: "native" } };
+
+    it("two kind members on one Docker network, natively routed, validate cleanly", () => {
+        assert.deepEqual(problemsOf([kindWest, kindEast]), []);
+    });
+
+    it("cannot share a mesh with AWS members, which have no route to the containers", () => {
+        assert.deepEqual(problemsOf([{ ...kindWest, cilium: {} }, east]), [
+            "Pulumi.west.yaml: clustermesh:cluster.kind kind is a kind cluster on this machine's Docker network, in one mesh with AWS members (east (Pulumi.east.yaml)): no route leads from a VPC to the containers, so the clusters cannot be linked; keep kind members in a mesh of their own (a project folder like examples/kind-lab), or build this member as k3s or eks",
+        ]);
+    });
+
+    it("join one Docker network whose subnet overlaps no pod or service range", () => {
+        // Tunnelled, so only the network rules speak (natively, the split network would also leave pods unrouted).
+        const tunnel = { cilium: { routingMode: "tunnel" } };
+        assert.deepEqual(problemsOf([{ ...kindWest, ...tunnel }, { ...kindEast, ...tunnel, kindNodes: { network: "other", networkSubnet: "10.11.0.0/16" } }]), [
+            "Pulumi.east.yaml: clustermesh:kind.network other differs from clustermesh on west (Pulumi.west.yaml); every kind member of a mesh joins one Docker network; set clustermesh on every member",
+            "Pulumi.east.yaml: clustermesh:kind.networkSubnet 10.11.0.0/16 differs from 172.30.0.0/16 on west (Pulumi.west.yaml); every kind member of a mesh joins one Docker network; set 172.30.0.0/16 on every member",
+            "Pulumi.east.yaml: clustermesh:kind.networkSubnet 10.11.0.0/16 overlaps clustermesh:cluster.podCIDR 10.11.0.0/16 of west (Pulumi.west.yaml); node containers would sit inside a pod or service range; use a Docker subnet apart from the mesh's ranges, e.g. 10.13.0.0/16",
+        ]);
+    });
+});
+
+describe("clustermesh:bgp", () => {
+    const host = (stack: string, id: number, address: string): MemberSpec => ({
+        stack,
+        id,
+        k3s: { host: { address } },
+        extra: { "clustermesh:sshPrivateKey": { secure: "v1:x" } },
+        cilium: { routingMode: "native" },
+    });
+    const bgp = { enabled: true, localASN: 65001, peers: [{ name: "tor", address: "192.168.10.200", asn: 65000 }], loadBalancerPool: "172.16.1.0/24", apiserverAddress: "172.16.1.10" };
+
+    it("two existing-host members peering with their routers, natively routed, validate cleanly", () => {
+        const eastBgp = { ...bgp, localASN: 65002, loadBalancerPool: "172.16.2.0/24", apiserverAddress: "172.16.2.10" };
+        assert.deepEqual(problemsOf([{ ...host("west", 1, "192.168.10.100"), bgp }, { ...host("east", 2, "192.168.20.100"), bgp: eastBgp }]), []);
+    });
+
+    it("refuses overlapping pools between members", () => {
+        assert.deepEqual(problemsOf([{ ...host("west", 1, "192.168.10.100"), bgp }, { ...host("east", 2, "192.168.20.100"), bgp: { ...bgp, localASN: 65002, apiserverAddress: "172.16.1.20" } }]), [
+            "Pulumi.east.yaml: clustermesh:bgp.loadBalancerPool 172.16.1.0/24 overlaps clustermesh:bgp.loadBalancerPool 172.16.1.0/24 of west (Pulumi.west.yaml); both clusters would advertise the same addresses; give every cluster a pool of its own",
+        ]);
+    });
+
+    it("reports every BGP mistake at once", () => {
+        const west = {
+            ...host("west", 1, "192.168.10.100"),
+            bgp: {
+                enabled: true,
+                peers: [
+                    { name: "tor", address: "router", asn: 65000, authenticated: true },
+                    { name: "tor", address: "192.168.10.201", asn: 65000 },
+                ],
+                loadBalancerPool: "10.21.0.0/24",
+                apiserverAddress: "172.16.9.1",
+                advertise: { loadBalancerIPs: false },
+            },
+        };
+        const ec2 = { stack: "east", id: 2, bgp: { enabled: true, localASN: 65002, peers: [{ name: "tor", address: "10.0.0.1", asn: 1 }] } };
+        const off = { stack: "north", id: 3, block: 3, bgp: { localASN: 65003 } };
+        assert.deepEqual(problemsOf([{ ...west, cilium: {} }, ec2, off]), [
+            "Pulumi.west.yaml: clustermesh:bgp.localASN is missing; the cluster needs its own autonomous system number; add e.g. localASN: 65001",
+            "Pulumi.west.yaml: clustermesh:bgp.peers[0].address router is not an IP address; give the router's address, e.g. 192.168.10.200",
+            "Pulumi.west.yaml: clustermesh:bgp.peers[1].name tor is used by another peer of this cluster; give it a name of its own, e.g. tor-2",
+            "Pulumi.west.yaml: clustermesh:bgpPassword is missing; a peer is authenticated (clustermesh:bgp.peers[].authenticated); run: pulumi config set --secret -s west clustermesh:bgpPassword",
+            "Pulumi.west.yaml: clustermesh:bgp.loadBalancerPool 10.21.0.0/24 overlaps clustermesh:cluster.podCIDR 10.21.0.0/16 of east (Pulumi.east.yaml); pick a range apart from every range of the mesh, e.g. 10.23.0.0/24",
+            "Pulumi.west.yaml: clustermesh:bgp.apiserverAddress 172.16.9.1 lies outside clustermesh:bgp.loadBalancerPool 10.21.0.0/24; pick an address inside 10.21.0.0/24",
+            "Pulumi.west.yaml: clustermesh:bgp.advertise.loadBalancerIPs false leaves LoadBalancer addresses unadvertised, so no router learns the clustermesh-apiserver's address (clustermesh:bgp.apiserverAddress) and peers cannot reach it; set advertise.loadBalancerIPs: true, or remove apiserverAddress",
+            "Pulumi.east.yaml: clustermesh:bgp.enabled true is set on a k3s cluster on a new EC2 VM; VPC routing does not take BGP from nodes; use BGP on k3s with clustermesh:k3s.host or on kind, or set enabled: false",
+            "Pulumi.north.yaml: clustermesh:bgp.enabled false leaves BGP off, but other clustermesh:bgp keys are set and would be ignored; set enabled: true, or remove the other keys",
+        ]);
+    });
+});
+
+describe("native routing across members", () => {
+    const native = "native with cluster-pool IPAM needs a route for every remote pod CIDR on both sides";
+    const router = { enabled: true, localASN: 65001, peers: [{ name: "tor", address: "192.168.10.200", asn: 65000 }] };
+    const host = (stack: string, id: number, address: string, bgp?: Record<string, unknown>): MemberSpec => ({
+        stack,
+        id,
+        k3s: { host: { address } },
+        extra: { "clustermesh:sshPrivateKey": { secure: "v1:x" } },
+        cilium: { routingMode: "native" },
+        ...(bgp ? { bgp } : {}),
+    });
+
+    it("is allowed when every member's pod ranges are routed: all kind on one Docker network, or all advertising over BGP", () => {
+        assert.deepEqual(problemsOf([
+            { stack: "west", id: 1, kind: "kind", cilium: { routingMode: "native" } },
+            { stack: "east", id: 2, kind: "kind", cilium: { routingMode: "native" } },
+        ]), []);
+        assert.deepEqual(problemsOf([host("west", 1, "192.168.10.100", router), host("east", 2, "192.168.20.100", { ...router, localASN: 65002 })]), []);
+    });
+
+    it("is refused when one member's pods are not advertised, on both sides", () => {
+        const half = problemsOf([host("west", 1, "192.168.10.100", router), host("east", 2, "192.168.20.100", { ...router, localASN: 65002, advertise: { podCIDRs: false } })]);
+        assert.deepEqual(half.map((l) => l.split(":")[0]).sort(), ["Pulumi.east.yaml", "Pulumi.west.yaml"]);
+        assert.ok(half.every((l) => l.includes(native)), half.join("\n"));
+    });
+});
+
+describe("knownRoutes", () => {
+    it("gives a BGP member the pods and pools its BGP peers advertise, and a kind member its network and peers' pods", () => {
+        const bgp = (localASN: number, pool: string, advertise = { podCIDRs: true, loadBalancerIPs: true }) => ({ enabled: true, localASN, peers: [{ name: "tor", address: "192.168.10.200", asn: 65000 }], loadBalancerPool: pool, advertise });
+        const members = [
+            member({ stack: "west", id: 1, k3s: { host: { address: "192.168.10.100" } }, extra: { "clustermesh:sshPrivateKey": { secure: "v1:x" } }, bgp: bgp(65001, "172.16.1.0/24") }),
+            member({ stack: "east", id: 2, k3s: { host: { address: "192.168.20.100" } }, extra: { "clustermesh:sshPrivateKey": { secure: "v1:x" } }, bgp: bgp(65002, "172.16.2.0/24") }),
+            member({ stack: "north", id: 3, k3s: { host: { address: "192.168.30.100" } }, extra: { "clustermesh:sshPrivateKey": { secure: "v1:x" } }, bgp: bgp(65003, "172.16.3.0/24", { podCIDRs: false, loadBalancerIPs: false }) }),
+        ];
+        assert.deepEqual(knownRoutes(members[0], members), ["10.21.0.0/16", "172.16.2.0/24"]);
+        assert.deepEqual(knownRoutes(members[2], members), ["10.11.0.0/16", "10.21.0.0/16", "172.16.1.0/24", "172.16.2.0/24"]);
+        const kinds = [member({ stack: "west", id: 1, kind: "kind" }), member({ stack: "east", id: 2, kind: "kind" })];
+        assert.deepEqual(knownRoutes(kinds[0], kinds), ["10.21.0.0/16", "172.30.0.0/16"]);
+        assert.deepEqual(knownRoutes(member({ stack: "west", id: 1 }), [member({ stack: "west", id: 1 }), member({ stack: "east", id: 2 })]), []);
     });
 });
 

@@ -4,7 +4,7 @@
  * when none returns any. Cost grows with n log n in the mesh size (one sort per rule), so
  * a 511-cluster mesh validates in about the time a 2-cluster one does.
  */
-import { findOverlaps, parseAddress, parseCidr, type CidrRange } from "../lib/cidr";
+import { findOverlaps, overlaps, parseAddress, parseCidr, type CidrRange } from "../lib/cidr";
 import { AWS_QUOTAS } from "../lib/aws-quotas";
 import { quotaExcesses, topologyCounts, type MeshVpc, type Topology, type TopologyCounts } from "../lib/topology";
 import { ciliumAtLeast, ciliumMinor, ciliumVersionProblem, CLUSTER_NAME_MAX_LENGTH, isClusterName } from "../lib/cilium-version";
@@ -232,17 +232,20 @@ function checkRouting(members: readonly MeshMember[]): Problem[] {
     const tunnelled = members.filter((m) => m.cilium.routingMode === "tunnel");
     problems.push(...checkAgreement(tunnelled, "clustermesh:cilium.tunnelProtocol", (m) => m.cilium.tunnelProtocol));
     for (const m of members) {
-        if (members.length > 1 && m.cilium.routingMode === "native" && m.cilium.ipam === "cluster-pool") {
+        const routed = podRouteSource(m, members) !== undefined && members.every((p) => podRouteSource(p, members) !== undefined);
+        if (members.length > 1 && m.cilium.routingMode === "native" && m.cilium.ipam === "cluster-pool" && !routed) {
             // Every member is its own network (a VPC, or hosts), and nothing routes pod CIDRs
             // between them: a VPC peering carries only addresses inside the peer VPC, and
-            // autoDirectNodeRoutes only helps nodes on one L2 segment (DESIGN §7).
+            // autoDirectNodeRoutes only helps nodes on one L2 segment (DESIGN §7). Unless every
+            // member's pod ranges are routed: all kind on one Docker network, or all advertising
+            // them over BGP to the site's routers.
             problems.push({
                 file: m.file,
                 key: "clustermesh:cilium.routingMode",
                 value: "native",
                 message:
                     "with cluster-pool IPAM needs a route for every remote pod CIDR on both sides, which nothing in a mesh of separate VPCs or hosts provides (VPC peering only carries addresses inside the peer VPC)",
-                fix: "use routingMode tunnel, or ipam eni with native routing on an all-EKS mesh (pods then hold VPC addresses)",
+                fix: "use routingMode tunnel, ipam eni with native routing on an all-EKS mesh (pods then hold VPC addresses), or advertise every member's pod ranges over BGP (clustermesh:bgp)",
             });
         }
         if (m.cilium.ipam === "eni" && m.cluster.kind !== "eks") {
@@ -379,6 +382,9 @@ function checkCidrs(members: readonly MeshMember[], suggestions: Suggestions): P
 function checkAwsInputs(members: readonly MeshMember[], suggestions: Suggestions): Problem[] {
     const problems: Problem[] = [];
     for (const m of members) {
+        if (m.cluster.kind === "kind") {
+            continue; // built by Docker on the machine running Pulumi: no region, VPC or SSH key
+        }
         const existingHost = m.cluster.kind === "k3s" && m.k3s.host !== undefined;
         if (existingHost) {
             if (!m.secretKeys.includes("sshPrivateKey")) {
@@ -478,7 +484,7 @@ function checkApps(members: readonly MeshMember[]): Problem[] {
 
 function existingHostNotes(members: readonly MeshMember[]): string[] {
     const vpcs = members.filter((m) => isAwsBuilt(m) && m.cluster.vpcCIDR);
-    const onHosts = members.filter((m) => !isAwsBuilt(m));
+    const onHosts = members.filter((m) => !isAwsBuilt(m) && m.cluster.kind !== "kind");
     const notes: string[] = [];
     if (vpcs.length > 0 && onHosts.length > 0) {
         notes.push(
@@ -567,6 +573,183 @@ function checkAddressing(members: readonly MeshMember[]): Problem[] {
 }
 
 /**
+ * kind members: one shared Docker network (same name and subnet on every kind member), its
+ * subnet apart from every pod, service and VPC range, and no AWS member in the same mesh
+ * (nothing routes from a VPC to containers on a laptop's Docker network).
+ */
+function checkKind(members: readonly MeshMember[], suggestions: Suggestions): Problem[] {
+    const kinds = members.filter((m) => m.cluster.kind === "kind");
+    if (kinds.length === 0) {
+        return [];
+    }
+    const problems = [
+        ...checkAgreement(kinds, "clustermesh:kind.network", (m) => m.kind.network, undefined, "; every kind member of a mesh joins one Docker network"),
+        ...checkAgreement(kinds, "clustermesh:kind.networkSubnet", (m) => m.kind.networkSubnet, undefined, "; every kind member of a mesh joins one Docker network"),
+    ];
+    const ranges = members.flatMap(rangesOf);
+    for (const m of kinds) {
+        const subnet = parseCidr(m.kind.networkSubnet);
+        if (!subnet) {
+            continue;
+        }
+        if (subnet.family !== "ipv4") {
+            problems.push({ file: m.file, key: "clustermesh:kind.networkSubnet", value: m.kind.networkSubnet, message: "is not an IPv4 range; kind's nodes and this program's Docker network are IPv4", fix: "use e.g. 172.30.0.0/16" });
+        }
+        for (const r of ranges) {
+            if (overlaps(subnet, r.range)) {
+                problems.push({
+                    file: m.file,
+                    key: "clustermesh:kind.networkSubnet",
+                    value: m.kind.networkSubnet,
+                    message: `overlaps ${r.key} ${r.range.text} of ${where(r.member)}; node containers would sit inside a pod or service range`,
+                    fix: `use a Docker subnet apart from the mesh's ranges${((free) => (free ? `, e.g. ${free}` : ""))(suggestions.range(m.kind.networkSubnet))}`,
+                });
+            }
+        }
+    }
+    const aws = members.filter(isAwsBuilt);
+    if (aws.length > 0) {
+        for (const m of kinds) {
+            problems.push({
+                file: m.file,
+                key: "clustermesh:cluster.kind",
+                value: "kind",
+                message: `is a kind cluster on this machine's Docker network, in one mesh with AWS members (${listOf(aws)}): no route leads from a VPC to the containers, so the clusters cannot be linked`,
+                fix: "keep kind members in a mesh of their own (a project folder like examples/kind-lab), or build this member as k3s or eks",
+            });
+        }
+    }
+    return problems;
+}
+
+/**
+ * BGP (`clustermesh:bgp`): for members whose nodes the site's routers can peer with (k3s on
+ * existing hosts, kind), with a local ASN, at least one router, a password when a session is
+ * authenticated, and an LB-IPAM pool apart from the mesh's ranges holding the
+ * clustermesh-apiserver's address.
+ */
+function checkBgp(members: readonly MeshMember[], suggestions: Suggestions): Problem[] {
+    const problems: Problem[] = [];
+    const ranges = members.flatMap(rangesOf);
+    for (const m of members) {
+        const { bgp } = m;
+        const problem = (key: string, value: unknown, message: string, fix: string): void => {
+            problems.push({ file: m.file, key: `clustermesh:bgp.${key}`, value, message, fix });
+        };
+        if (!bgp.enabled) {
+            if (bgp.loadBalancerPool !== undefined || bgp.apiserverAddress !== undefined || bgp.peers.length > 0 || bgp.localASN !== undefined) {
+                problem("enabled", false, "leaves BGP off, but other clustermesh:bgp keys are set and would be ignored", "set enabled: true, or remove the other keys");
+            }
+            continue;
+        }
+        if (isAwsBuilt(m)) {
+            problem("enabled", true, `is set on ${m.cluster.kind === "eks" ? "an EKS cluster" : "a k3s cluster on a new EC2 VM"}; VPC routing does not take BGP from nodes`, "use BGP on k3s with clustermesh:k3s.host or on kind, or set enabled: false");
+        }
+        if (!ciliumAtLeast(m.cilium.version, 1, 16)) {
+            problem("enabled", true, `needs Cilium 1.16 or later (BGPv2 resources), not ${m.cilium.version}`, "set clustermesh:cilium.version to 1.18.1 or later");
+        }
+        if (bgp.localASN === undefined) {
+            problem("localASN", undefined, "is missing; the cluster needs its own autonomous system number", "add e.g. localASN: 65001");
+        }
+        if (bgp.peers.length === 0) {
+            problem("peers", [], "is empty; the nodes need a router to peer with", "add e.g. peers: [{name: tor, address: 192.168.10.200, asn: 65000}]");
+        }
+        const names = new Set<string>();
+        bgp.peers.forEach((peer, i) => {
+            if (names.has(peer.name)) {
+                problem(`peers[${i}].name`, peer.name, "is used by another peer of this cluster", `give it a name of its own, e.g. ${peer.name}-${i + 1}`);
+            }
+            names.add(peer.name);
+            if (!parseAddress(peer.address)) {
+                problem(`peers[${i}].address`, peer.address, "is not an IP address", "give the router's address, e.g. 192.168.10.200");
+            }
+        });
+        if (bgp.peers.some((p) => p.authenticated) && !m.secretKeys.includes("bgpPassword")) {
+            problems.push({
+                file: m.file,
+                key: "clustermesh:bgpPassword",
+                message: "is missing; a peer is authenticated (clustermesh:bgp.peers[].authenticated)",
+                fix: `run: pulumi config set --secret -s ${m.stack} clustermesh:bgpPassword`,
+            });
+        }
+        const pool = bgp.loadBalancerPool === undefined ? undefined : parseCidr(bgp.loadBalancerPool);
+        if (pool) {
+            for (const r of ranges) {
+                if (overlaps(pool, r.range)) {
+                    problem("loadBalancerPool", bgp.loadBalancerPool, `overlaps ${r.key} ${r.range.text} of ${where(r.member)}`, `pick a range apart from every range of the mesh${((free) => (free ? `, e.g. ${free}` : ""))(suggestions.range(pool.text))}`);
+                }
+            }
+            for (const other of members) {
+                const theirs = other !== m && other.bgp.enabled && other.bgp.loadBalancerPool ? parseCidr(other.bgp.loadBalancerPool) : undefined;
+                if (theirs && overlaps(pool, theirs) && other.seniority <= m.seniority && !(other.seniority === m.seniority && other.cluster.id > m.cluster.id)) {
+                    problem("loadBalancerPool", bgp.loadBalancerPool, `overlaps clustermesh:bgp.loadBalancerPool ${other.bgp.loadBalancerPool} of ${where(other)}; both clusters would advertise the same addresses`, "give every cluster a pool of its own");
+                }
+            }
+        }
+        if (bgp.apiserverAddress !== undefined) {
+            const address = parseAddress(bgp.apiserverAddress);
+            if (!address) {
+                problem("apiserverAddress", bgp.apiserverAddress, "is not an IP address", "give an address of loadBalancerPool, e.g. 172.16.1.10");
+            } else if (!pool) {
+                problem("apiserverAddress", bgp.apiserverAddress, "needs clustermesh:bgp.loadBalancerPool, the range LB-IPAM hands it out from", "add loadBalancerPool holding this address");
+            } else if (address.first < pool.first || address.last > pool.last) {
+                problem("apiserverAddress", bgp.apiserverAddress, `lies outside clustermesh:bgp.loadBalancerPool ${pool.text}`, `pick an address inside ${pool.text}`);
+            }
+            if (!bgp.advertise.loadBalancerIPs) {
+                problem("advertise.loadBalancerIPs", false, "leaves LoadBalancer addresses unadvertised, so no router learns the clustermesh-apiserver's address (clustermesh:bgp.apiserverAddress) and peers cannot reach it", "set advertise.loadBalancerIPs: true, or remove apiserverAddress");
+            }
+        }
+    }
+    return problems;
+}
+
+/**
+ * What routes a natively-routed member's pod range to its peers, when the program knows of
+ * something: kind members all on one Docker network (one L2 segment, `autoDirectNodeRoutes`),
+ * or BGP advertising the member's pod ranges to the site's routers (declared in
+ * `clustermesh:bgp`, not built). Undefined when nothing does.
+ */
+export function podRouteSource(member: MeshMember, members: readonly MeshMember[]): string | undefined {
+    if (member.bgp.enabled && member.bgp.advertise.podCIDRs && member.bgp.peers.length > 0) {
+        return `BGP: its nodes advertise their pod ranges to ${member.bgp.peers.map((p) => `${p.name} (${p.address})`).join(", ")}`;
+    }
+    const kinds = members.filter((m) => m.cluster.kind === "kind");
+    if (member.cluster.kind === "kind" && kinds.length === members.length && new Set(kinds.map((m) => m.kind.network)).size === 1) {
+        return `every member's nodes share the Docker network ${member.kind.network}`;
+    }
+    return undefined;
+}
+
+/**
+ * Ranges this member's nodes reach through routes the program knows of but does not build:
+ * with BGP, the pod ranges (and LB-IPAM pools) other BGP members advertise to the site's routers;
+ * on a kind mesh's shared Docker network, the network itself and every peer's pod range
+ * (`autoDirectNodeRoutes`). Exported with the declared `externalRoutes`, so the connectivity
+ * check counts them as routes (the site router is declared, not built).
+ */
+export function knownRoutes(member: MeshMember, members: readonly MeshMember[]): string[] {
+    const routes = new Set<string>();
+    const peers = members.filter((m) => m !== member);
+    if (member.bgp.enabled) {
+        for (const p of peers.filter((x) => x.bgp.enabled)) {
+            if (p.bgp.advertise.podCIDRs) {
+                routes.add(p.cluster.podCIDR);
+            }
+            if (p.bgp.advertise.loadBalancerIPs && p.bgp.loadBalancerPool !== undefined) {
+                routes.add(p.bgp.loadBalancerPool);
+            }
+        }
+    }
+    if (member.cluster.kind === "kind" && podRouteSource(member, members)?.startsWith("every member's nodes share")) {
+        routes.add(member.kind.networkSubnet);
+        for (const p of peers) {
+            routes.add(p.cluster.podCIDR);
+        }
+    }
+    return [...routes].sort();
+}
+
+/**
  * Checks every rule across every member. Problems are in a stable order. `suggestions` offers
  * the free ids, ranges and ports of fixes; pass the loader's (it also knows files that failed
  * to parse) or one is built from `members`.
@@ -587,6 +770,8 @@ export function validateMesh(members: readonly MeshMember[], suggestions: Sugges
         ...checkAwsInputs(members, suggestions),
         ...checkApps(members),
         ...checkAddressing(members),
+        ...checkKind(members, suggestions),
+        ...checkBgp(members, suggestions),
         ...checkTopology(members),
     ];
     return { problems, notes: existingHostNotes(members) };

@@ -28,6 +28,12 @@ export interface CiliumReleaseArgs {
     apiserverServiceAnnotations?: Record<string, string>;
     /** With a load balancer, the ranges allowed to reach it (the peers'). Default: the cloud's default. */
     apiserverLoadBalancerSourceRanges?: string[];
+    /** Native routing on one L2 segment (kind on one Docker network): routes to peers' pod ranges go straight to their nodes. Default false. */
+    autoDirectNodeRoutes?: boolean;
+    /** Enable Cilium's BGP control plane (the BGP resources come from `CiliumBgp`). Default false. */
+    bgpControlPlane?: boolean;
+    /** Publish the clustermesh-apiserver as a LoadBalancer service at this LB-IPAM address. Default: NodePort. */
+    apiserverLoadBalancerIP?: string;
     /** Helm repository of the chart. Default `https://helm.cilium.io/`. */
     chartRepository?: string;
     /** Seconds Helm waits for the release. Default 900. */
@@ -102,6 +108,9 @@ export class CiliumRelease extends pulumi.ComponentResource {
                         nativeRoutingCIDR: args.nativeRoutingCIDR,
                         apiserverServiceAnnotations: args.apiserverServiceAnnotations,
                         apiserverLoadBalancerSourceRanges: args.apiserverLoadBalancerSourceRanges,
+                        autoDirectNodeRoutes: args.autoDirectNodeRoutes,
+                        bgpControlPlane: args.bgpControlPlane,
+                        apiserverLoadBalancerIP: args.apiserverLoadBalancerIP,
                     }),
                 ),
         );

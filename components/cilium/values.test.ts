@@ -112,6 +112,9 @@ describe("MCS-API values follow the chart version", () => {
     it("1.19 uses clustermesh.mcsapi, without the chart's CoreDNS hook Job (EKS cannot run it, k3s undoes it)", () => {
         assert.deepEqual(mcsApiValues("1.19.6", true), { mcsapi: { corednsAutoConfigure: { enabled: false }, enabled: true } });
         assert.deepEqual(mcsApiValues("1.19.6", false), { mcsapi: { enabled: false } });
+        // kind's kubeadm CoreDNS keeps the chart's edit: there the chart configures clusterset.local itself.
+        assert.deepEqual(mcsApiValues("1.19.6", true, true), { mcsapi: { corednsAutoConfigure: { enabled: true }, enabled: true } });
+        assert.deepEqual(mcsApiValues("1.18.12", true, true), { enableMCSAPISupport: true });
     });
 });
 
@@ -123,5 +126,24 @@ describe("leaf certificate subjects", () => {
         assert.equal(subjects.admin.commonName, "admin-west");
         assert.equal(subjects.remote.commonName, "remote");
         assert.equal(subjects.local.commonName, "local-west");
+    });
+});
+
+describe("buildCiliumValues with BGP and on kind", () => {
+    it("enables the BGP control plane only when asked", () => {
+        assert.equal(at(buildCiliumValues(input()), "bgpControlPlane"), undefined);
+        assert.deepEqual(at(buildCiliumValues(input({ bgpControlPlane: true })), "bgpControlPlane"), { enabled: true });
+    });
+
+    it("publishes the clustermesh-apiserver at an LB-IPAM address instead of the NodePort", () => {
+        const values = buildCiliumValues(input({ apiserverLoadBalancerIP: "172.16.1.10" }));
+        assert.deepEqual(at(values, "clustermesh.apiserver.service"), { loadBalancerIP: "172.16.1.10", type: "LoadBalancer" });
+    });
+
+    it("routes directly between nodes on one L2 segment only when asked (kind), with native routing", () => {
+        const native = { routingMode: "native" };
+        assert.equal(at(buildCiliumValues(input({ nativeRoutingCIDR: "10.0.0.0/15" }, native)), "autoDirectNodeRoutes"), false);
+        assert.equal(at(buildCiliumValues(input({ nativeRoutingCIDR: "10.0.0.0/15", autoDirectNodeRoutes: true }, native)), "autoDirectNodeRoutes"), true);
+        assert.equal(at(buildCiliumValues(input({ autoDirectNodeRoutes: true })), "autoDirectNodeRoutes"), undefined, "tunnel mode ignores it");
     });
 });

@@ -64,6 +64,18 @@ export interface CiliumValuesInput {
     readonly apiserverLoadBalancerSourceRanges?: readonly string[];
     /** Number of Cilium operator replicas; 1 fits single-node k3s, where a second replica cannot schedule. */
     readonly operatorReplicas?: number;
+    /**
+     * Native routing only: install routes to other nodes' pod ranges directly, which works when
+     * every node of the mesh is on one L2 segment (kind members on one Docker network). Default false.
+     */
+    readonly autoDirectNodeRoutes?: boolean;
+    /** Run Cilium's BGP control plane (`bgpControlPlane.enabled`). Default false. */
+    readonly bgpControlPlane?: boolean;
+    /**
+     * Publish the clustermesh-apiserver as a LoadBalancer service at this LB-IPAM address
+     * (advertised over BGP) instead of a NodePort. Default: NodePort.
+     */
+    readonly apiserverLoadBalancerIP?: string;
 }
 
 export type HelmValues = { [key: string]: HelmValue };
@@ -106,10 +118,13 @@ export function peerEntries(clusterName: string, peers: readonly ClusterMeshPeer
  * The MCS-API values for the chart version: the key moved in 1.19. The chart's CoreDNS
  * auto-configuration stays off: it is a post-install hook Job that EKS cannot run (no node
  * until after the release) and whose edit k3s undoes; `mcs-dns.ts` configures CoreDNS instead.
+ * kind is the exception (`autoConfigureDns`): its kubeadm CoreDNS keeps the edit and its nodes
+ * run the Job once Cilium is in, so the chart's own way serves (the hand-run lab edited the same
+ * ConfigMap by hand).
  */
-export function mcsApiValues(version: string, enabled: boolean): HelmValues {
+export function mcsApiValues(version: string, enabled: boolean, autoConfigureDns = false): HelmValues {
     if (ciliumAtLeast(version, 1, 19)) {
-        return { mcsapi: { enabled, ...(enabled ? { corednsAutoConfigure: { enabled: false } } : {}) } };
+        return { mcsapi: { enabled, ...(enabled ? { corednsAutoConfigure: { enabled: autoConfigureDns } } : {}) } };
     }
     return { enableMCSAPISupport: enabled };
 }
@@ -134,11 +149,13 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
             useAPIServer: true,
             maxConnectedClusters: cilium.maxConnectedClusters,
             config: { enabled: true, clusters: peerEntries(input.clusterName, input.peers) },
-            ...mcsApiValues(cilium.version, cilium.mcsAPI),
+            ...mcsApiValues(cilium.version, cilium.mcsAPI, input.kind === "kind"),
             apiserver: {
                 kvstoremesh: { enabled: true },
                 service:
-                    input.apiserverServiceAnnotations !== undefined
+                    input.apiserverLoadBalancerIP !== undefined
+                        ? { type: "LoadBalancer", loadBalancerIP: input.apiserverLoadBalancerIP }
+                        : input.apiserverServiceAnnotations !== undefined
                         ? {
                               type: "LoadBalancer",
                               annotations: { ...input.apiserverServiceAnnotations },
@@ -160,7 +177,10 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
         values.tunnelProtocol = cilium.tunnelProtocol;
     } else if (!eni && input.nativeRoutingCIDR !== undefined) {
         values.ipv4NativeRoutingCIDR = input.nativeRoutingCIDR;
-        values.autoDirectNodeRoutes = false;
+        values.autoDirectNodeRoutes = input.autoDirectNodeRoutes ?? false;
+    }
+    if (input.bgpControlPlane) {
+        values.bgpControlPlane = { enabled: true };
     }
     if (eni) {
         values.eni = { enabled: true };

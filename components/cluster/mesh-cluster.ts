@@ -2,17 +2,17 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 
 /** The cluster kinds a `MeshCluster` can be. */
-export type ClusterKind = "k3s" | "eks";
+export type ClusterKind = "k3s" | "eks" | "kind";
 
 /**
- * What every cluster component (K3sCluster, EksCluster) offers the Cilium release, the mesh
+ * What every cluster component (K3sCluster, EksCluster, KindCluster) offers the Cilium release, the mesh
  * link and the app. Components take this object rather than loose strings, so a caller cannot
  * wire one cluster's kubeconfig to another cluster's Cilium.
  */
 export interface MeshCluster {
     /** Cilium `cluster.name`. */
     readonly clusterName: string;
-    /** `k3s` or `eks`: Cilium's values differ per kind (API server address, node readiness). */
+    /** `k3s`, `eks` or `kind`: Cilium's values differ per kind (API server address, node readiness). */
     readonly kind: ClusterKind;
     /** Kubernetes provider for in-cluster objects, built from the secret kubeconfig. */
     readonly provider: k8s.Provider;

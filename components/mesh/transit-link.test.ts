@@ -7,20 +7,10 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { installMockEngine, settle, type MockEngine, type RecordedResource } from "../../scripts/plan/mock-engine";
+import { awsLinkMember } from "../../test/link-members";
 import type { LinkMember } from "./mesh-network";
 
-const datapath = { routingMode: "tunnel", tunnelProtocol: "vxlan", ipam: "cluster-pool" } as const;
-const vpc = (name: string, id: number, region: string): LinkMember => ({
-    name,
-    id,
-    stack: name,
-    file: `Pulumi.${name}.yaml`,
-    podCidr: `10.${id * 10 + 1}.0.0/16`,
-    apiserverNodePort: 32379,
-    datapath,
-    aws: { region, vpcCidr: `10.${id * 10}.0.0/16` },
-    hostAddresses: [],
-});
+const vpc = awsLinkMember;
 // Two regions: west (hub: w1) and east (hub: e3); w2 and e4 attach to them.
 const w1 = vpc("w1", 1, "us-west-2");
 const w2 = vpc("w2", 2, "us-west-2");

@@ -250,8 +250,14 @@ export class MockEngine implements pulumi.runtime.Mocks {
                     : {};
             case "random:index/randomPassword:RandomPassword":
                 return { result: `mock-password-${args.name}` };
-            case "command:remote:Command":
             case "command:local:Command":
+                // A kind cluster's node containers (KindCluster's `-node-addresses` command prints
+                // one address per line): a documentation-range stand-in per cluster.
+                if (args.name.endsWith("-node-addresses")) {
+                    return { stdout: `192.0.2.${stableNumber(args.name, 200) + 10}\n`, stderr: "" };
+                }
+                return { stdout: `mock stdout of ${args.name}`, stderr: "" };
+            case "command:remote:Command":
                 return { stdout: `mock stdout of ${args.name}`, stderr: "" };
             default:
                 return {};

@@ -65,7 +65,7 @@ export function memberRow(m: MeshMember): MemberRow {
         stack: m.stack,
         name: m.cluster.name,
         id: m.cluster.id,
-        kind: m.cluster.kind === "k3s" ? (m.k3s.host ? "k3s (existing host)" : "k3s (EC2)") : "eks",
+        kind: m.cluster.kind === "k3s" ? (m.k3s.host ? "k3s (existing host)" : "k3s (EC2)") : m.cluster.kind === "kind" ? "kind (Docker)" : "eks",
         region: m.cluster.region ?? "-",
         podCIDR: m.cluster.podCIDR,
         serviceCIDR: m.cluster.serviceCIDR,

@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import Module, { createRequire } from "module";
 import * as path from "path";
 import * as vm from "vm";
-import { loadBalancerEndpoint, nodePortEndpoint, STACK_OUTPUTS } from "../../lib/contract";
+import { CLUSTERMESH_LOAD_BALANCER_PORT, loadBalancerEndpoint, nodePortEndpoint, STACK_OUTPUTS } from "../../lib/contract";
 import { regionHubs } from "../../lib/topology";
 import { inspectMesh, loadMesh, MeshConfigError, meshVpcs, nthAddress, parseCidr, type Mesh, type MeshMember, type Problem } from "../../stacks";
 import { fakePem, installMockEngine, peek, settle, type RecordedResource, type StackOutputs } from "./mock-engine";
@@ -34,6 +34,15 @@ export interface MeshInspection {
     readonly others: string[];
 }
 
+/**
+ * Stand-ins for a kind member's node containers on the shared Docker network: Docker hands
+ * addresses out from the subnet's start, so they are shown as addresses near it, per member.
+ */
+export function kindStandInAddresses(m: MeshMember): string[] {
+    const subnet = parseCidr(m.kind.networkSubnet);
+    return subnet ? Array.from({ length: 1 + m.kind.workers }, (_, i) => nthAddress(subnet, m.cluster.id * 16 + i + 2)) : [];
+}
+
 /** Stand-ins for what each member's stack exports once deployed, for the stack references. */
 export function deployedOutputs(members: readonly MeshMember[]): StackOutputs {
     const outputs: StackOutputs = {};
@@ -48,7 +57,11 @@ export function deployedOutputs(members: readonly MeshMember[]): StackOutputs {
                 m.cluster.kind === "eks"
                     ? // The internal NLB's addresses in the VPC's two subnets, on the load balancer's port.
                       loadBalancerEndpoint(m.cluster.name, vpc ? [nthAddress(vpc, 100), nthAddress(vpc, Number((vpc.last - vpc.first + 1n) / 2n) + 100)] : [])
-                    : nodePortEndpoint(m.cluster.name, [host ?? (vpc ? nthAddress(vpc, 10) : "192.0.2.10")], m.cilium.apiserverNodePort),
+                    : m.bgp.enabled && m.bgp.apiserverAddress !== undefined
+                      ? nodePortEndpoint(m.cluster.name, [m.bgp.apiserverAddress], CLUSTERMESH_LOAD_BALANCER_PORT)
+                      : m.cluster.kind === "kind"
+                        ? nodePortEndpoint(m.cluster.name, kindStandInAddresses(m), m.cilium.apiserverNodePort)
+                        : nodePortEndpoint(m.cluster.name, [host ?? (vpc ? nthAddress(vpc, 10) : "192.0.2.10")], m.cilium.apiserverNodePort),
             // The ids the mock engine gives the member's own VPC and route table (`<name>-id`),
             // so routes one stack plans into a peer's table name the table the peer's plan has.
             ...(vpc
@@ -166,10 +179,10 @@ async function runProgramAlone(dir: string, stack: string, inspection: MeshInspe
         throw new MeshConfigError(problems);
     }
     const engine = await installMockEngine(stack, { stackOutputs: deployedOutputs(members) });
-    // No Pulumi CLI, so stack secrets cannot be decrypted: a stand-in, marked secret, goes in.
+    // No Pulumi CLI, so stack secrets cannot be decrypted: stand-ins, marked secret, go in.
     // Set on every run, even empty, so no config is left over from the previous stack.
-    const hasSshKey = self.secretKeys.includes("sshPrivateKey");
-    pulumi.runtime.setAllConfig(hasSshKey ? { "clustermesh:sshPrivateKey": "stand-in for the encrypted SSH key" } : {}, hasSshKey ? ["clustermesh:sshPrivateKey"] : []);
+    const keys = self.secretKeys.map((k) => `clustermesh:${k}`);
+    pulumi.runtime.setAllConfig(Object.fromEntries(keys.map((k) => [k, `stand-in for the encrypted ${k}`])), keys);
     // With no engine to send them to, pulumi.log writes to the console: collect them instead,
     // so `--json` stays one JSON document.
     const logs: string[] = [];
