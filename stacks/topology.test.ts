@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { regionHubs, topologyCounts } from "../lib/topology";
 import { member, type MemberSpec } from "../test/stack-files";
 import { formatProblem } from "./problems";
-import { meshVpcs, validateMesh } from "./validate";
+import { meshVpcs, networkSummary, validateMesh } from "./validate";
 
 const REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2", "sa-east-1"];
 
@@ -82,5 +82,30 @@ describe("network topology and AWS quotas", () => {
         const members = [member({ stack: "west", id: 1 }), member({ stack: "east", id: 2, extra: { "clustermesh:network": transit.network } })];
         const problems = validateMesh(members).problems.map(formatProblem);
         assert.ok(problems.some((p) => p.includes("clustermesh:network.topology") && p.includes("differs from peering")), problems.join("\n"));
+    });
+});
+
+describe("networkSummary (the plan's Network line)", () => {
+    it("names the hubs, their owners and what each quota-limited count comes to, against the tightest declared quota", () => {
+        const members = mesh(7, { extra: { "clustermesh:network": transit.network, "clustermesh:mesh": supernet.mesh } });
+        const summary = networkSummary(members);
+        assert.equal(summary.topology, "transit-gateway");
+        assert.deepEqual(summary.hubs.map((h) => [h.region, h.owner, h.vpcs]), [
+            ["us-east-1", "r1", 2],
+            ["us-west-2", "r2", 2],
+            ["eu-west-1", "r3", 1],
+            ["ap-southeast-2", "r4", 1],
+            ["sa-east-1", "r5", 1],
+        ]);
+        assert.deepEqual(summary.counts, { vpcPeeringsPerVpc: 0, routesPerRouteTable: 2, transitGatewayPeeringsPerHub: 4, routesPerTransitGatewayRouteTable: 7 });
+        assert.equal(summary.limits.routesPerRouteTable, 50);
+    });
+
+    it("takes the tightest quota any AWS stack declares", () => {
+        const members = [member({ stack: "a", id: 1, mesh: { quotas: { vpcPeerings: 125 } } }), member({ stack: "b", id: 2 })];
+        const summary = networkSummary(members);
+        assert.equal(summary.topology, "peering");
+        assert.equal(summary.limits.vpcPeeringsPerVpc, 50);
+        assert.equal(summary.counts.vpcPeeringsPerVpc, 1);
     });
 });

@@ -6,7 +6,7 @@
  */
 import { findOverlaps, overlaps, parseAddress, parseCidr, type CidrRange } from "../lib/cidr";
 import { AWS_QUOTAS } from "../lib/aws-quotas";
-import { quotaExcesses, topologyCounts, type MeshVpc, type Topology, type TopologyCounts } from "../lib/topology";
+import { quotaExcesses, regionHubs, topologyCounts, type MeshVpc, type Topology, type TopologyCounts } from "../lib/topology";
 import { ciliumAtLeast, ciliumMinor, ciliumVersionProblem, CLUSTER_NAME_MAX_LENGTH, isClusterName } from "../lib/cilium-version";
 import { isAwsBuilt } from "./build";
 import type { MeshMember } from "./load";
@@ -510,6 +510,40 @@ const QUOTA_FIXES: Record<keyof TopologyCounts, (topology: Topology) => string> 
     routesPerTransitGatewayRouteTable: () => "use fewer VPCs; AWS does not raise this quota past 10,000",
 };
 
+/** The quotas a member's stack declares (or AWS's defaults), for what the topology counts. */
+function limitsOf(m: MeshMember): Record<keyof TopologyCounts, number> {
+    return {
+        vpcPeeringsPerVpc: m.mesh.quotas.vpcPeerings,
+        routesPerRouteTable: m.mesh.quotas.routesPerTable,
+        transitGatewayPeeringsPerHub: AWS_QUOTAS.transitGatewayPeeringsPerHub.default,
+        routesPerTransitGatewayRouteTable: AWS_QUOTAS.routesPerTransitGatewayRouteTable.default,
+    };
+}
+
+/** How the mesh's VPCs are joined, with what each quota-limited thing counts to and its tightest declared limit. */
+export interface NetworkSummary {
+    readonly topology: Topology;
+    readonly vpcs: number;
+    /** Transit Gateway hubs (transit-gateway only): region, owner stack, VPCs attached. */
+    readonly hubs: ReadonlyArray<{ readonly region: string; readonly owner: string; readonly vpcs: number }>;
+    readonly counts: TopologyCounts;
+    readonly limits: Record<keyof TopologyCounts, number>;
+}
+
+export function networkSummary(members: readonly MeshMember[]): NetworkSummary {
+    const aws = members.filter(isAwsBuilt);
+    const vpcs = meshVpcs(members);
+    const topology = aws[0]?.network.topology ?? members[0]?.network.topology ?? "peering";
+    const counts = topologyCounts(vpcs, topology, aws[0]?.mesh.addressing?.vpc);
+    const limits = aws.map(limitsOf).reduce<Record<keyof TopologyCounts, number> | undefined>(
+        (tightest, l) => (tightest ? (Object.fromEntries(Object.entries(l).map(([k, v]) => [k, Math.min(v, tightest[k as keyof TopologyCounts])])) as Record<keyof TopologyCounts, number>) : l),
+        undefined,
+    ) ?? limitsOf(members[0]);
+    const byStack = new Map(members.map((m) => [m.cluster.name, m.stack]));
+    const hubs = topology === "transit-gateway" ? regionHubs(vpcs).map((h) => ({ region: h.region, owner: byStack.get(h.owner.name) ?? h.owner.name, vpcs: h.members.length })) : [];
+    return { topology, vpcs: vpcs.length, hubs, counts, limits };
+}
+
 /** The topology is the same everywhere, and the mesh fits the AWS quotas it would need. */
 function checkTopology(members: readonly MeshMember[]): Problem[] {
     const problems = checkAgreement(members, "clustermesh:network.topology", (m) => m.network.topology);
@@ -522,12 +556,6 @@ function checkTopology(members: readonly MeshMember[]): Problem[] {
     const counts = topologyCounts(vpcs, topology, aws[0].mesh.addressing?.vpc);
     // Quotas are per account and region: each member's VPC is held against its own stack's
     // declared quotas; one problem per quota, on the newest member with the tightest limit.
-    const limitsOf = (m: MeshMember): Record<keyof TopologyCounts, number> => ({
-        vpcPeeringsPerVpc: m.mesh.quotas.vpcPeerings,
-        routesPerRouteTable: m.mesh.quotas.routesPerTable,
-        transitGatewayPeeringsPerHub: AWS_QUOTAS.transitGatewayPeeringsPerHub.default,
-        routesPerTransitGatewayRouteTable: AWS_QUOTAS.routesPerTransitGatewayRouteTable.default,
-    });
     const reported = new Set<string>();
     for (const m of bySeniority(aws).reverse()) {
         for (const excess of quotaExcesses(counts, limitsOf(m))) {

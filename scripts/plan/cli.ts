@@ -10,12 +10,12 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { checkConnectivity, pairsOf } from "../../connectivity/model";
 import { formatConnectivity, formatPairMessage } from "../../connectivity/format";
-import { inspectMesh, MeshConfigError } from "../../stacks";
+import { inspectMesh, MeshConfigError, networkSummary } from "../../stacks";
 import { formatDuration, LiveView } from "../common/live-view";
 import { planMembers } from "./plan-members";
 import { planMesh, type MeshPlan, type PlanProgress } from "./plan-mesh";
 import { planStack } from "./plan-stack";
-import { formatMeshTable, formatPlan, formatProblems, memberRow, toJson, type PlanDocument } from "./report";
+import { formatMeshTable, formatNetwork, formatPlan, formatProblems, memberRow, toJson, type PlanDocument } from "./report";
 
 export const usage = `usage: npm run plan -- --stack <name> [--json] [--dir DIR]
        npm run plan -- --all [--json] [--dir DIR] [--workers N]
@@ -76,7 +76,7 @@ function printAll(result: MeshPlan, dir: string, json: boolean, deps: PlanCliDep
     if (json) {
         deps.out(
             toJson({
-                mesh: { members: members.map(memberRow), notes, problems: problems.map((p) => ({ ...p })) },
+                mesh: { members: members.map(memberRow), ...(members.length > 0 ? { network: networkSummary(members) } : {}), notes, problems: problems.map((p) => ({ ...p })) },
                 stacks: plans.map((p) => ({ stack: p.stack, resources: p.resources.length, linkedPeers: p.mesh.linkedPeers, pendingPeers: p.mesh.pendingPeers })),
                 failed,
                 plans,
@@ -85,6 +85,9 @@ function printAll(result: MeshPlan, dir: string, json: boolean, deps: PlanCliDep
         );
     } else {
         const lines = [`Mesh (${members.length} members from ${path.resolve(dir)}):`, formatMeshTable(members.map(memberRow))];
+        if (members.length > 0) {
+            lines.push(formatNetwork(networkSummary(members)));
+        }
         if (others.length > 0) {
             lines.push(`Not mesh members (clustermesh:member: false): ${others.join(", ")}`);
         }

@@ -2,6 +2,7 @@
  * One stack's plan: the real program run under the mock engine, turned into the PlanDocument
  * that `npm run plan -- --stack <name> --json` prints.
  */
+import { networkSummary } from "../../stacks/validate";
 import { REDACTED, ciliumValuesOf, memberRow, planResources, type PlanDocument } from "./report";
 import { runProgram, type MeshInspection } from "./run-program";
 
@@ -27,7 +28,7 @@ export async function planStack(dir: string, stack: string, inspection?: MeshIns
             vpcCIDR: self.cluster.vpcCIDR ?? "-",
         },
         cilium: { version: self.cilium.version, values: ciliumValuesOf(run.resources) },
-        mesh: { members: members.map(memberRow), caOwner: members[0].stack, linkedPeers: linked, pendingPeers: pending, notes },
+        mesh: { members: members.map(memberRow), caOwner: members[0].stack, network: networkSummary(members), linkedPeers: linked, pendingPeers: pending, notes },
         log: run.logs,
         resources: planResources(run.resources),
         outputs,

@@ -7,6 +7,7 @@ import { stringify as toYaml } from "yaml";
 import type { HelmValue, HelmValues } from "../../components/cilium/values";
 import { sortKeys } from "../../components/cilium/values";
 import type { MeshMember } from "../../stacks/load";
+import type { NetworkSummary } from "../../stacks/validate";
 import { formatProblem, type Problem } from "../../stacks/problems";
 import { table } from "../common/table";
 import type { RecordedResource } from "./mock-engine";
@@ -50,6 +51,8 @@ export interface PlanDocument {
     readonly mesh: {
         readonly members: MemberRow[];
         readonly caOwner: string;
+        /** How the VPCs are joined, with each quota-limited count and its tightest declared quota. */
+        readonly network: NetworkSummary;
         readonly linkedPeers: string[];
         readonly pendingPeers: Array<{ name: string; reason: string }>;
         readonly notes: string[];
@@ -249,12 +252,30 @@ export function formatResourceTree(resources: readonly PlanResource[]): string {
     return lines.join("\n");
 }
 
+/** One line on how the mesh's VPCs are joined and how close each count is to its quota. */
+export function formatNetwork(n: NetworkSummary): string {
+    if (n.vpcs === 0) {
+        return "Network: no AWS VPCs";
+    }
+    const of = (count: number, limit: number): string => `${count} of ${limit} allowed`;
+    const perVpc = `peerings per VPC ${of(n.counts.vpcPeeringsPerVpc, n.limits.vpcPeeringsPerVpc)}, routes per VPC route table ${of(n.counts.routesPerRouteTable, n.limits.routesPerRouteTable)}`;
+    if (n.topology === "peering") {
+        return `Network: peering, ${n.vpcs} AWS VPCs; ${perVpc}`;
+    }
+    const hubs = n.hubs.map((h) => `${h.region} (${h.owner}, ${h.vpcs} VPCs)`).join(", ");
+    return (
+        `Network: transit-gateway, ${n.vpcs} AWS VPCs behind ${n.hubs.length} hubs: ${hubs}; ${perVpc}; ` +
+        `peerings per hub ${of(n.counts.transitGatewayPeeringsPerHub, n.limits.transitGatewayPeeringsPerHub)}, routes per hub route table ${of(n.counts.routesPerTransitGatewayRouteTable, n.limits.routesPerTransitGatewayRouteTable)}`
+    );
+}
+
 export function formatPlan(doc: PlanDocument): string {
     const sections = [
         `Plan for stack ${doc.stack}: cluster ${doc.cluster.name} (id ${doc.cluster.id}, ${doc.cluster.kind}${doc.cluster.region !== "-" ? `, ${doc.cluster.region}` : ""})`,
         "",
         `Mesh (${doc.mesh.members.length} members; * is this stack; the mesh CA lives in ${doc.mesh.caOwner}):`,
         formatMeshTable(doc.mesh.members, doc.stack),
+        formatNetwork(doc.mesh.network),
         "",
         doc.mesh.linkedPeers.length > 0 ? `Linked peers: ${doc.mesh.linkedPeers.join(", ")}` : "Linked peers: none",
         ...doc.mesh.pendingPeers.map((p) => `  not linked to ${p.name}: ${p.reason}`),
