@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { projectLikeEast } from "../../test/stack-files";
+import { projectLikeEast, writeProject } from "../../test/stack-files";
 import { inspectMesh, type MeshMember } from "../../stacks";
 import { LINK_KEY, MeshPlanError, planOrder, selectStacks, stackStatus, type MeshCommand, type MeshStep, type StackStatus } from "./plan-order";
 
@@ -190,6 +190,42 @@ describe("planOrder: destroy", () => {
             /^Error: west holds the mesh CA that east, north use; destroy it last, together with every other member \(npm run mesh -- destroy\), or destroy the others first$/,
         );
         assert.throws(() => plan(two, "destroy", { west: "deployed", east: "deployed" }, ["west"]), /west holds the mesh CA that east uses/);
+    });
+});
+
+describe("planOrder: destroy of a transit-gateway mesh", () => {
+    // Two regions: west (hub: w1, also the CA owner) with w2, east (hub: e3) with e4.
+    const transit = { "clustermesh:network": { topology: "transit-gateway" } };
+    const dir = writeProject([
+        { stack: "w1", id: 1, extra: transit },
+        { stack: "w2", id: 2, extra: transit },
+        { stack: "e3", id: 3, cluster: { region: "us-east-1" }, extra: transit },
+        { stack: "e4", id: 4, cluster: { region: "us-east-1" }, extra: transit },
+    ]);
+    const members = inspectMesh(dir).members;
+    const all = { w1: "deployed", w2: "deployed", e3: "deployed", e4: "deployed" } as const;
+    const phases = (steps: readonly MeshStep[]) => steps.map((s) => `${s.phase}: ${calls([s])[0]}`);
+
+    it("drops hub peerings first, then attachments with their members, then each hub, the CA owner's last", () => {
+        assert.deepEqual(phases(plan(members, "destroy", all).steps), [
+            "1: up w1 without=w2,e3,e4",
+            "1: up e3 without=w1,w2,e4",
+            "2: destroy e4",
+            "2: destroy w2",
+            "3: destroy e3",
+            "4: destroy w1",
+        ]);
+    });
+
+    it("retires a whole region: the others drop it, its member goes before its hub", () => {
+        assert.deepEqual(phases(plan(members, "destroy", all, ["e3", "e4"]).steps), ["1: up w1 without=e3,e4", "1: up w2 without=e3,e4", "2: destroy e4", "3: destroy e3"]);
+    });
+
+    it("refuses to destroy a hub owner while members of its region stay attached to it", () => {
+        assert.throws(
+            () => plan(members, "destroy", all, ["e3"]),
+            /^Error: e3 owns the Transit Gateway of us-east-1 that e4 is attached to; destroy it together with e3 \(--stacks e3,e4\), or keep e3 \(README: Choosing a topology\)$/,
+        );
     });
 });
 

@@ -20,12 +20,18 @@
  * destroy  every remaining deployed member is first updated without the departing stacks
  *          (CLUSTERMESH_DEPARTING: their peer entries, prefix-list ranges and peerings go while
  *          the departing clusters still exist: phase 1), then the departing stacks are destroyed
- *          (phase 2), the CA owner last (phase 3), and only together with every other member.
+ *          (phase 2), the CA owner last (phase 4), and only together with every other member.
+ *          In a transit-gateway mesh a hub owner goes in phase 3, after the members attached to
+ *          its Transit Gateway, and only together with the rest of its region; when every hub
+ *          goes, the hubs first drop their peerings to each other (phase 1).
  *
  * `config` holds only the values that differ from what the file says at that point, so a run
  * over an already-linked mesh leaves the stack files alone.
  */
 import { DEPARTING_ENV, STACK_OUTPUTS } from "../../lib/contract";
+import { regionHubs } from "../../lib/topology";
+import { isAwsBuilt } from "../../stacks/build";
+import { meshVpcs } from "../../stacks/validate";
 import type { MeshMember } from "../../stacks/load";
 
 export type MeshCommand = "preview" | "up" | "destroy";
@@ -227,6 +233,21 @@ function planDestroy(members: readonly MeshMember[], selected: readonly MeshMemb
                 `destroy it last, together with every other member (npm run mesh -- destroy), or destroy the others first`,
         );
     }
+    // Transit mesh: a hub owner's Transit Gateway goes only after every attachment to it and
+    // every hub peering of it (AWS refuses to delete it before).
+    const hubOwners = new Set(
+        members.some((m) => m.network.topology === "transit-gateway") ? regionHubs(meshVpcs(members)).map((h) => h.owner.name) : [],
+    );
+    const isHub = (m: MeshMember): boolean => hubOwners.has(m.cluster.name);
+    for (const hub of departing.filter(isHub)) {
+        const orphans = remaining.filter((m) => isAwsBuilt(m) && m.cluster.region === hub.cluster.region);
+        if (orphans.length > 0) {
+            throw new MeshPlanError(
+                `${hub.stack} owns the Transit Gateway of ${hub.cluster.region} that ${list(orphans.map((m) => m.stack))} ${orphans.length === 1 ? "is" : "are"} attached to; ` +
+                    `destroy ${orphans.length === 1 ? "it" : "them"} together with ${hub.stack} (--stacks ${[hub, ...orphans].map((m) => m.stack).join(",")}), or keep ${hub.stack} (README: Choosing a topology)`,
+            );
+        }
+    }
     const notes: string[] = [];
     const existing = departing.filter((m) => status(m) !== "missing");
     for (const m of departing.filter((d) => status(d) === "missing")) {
@@ -251,6 +272,15 @@ function planDestroy(members: readonly MeshMember[], selected: readonly MeshMemb
             });
         }
     }
+    // Departing hubs first drop their peerings to the other departing hubs, so that no hub
+    // peering outlives either side (with remaining members, phase 1 already does that for them).
+    const departingHubs = existing.filter((m) => isHub(m) && status(m) === "deployed");
+    if (remaining.length === 0 && departingHubs.length > 1) {
+        for (const hub of departingHubs) {
+            const others = departing.filter((m) => m !== hub).map((m) => m.stack);
+            steps.push({ phase: 1, stack: hub.stack, action: "up", config: {}, departing: others, reason: "drop its Transit Gateway peerings to the other hubs before any hub goes" });
+        }
+    }
     for (const m of [...existing].reverse()) {
         const reason =
             remaining.length > 0
@@ -260,7 +290,8 @@ function planDestroy(members: readonly MeshMember[], selected: readonly MeshMemb
                   : existing.length > 1
                     ? "the CA owner goes last: every other member read the mesh CA from it"
                     : "the CA owner, the last member";
-        steps.push({ phase: m === owner ? 3 : 2, stack: m.stack, action: "destroy", config: {}, departing: [], reason });
+        // Attachments (members of a region) before their hub's Transit Gateway, the CA owner last.
+        steps.push({ phase: m === owner ? 4 : isHub(m) ? 3 : 2, stack: m.stack, action: "destroy", config: {}, departing: [], reason: isHub(m) && m !== owner ? `${reason}; its Transit Gateway goes after the attachments to it` : reason });
     }
     const next =
         remaining.length > 0
@@ -269,5 +300,7 @@ function planDestroy(members: readonly MeshMember[], selected: readonly MeshMemb
                       `Delete ${m.file} (\`pulumi stack rm ${m.stack}\` removes the stack and the file): while it exists every stack counts ${m.stack} as a member, and a linked stack's next up fails on its reference (pulumi #16591).`,
               )
             : ["The stack files stay: npm run mesh -- up builds the mesh again from them."];
+    // Listed in the order they run: phase by phase (the sort is stable within a phase).
+    steps.sort((a, b) => a.phase - b.phase);
     return { steps, notes, next };
 }

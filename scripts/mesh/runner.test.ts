@@ -216,14 +216,14 @@ describe("the schedule, on a simulated workspace where every operation takes T",
         assert.equal(second.makespan, 1 + 4);
     });
 
-    it("destroys every member but the CA owner together, then the owner", async () => {
+    it("destroys every member but the CA owner together, then the owner (its hub's attachments before its Transit Gateway)", async () => {
         const clock = new VirtualClock();
         const deployed = new Map<string, StackStatus>(members.map((m) => [m.stack, "deployed"]));
         const run = await simulate(members, "destroy", 64, new SimulatedWorkspace(clock, 1, deployed));
         assert.equal(run.makespan, 2);
         assert.deepEqual(run.phases, [
             { phase: 2, steps: 63, waves: 1 },
-            { phase: 3, steps: 1, waves: 1 },
+            { phase: 4, steps: 1, waves: 1 },
         ]);
         assert.equal(run.workspace.operations.at(-1)?.call, "destroy r1");
     });
