@@ -16,6 +16,8 @@ import { toPeer } from "../lib/contract";
 import { linkMember } from "../stack-args";
 import type { MeshMember } from "../stacks/load";
 import { isAwsBuilt } from "../stacks/build";
+import { meshVpcs } from "../stacks/validate";
+import { hubPeerings, regionHubs } from "../lib/topology";
 import { TYPES, type MemberPlan, type PlannedResource } from "./plans";
 
 const pair = { cert: "(issued at deploy)", key: "[secret]" };
@@ -74,6 +76,7 @@ export function syntheticPlans(members: readonly MeshMember[]): MemberPlan[] {
             }
             add(TYPES.ingressRule, `${n}-intra-vpc`, { securityGroupId: group, ipProtocol: "-1", cidrIpv4: self.cluster.vpcCIDR });
         }
+        const own = outputs[self.stack];
         if (aws) {
             add(TYPES.route, `${n}-default-route`, { routeTableId: `${n}-routes-id`, destinationCidrBlock: "0.0.0.0/0", gatewayId: `${n}-igw-id` });
             if (ingress.sources.length > 0) {
@@ -87,7 +90,14 @@ export function syntheticPlans(members: readonly MeshMember[]): MemberPlan[] {
                     });
                 }
             }
-            for (const peer of ownedPeerings(linkMember(self), linked.map(linkMember))) {
+            if (self.network.topology === "transit-gateway") {
+                if (own.transitGateway) {
+                    add("aws:ec2transitgateway/transitGateway:TransitGateway", `${n}-hub-tgw`, { defaultRouteTableAssociation: "enable", defaultRouteTablePropagation: "enable" });
+                }
+                if (self.mesh.link) {
+                    resources.push(...transitResources(self, members, outputs));
+                }
+            } else for (const peer of ownedPeerings(linkMember(self), linked.map(linkMember))) {
                 const p = peer.name;
                 const pcx = `${n}-link-peering-${p}`;
                 add(TYPES.peering, pcx, { vpcId: `${n}-vpc-id`, peerVpcId: `${p}-vpc-id`, peerRegion: peer.aws.region, autoAccept: false });
@@ -96,7 +106,6 @@ export function syntheticPlans(members: readonly MeshMember[]): MemberPlan[] {
                 add(TYPES.route, `${n}-link-route-from-${p}`, { routeTableId: `${p}-routes-id`, destinationCidrBlock: self.cluster.vpcCIDR, vpcPeeringConnectionId: `${pcx}-id` });
             }
         }
-        const own = outputs[self.stack];
         return {
             stack: self.stack,
             cluster: { name: n, serviceCIDR: self.cluster.serviceCIDR },
@@ -107,10 +116,50 @@ export function syntheticPlans(members: readonly MeshMember[]): MemberPlan[] {
             resources,
             outputs: {
                 clustermeshEndpoint: own.clustermeshEndpoint,
+                ...(own.transitGateway ? { transitGateway: own.transitGateway } : {}),
                 ...(aws && own.network ? { network: { ...own.network, securityGroupId: group } } : {}),
                 meshQuotas: self.mesh.quotas,
                 ...(self.mesh.externalRoutes.length > 0 ? { externalRoutes: self.mesh.externalRoutes } : {}),
             },
         };
     });
+}
+
+/**
+ * What ClusterMeshLink plans in a transit mesh: the attachment to the region's hub and the
+ * routes to it; on a hub owner, the peerings to the hubs of higher owner ids, their accepters
+ * and the static routes both ways.
+ */
+function transitResources(self: MeshMember, members: readonly MeshMember[], outputs: ReturnType<typeof deployedOutputs>): PlannedResource[] {
+    const n = self.cluster.name;
+    const resources: PlannedResource[] = [];
+    const add = (type: string, name: string, inputs: Record<string, unknown>): void => void resources.push({ type, name, id: `${name}-id`, inputs });
+    const stackOf = new Map(members.map((m) => [m.cluster.name, m.stack]));
+    const hubOf = (owner: string) => outputs[stackOf.get(owner)!].transitGateway as { id: string; routeTableId: string };
+    const vpcs = meshVpcs(members);
+    const hubs = regionHubs(vpcs);
+    const mine = hubs.find((h) => h.members.some((v) => v.name === n))!;
+    const hub = hubOf(mine.owner.name);
+    add(TYPES.tgwAttachment, `${n}-link-hub-attachment`, { transitGatewayId: hub.id, vpcId: `${n}-vpc-id`, subnetIds: [`${n}-subnet-id`] });
+    const supernet = self.mesh.addressing?.vpc;
+    const destinations = supernet ? [{ role: "mesh", cidr: supernet }] : vpcs.filter((v) => v.name !== n).map((v) => ({ role: v.name, cidr: v.vpcCidr }));
+    for (const d of destinations) {
+        add(TYPES.route, `${n}-link-route-to-${d.role}`, { routeTableId: `${n}-routes-id`, destinationCidrBlock: d.cidr, transitGatewayId: hub.id });
+    }
+    if (mine.owner.name !== n) {
+        return resources;
+    }
+    for (const { peer } of hubPeerings(hubs).filter((p) => p.owner === mine)) {
+        const peerHub = hubOf(peer.owner.name);
+        const attachment = `${n}-link-hub-peering-${peer.region}`;
+        add(TYPES.tgwPeering, attachment, { transitGatewayId: hub.id, peerTransitGatewayId: peerHub.id, peerRegion: peer.region });
+        add(TYPES.tgwPeeringAccepter, `${attachment}-accept`, { transitGatewayAttachmentId: `${attachment}-id` });
+        for (const v of peer.members) {
+            add(TYPES.tgwRoute, `${n}-link-hub-route-to-${v.name}`, { transitGatewayRouteTableId: hub.routeTableId, destinationCidrBlock: v.vpcCidr, transitGatewayAttachmentId: `${attachment}-id` });
+        }
+        for (const v of mine.members) {
+            add(TYPES.tgwRoute, `${n}-link-hub-${peer.region}-route-to-${v.name}`, { transitGatewayRouteTableId: peerHub.routeTableId, destinationCidrBlock: v.vpcCidr, transitGatewayAttachmentId: `${attachment}-id` });
+        }
+    }
+    return resources;
 }

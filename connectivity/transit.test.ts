@@ -8,9 +8,10 @@ import * as fs from "node:fs";
 import { before, describe, it } from "node:test";
 import { planMembers } from "../scripts/plan/plan-members";
 import type { PlanDocument } from "../scripts/plan/report";
-import { writeProject, type MemberSpec } from "../test/stack-files";
+import { member, writeProject, type MemberSpec } from "../test/stack-files";
 import { checkConnectivity } from "./model";
 import type { MemberPlan, PlannedResource } from "./plans";
+import { syntheticPlans } from "./test-plans";
 
 const transit = { "clustermesh:network": { topology: "transit-gateway" } };
 const mesh = { link: true, addressing: { vpc: "10.0.0.0/8", pods: "10.0.0.0/8", services: "10.0.0.0/8" } };
@@ -70,5 +71,24 @@ describe("connectivity through Transit Gateways", () => {
         assert.ok(bad.length > 0);
         assert.ok(bad.every((p) => p.from === "east2" || p.to === "east2"), bad.map((p) => `${p.from}->${p.to}`).join(", "));
         assert.ok(bad.some((p) => /attached to no Transit Gateway|not attached to it/.test(p.message!)));
+    });
+});
+
+describe("the in-memory transit plans of the benchmark (test-plans.ts)", () => {
+    it("build the same attachments, routes and hub peerings, and the same verdicts, as the real program", () => {
+        const synthetic = syntheticPlans(specs.map(member));
+        const transitResources = (ps: readonly MemberPlan[]) =>
+            ps
+                .flatMap((p) => p.resources)
+                .filter((r) => r.type.startsWith("aws:ec2transitgateway/") || r.type === "aws:ec2/route:Route")
+                .map((r) => {
+                    const i = r.inputs ?? {};
+                    return `${r.type} ${r.name} ${JSON.stringify([i.routeTableId, i.destinationCidrBlock, i.transitGatewayId, i.vpcId, i.peerTransitGatewayId, i.peerRegion, i.transitGatewayAttachmentId, i.transitGatewayRouteTableId])}`;
+                })
+                .sort();
+        assert.ok(transitResources(plans).length > 15);
+        assert.deepEqual(transitResources(synthetic), transitResources(plans));
+        const verdicts = (ps: readonly MemberPlan[]) => checkConnectivity(ps).pairs.map((p) => `${p.from}->${p.to} ${p.status} ${p.hop ?? ""}`);
+        assert.deepEqual(verdicts(synthetic), verdicts(plans));
     });
 });
