@@ -394,10 +394,15 @@ describe("kind members", () => {
         assert.deepEqual(problemsOf([kindWest, kindEast]), []);
     });
 
-    it("cannot share a mesh with AWS members, which have no route to the containers", () => {
-        assert.deepEqual(problemsOf([{ ...kindWest, cilium: {} }, east]), [
-            "Pulumi.west.yaml: clustermesh:cluster.kind kind is a kind cluster on this machine's Docker network, in one mesh with AWS members (east (Pulumi.east.yaml)): no route leads from a VPC to the containers, so the clusters cannot be linked; keep kind members in a mesh of their own (a project folder like examples/kind-lab), or build this member as k3s or eks",
-        ]);
+    it("cannot share a mesh with AWS members unless routes are declared both ways", () => {
+        const problems = problemsOf([{ ...kindWest, cilium: {} }, east]);
+        assert.equal(problems.length, 1);
+        assert.match(problems[0], /^Pulumi\.west\.yaml: clustermesh:cluster\.kind kind is a kind cluster on this machine's Docker network, in one mesh with AWS members \(east \(Pulumi\.east\.yaml\)\) and no declared route between them/);
+        assert.match(problems[0], /declare the routes both ways: the VPCs in clustermesh:mesh\.externalRoutes of west, 172\.\d+\.0\.0\/16 in that of each AWS member$/);
+        const subnet = /(172\.\d+\.0\.0\/16)/.exec(problems[0])![1];
+        const oneWay = problemsOf([{ ...kindWest, cilium: {}, mesh: { externalRoutes: ["10.20.0.0/16"] } }, east]);
+        assert.equal(oneWay.length, 1, "a route declared on the kind side only is not enough");
+        assert.deepEqual(problemsOf([{ ...kindWest, cilium: {}, mesh: { externalRoutes: ["10.20.0.0/16"] } }, { ...east, mesh: { externalRoutes: [subnet] } }]), []);
     });
 
     it("join one Docker network whose subnet overlaps no pod or service range", () => {

@@ -635,15 +635,27 @@ function checkKind(members: readonly MeshMember[], suggestions: Suggestions): Pr
             }
         }
     }
+    // kind and AWS members link only over routes the program does not build (a VPN from this
+    // machine into the VPCs), declared on both sides in clustermesh:mesh.externalRoutes.
     const aws = members.filter(isAwsBuilt);
-    if (aws.length > 0) {
-        for (const m of kinds) {
+    const declared = (routes: readonly string[], target: string | undefined): boolean => {
+        const range = target ? parseCidr(target) : undefined;
+        return range !== undefined && routes.some((r) => {
+            const route = parseCidr(r);
+            return route !== undefined && route.family === range.family && route.first <= range.first && range.last <= route.last;
+        });
+    };
+    for (const m of kinds) {
+        const unreachable = aws.filter((a) => !declared(m.mesh.externalRoutes, a.cluster.vpcCIDR) || !declared(a.mesh.externalRoutes, m.kind.networkSubnet));
+        if (unreachable.length > 0) {
             problems.push({
                 file: m.file,
                 key: "clustermesh:cluster.kind",
                 value: "kind",
-                message: `is a kind cluster on this machine's Docker network, in one mesh with AWS members (${listOf(aws)}): no route leads from a VPC to the containers, so the clusters cannot be linked`,
-                fix: "keep kind members in a mesh of their own (a project folder like examples/kind-lab), or build this member as k3s or eks",
+                message: `is a kind cluster on this machine's Docker network, in one mesh with AWS members (${listOf(unreachable)}) and no declared route between them: the program builds none from a VPC to the containers`,
+                fix:
+                    "keep kind members in a mesh of their own (a project folder like examples/kind-lab), build this member as k3s or eks, " +
+                    `or, with a VPN between this machine and the VPCs, declare the routes both ways: the VPCs in clustermesh:mesh.externalRoutes of ${m.stack}, ${m.kind.networkSubnet} in that of each AWS member`,
             });
         }
     }
