@@ -92,3 +92,34 @@ describe("the in-memory transit plans of the benchmark (test-plans.ts)", () => {
         assert.deepEqual(verdicts(synthetic), verdicts(plans));
     });
 });
+
+describe("adding a region to a transit mesh", () => {
+    it("adds attachments, a hub peering and routes, and changes no existing network resource", async () => {
+        const grown: MemberSpec[] = [...specs, { stack: "south", id: 5, cluster: { region: "sa-east-1" }, mesh, extra: transit }];
+        const dir = writeProject(grown);
+        let after: PlanDocument[];
+        try {
+            const runs = await planMembers(dir, ["west", "east"]);
+            after = runs.map((r) => {
+                assert.ok(r.plan, `plan of ${r.stack} failed: ${r.error}`);
+                return r.plan;
+            });
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+        const network = (r: PlannedResource) => r.type.startsWith("aws:ec2transitgateway/") || r.type.startsWith("aws:ec2/");
+        for (const plan of after) {
+            const before = plans.find((p) => p.stack === plan.stack)!;
+            const now = new Map(plan.resources.map((r) => [r.name, r]));
+            for (const r of before.resources.filter(network)) {
+                assert.ok(now.has(r.name), `${plan.stack}: ${r.name} is kept`);
+                if (r.type === "aws:ec2/managedPrefixList:ManagedPrefixList") {
+                    continue; // the peers' ranges: entries and maxEntries are updated in place
+                }
+                assert.deepEqual(now.get(r.name)?.inputs, r.inputs, `${plan.stack}: ${r.name} is kept as it was`);
+            }
+            const added = plan.resources.filter((r) => network(r) && !before.resources.some((b) => b.name === r.name)).map((r) => r.name);
+            assert.ok(added.length > 0 && added.every((name) => name.includes("sa-east-1") || name.includes("south")), `${plan.stack} adds only the new region's pieces: ${added.join(", ")}`);
+        }
+    });
+});
