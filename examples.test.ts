@@ -10,23 +10,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { parse, stringify } from "yaml";
-import type { RecordedResource } from "./scripts/plan/mock-engine";
+import { finder, record, type Recording } from "./test/record-program";
 import { listStacks } from "./scripts/list-stacks";
 import { validateCiliumResource } from "./test/cilium-crds";
 import { kindClusterSchema, validateStructural } from "./test/openapi-schema";
 
-interface Recording {
-    resources: RecordedResource[];
-    outputs: Record<string, { value: unknown; secret: boolean }>;
-}
 
-function record(dir: string, stack: string): Promise<Recording> {
-    return new Promise((resolve, reject) => {
-        execFile(process.execPath, ["--import", "tsx", path.join(__dirname, "scripts/plan/run-program.ts"), dir, stack], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
-            err ? reject(new Error(`${stack}: ${stderr}`)) : resolve(JSON.parse(stdout) as Recording),
-        );
-    });
-}
 
 /** A copy of an example with `clustermesh:mesh.link: true` in every stack file. */
 function linkedCopy(example: string): string {
@@ -45,11 +34,6 @@ function linkedCopy(example: string): string {
     return dir;
 }
 
-const finder = (rec: Recording) => (name: string): RecordedResource => {
-    const found = rec.resources.find((r) => r.name === name);
-    assert.ok(found, `no resource ${name}; have ${rec.resources.map((r) => r.name).join(", ")}`);
-    return found;
-};
 type Values = Record<string, any>;
 
 const kindLab = path.join(__dirname, "examples", "kind-lab");

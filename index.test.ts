@@ -3,34 +3,13 @@
  * EKS member and a k3s member on an existing host, each in its own process.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import type { RecordedResource } from "./scripts/plan/mock-engine";
+import { finder, record, type Recording } from "./test/record-program";
 import { writeProject } from "./test/stack-files";
 
-interface Recording {
-    resources: RecordedResource[];
-    outputs: Record<string, { value: unknown; secret: boolean }>;
-}
 
-/** Runs the program for `stack` in its own process; recordings started together run in parallel. */
-function record(dir: string, stack: string): Promise<Recording> {
-    return new Promise((resolve, reject) => {
-        execFile(process.execPath, ["--import", "tsx", path.join(__dirname, "scripts/plan/run-program.ts"), dir, stack], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
-            err ? reject(new Error(`${stack}: ${stderr}`)) : resolve(JSON.parse(stdout) as Recording),
-        );
-    });
-}
 
-function finder(rec: Recording) {
-    return (name: string): RecordedResource => {
-        const found = rec.resources.find((r) => r.name === name);
-        assert.ok(found, `no resource ${name}; have ${rec.resources.map((r) => r.name).join(", ")}`);
-        return found;
-    };
-}
 
 // Every recording starts at once; each describe awaits its own.
 const westRun = record(__dirname, "west");
