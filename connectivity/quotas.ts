@@ -5,7 +5,7 @@
  * against the quota its owner declares (`clustermesh:mesh.quotas`), AWS's default otherwise.
  */
 import type { MeshNetwork } from "./network";
-import type { MemberIndex, MemberProblem } from "./plans";
+import type { MemberIndex } from "./plans";
 
 export interface QuotaUse {
     readonly quota: "security group rules" | "VPC peerings" | "routes per route table";
@@ -40,48 +40,33 @@ export function checkQuotas(members: readonly MemberIndex[], net: MeshNetwork): 
         if (!m.network) {
             continue;
         }
-        const problem = (use: QuotaUse, resource: string, fix: string): MemberProblem => ({
-            hop: "quota",
-            resource,
-            message: `${use.used} ${use.quota} planned for ${use.id}, over the quota of ${use.limit}`,
-            fix,
-        });
+        // Every use is reported; one past its limit is also a problem of the member.
+        const hold = (use: QuotaUse, resource: string, fix: string): void => {
+            uses.push(use);
+            if (use.used > use.limit) {
+                m.problems.push({ hop: "quota", resource, message: `${use.used} ${use.quota} planned for ${use.id}, over the quota of ${use.limit}`, fix });
+            }
+        };
         const group = m.network.securityGroupId;
         if (group) {
             const rules = net.rules.get(group) ?? [];
             const used = rules.reduce((n, r) => n + (r.prefixListId ? (net.prefixLists.get(r.prefixListId)?.maxEntries ?? 1) : 1), 0) + loadBalancerRules(m);
-            const use: QuotaUse = { quota: "security group rules", id: group, owner: m.stack, used, limit: m.quotas.securityGroupRules };
-            uses.push(use);
-            if (used > use.limit) {
-                m.problems.push(
-                    problem(use, `${m.stack}: security group ${group}`, "ask AWS for more rules per security group and declare it in clustermesh:mesh.quotas.securityGroupRules, or put the mesh's VPCs under one covering range"),
-                );
-            }
-        }
-        const peerings = peeringsPerVpc.get(m.network.vpcId) ?? 0;
-        const peeringUse: QuotaUse = { quota: "VPC peerings", id: m.network.vpcId, owner: m.stack, used: peerings, limit: m.quotas.vpcPeerings };
-        uses.push(peeringUse);
-        if (peerings > peeringUse.limit) {
-            m.problems.push(
-                problem(
-                    peeringUse,
-                    `${m.stack}: VPC ${m.network.vpcId}`,
-                    "ask AWS for more active peerings per VPC (at most 125) and declare it in clustermesh:mesh.quotas.vpcPeerings; past 125, use a Transit Gateway",
-                ),
+            hold(
+                { quota: "security group rules", id: group, owner: m.stack, used, limit: m.quotas.securityGroupRules },
+                `${m.stack}: security group ${group}`,
+                "ask AWS for more rules per security group and declare it in clustermesh:mesh.quotas.securityGroupRules, or put the mesh's VPCs under one covering range",
             );
         }
-        const routes = net.routes.get(m.network.routeTableId)?.all.length ?? 0;
-        const routeUse: QuotaUse = { quota: "routes per route table", id: m.network.routeTableId, owner: m.stack, used: routes, limit: m.quotas.routesPerTable };
-        uses.push(routeUse);
-        if (routes > routeUse.limit) {
-            m.problems.push(
-                problem(
-                    routeUse,
-                    `${m.stack}: route table ${m.network.routeTableId}`,
-                    "ask AWS for more routes per route table (at most 1,000) and declare it in clustermesh:mesh.quotas.routesPerTable, or use a Transit Gateway",
-                ),
-            );
-        }
+        hold(
+            { quota: "VPC peerings", id: m.network.vpcId, owner: m.stack, used: peeringsPerVpc.get(m.network.vpcId) ?? 0, limit: m.quotas.vpcPeerings },
+            `${m.stack}: VPC ${m.network.vpcId}`,
+            "ask AWS for more active peerings per VPC (at most 125) and declare it in clustermesh:mesh.quotas.vpcPeerings; past 125, use a Transit Gateway",
+        );
+        hold(
+            { quota: "routes per route table", id: m.network.routeTableId, owner: m.stack, used: net.routes.get(m.network.routeTableId)?.all.length ?? 0, limit: m.quotas.routesPerTable },
+            `${m.stack}: route table ${m.network.routeTableId}`,
+            "ask AWS for more routes per route table (at most 1,000) and declare it in clustermesh:mesh.quotas.routesPerTable, or use a Transit Gateway",
+        );
     }
     return uses;
 }
