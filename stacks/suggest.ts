@@ -5,7 +5,7 @@
  * once (from every stack file, including files that fail to parse), and each value handed out
  * is reserved, so two fixes in one run never offer the same thing.
  */
-import { overlaps, parseAddress, parseCidr, suggestFreeRange, type CidrRange } from "../lib/cidr";
+import { firstFreeBlock, overlaps, parseAddress, parseCidr, suggestFreeRange, type CidrRange } from "../lib/cidr";
 
 /** First NodePort offered for the clustermesh-apiserver (the chart's default). */
 const FIRST_NODE_PORT = 32379;
@@ -120,6 +120,15 @@ export class Suggestions {
             this.ranges.push(parseCidr(suggestion)!);
         }
         return suggestion;
+    }
+
+    /** The first block of `prefix` length inside `pool` that overlaps nothing in the mesh, reserved. Undefined when none fits. */
+    block(pool: CidrRange, prefix: number): string | undefined {
+        const block = firstFreeBlock(pool, prefix, this.ranges);
+        if (block) {
+            this.ranges.push(block);
+        }
+        return block?.text;
     }
 
     /** True when `cidr` overlaps nothing the mesh uses. */

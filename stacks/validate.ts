@@ -36,23 +36,6 @@ function listOf(members: readonly MeshMember[]): string {
     return members.length > 3 ? `${shown} and ${members.length - 3} more` : shown;
 }
 
-export { isEniRefusedId };
-
-export function freeIds(members: readonly MeshMember[], max: number, avoidEni: boolean): () => number | undefined {
-    const used = new Set(members.map((m) => m.cluster.id));
-    let next = 1;
-    return () => {
-        while (next <= max && (used.has(next) || (avoidEni && isEniRefusedId(next)))) {
-            next++;
-        }
-        if (next > max) {
-            return undefined;
-        }
-        used.add(next);
-        return next;
-    };
-}
-
 /** What a parsed member occupies in the mesh, for suggestions. */
 export function factsOfMember(m: MeshMember): MeshFacts {
     return {

@@ -12,6 +12,8 @@ import { AddressingError, planNewMember, type NewMemberAddresses } from "../../s
 import { inspectMesh } from "../../stacks";
 import { isAwsBuilt } from "../../stacks/build";
 import { loadStacks, stackFileNames, stackNameOf, type MeshMember } from "../../stacks/load";
+import { Suggestions } from "../../stacks/suggest";
+import { factsOfMember } from "../../stacks/validate";
 import { formatProblem, sortProblems } from "../../stacks/problems";
 
 export interface AddRegionOptions {
@@ -60,14 +62,11 @@ function nodePortFor(members: readonly MeshMember[], template: MeshMember): numb
     if (!template.cilium.kubeProxyReplacement || ciliumAtLeast(template.cilium.version, 1, 18, 2)) {
         return undefined;
     }
-    const used = new Set(members.map((m) => m.cilium.apiserverNodePort));
-    for (let port = template.cilium.apiserverNodePort; port <= 32767; port++) {
-        if (!used.has(port)) return port;
+    const port = new Suggestions(members.map(factsOfMember)).nodePort();
+    if (port === undefined) {
+        throw new AddRegionError("every NodePort 30000-32767 is taken by a member; use Cilium 1.18.2 or later, where members may share one (cilium #24692)");
     }
-    for (let port = 30000; port < template.cilium.apiserverNodePort; port++) {
-        if (!used.has(port)) return port;
-    }
-    throw new AddRegionError("every NodePort 30000-32767 is taken by a member; use Cilium 1.18.2 or later, where members may share one (cilium #24692)");
+    return port;
 }
 
 /** Writes `Pulumi.<name>.yaml` into `dir` and returns what was decided. Throws AddRegionError, writing nothing, when it cannot. */
