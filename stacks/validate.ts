@@ -518,10 +518,14 @@ export function networkSummary(members: readonly MeshMember[]): NetworkSummary {
     const vpcs = meshVpcs(members);
     const topology = aws[0]?.network.topology ?? members[0]?.network.topology ?? "peering";
     const counts = topologyCounts(vpcs, topology, aws[0]?.mesh.addressing?.vpc);
-    const limits = aws.map(limitsOf).reduce<Record<keyof TopologyCounts, number> | undefined>(
-        (tightest, l) => (tightest ? (Object.fromEntries(Object.entries(l).map(([k, v]) => [k, Math.min(v, tightest[k as keyof TopologyCounts])])) as Record<keyof TopologyCounts, number>) : l),
-        undefined,
-    ) ?? limitsOf(members[0]);
+    // The tightest quota any AWS stack declares, each.
+    const limits = limitsOf(aws[0] ?? members[0]);
+    for (const m of aws) {
+        const own = limitsOf(m);
+        for (const quota of Object.keys(limits) as Array<keyof TopologyCounts>) {
+            limits[quota] = Math.min(limits[quota], own[quota]);
+        }
+    }
     const byStack = new Map(members.map((m) => [m.cluster.name, m.stack]));
     const hubs = topology === "transit-gateway" ? regionHubs(vpcs).map((h) => ({ region: h.region, owner: byStack.get(h.owner.name) ?? h.owner.name, vpcs: h.members.length })) : [];
     return { topology, vpcs: vpcs.length, hubs, counts, limits };
@@ -530,13 +534,14 @@ export function networkSummary(members: readonly MeshMember[]): NetworkSummary {
 /** The topology is the same everywhere, and the mesh fits the AWS quotas it would need. */
 function checkTopology(members: readonly MeshMember[]): Problem[] {
     const problems = checkAgreement(members, "clustermesh:network.topology", (m) => m.network.topology);
-    const vpcs = meshVpcs(members);
-    if (problems.length > 0 || vpcs.length < 2) {
+    if (problems.length > 0) {
+        return problems;
+    }
+    const { topology, vpcs, counts } = networkSummary(members);
+    if (vpcs < 2) {
         return problems;
     }
     const aws = members.filter(isAwsBuilt);
-    const topology = aws[0].network.topology;
-    const counts = topologyCounts(vpcs, topology, aws[0].mesh.addressing?.vpc);
     // Quotas are per account and region: each member's VPC is held against its own stack's
     // declared quotas; one problem per quota, on the newest member with the tightest limit.
     const reported = new Set<string>();
@@ -548,7 +553,7 @@ function checkTopology(members: readonly MeshMember[]): Problem[] {
                 file: m.file,
                 key: "clustermesh:network.topology",
                 value: topology,
-                message: `needs ${excess.count} ${excess.what} for the mesh's ${vpcs.length} AWS VPCs, over this stack's quota of ${excess.limit}`,
+                message: `needs ${excess.count} ${excess.what} for the mesh's ${vpcs} AWS VPCs, over this stack's quota of ${excess.limit}`,
                 fix: QUOTA_FIXES[excess.quota](topology),
             });
         }
