@@ -30,9 +30,8 @@ import {
     type MemberNetworkOutputs,
     type TransitGatewayOutputs,
 } from "./lib/contract";
-import { regionHubs } from "./lib/topology";
 import { bgpSettings, clusterSpec, linkMember } from "./stack-args";
-import { awsPlacement, coveringCidr, knownRoutes, loadMesh, MeshConfigError, meshVpcs, projectDir, type Mesh } from "./stacks";
+import { awsPlacement, coveringCidr, knownRoutes, loadMesh, MeshConfigError, projectDir, transitHubOwners, type Mesh } from "./stacks";
 
 function loadOrExplain(): Mesh {
     try {
@@ -91,7 +90,7 @@ const bgp = bgpSettings(self);
 
 // Transit mesh: the lowest cluster id of each region owns its Transit Gateway (README: Choosing a topology).
 const topology = self.network.topology;
-const ownsHub = topology === "transit-gateway" && placement !== undefined && regionHubs(meshVpcs(mesh.members)).some((h) => h.owner.name === name);
+const ownsHub = placement !== undefined && transitHubOwners(mesh.members).has(name);
 const hub = ownsHub && placement ? new TransitGatewayHub(`${name}-hub`, { clusterName: name, region: placement.region }, { provider: awsProvider }) : undefined;
 
 const link = new ClusterMeshLink(`${name}-link`, {

@@ -478,6 +478,11 @@ function existingHostNotes(members: readonly MeshMember[]): string[] {
     return notes;
 }
 
+/** Cluster names of the members that own their region's Transit Gateway; none unless the mesh is a transit mesh. */
+export function transitHubOwners(members: readonly MeshMember[]): ReadonlySet<string> {
+    return new Set(members.some((m) => m.network.topology === "transit-gateway") ? regionHubs(meshVpcs(members)).map((h) => h.owner.name) : []);
+}
+
 /** The AWS-built members' VPCs, as the topology sees them. */
 export function meshVpcs(members: readonly MeshMember[]): MeshVpc[] {
     return members.flatMap((m) => (isAwsBuilt(m) && m.cluster.region && m.cluster.vpcCIDR ? [{ id: m.cluster.id, name: m.cluster.name, region: m.cluster.region, vpcCidr: m.cluster.vpcCIDR }] : []));

@@ -29,9 +29,8 @@
  * over an already-linked mesh leaves the stack files alone.
  */
 import { DEPARTING_ENV, STACK_OUTPUTS } from "../../lib/contract";
-import { regionHubs } from "../../lib/topology";
 import { isAwsBuilt } from "../../stacks/build";
-import { meshVpcs } from "../../stacks/validate";
+import { transitHubOwners } from "../../stacks/validate";
 import type { MeshMember } from "../../stacks/load";
 
 export type MeshCommand = "preview" | "up" | "destroy";
@@ -235,9 +234,7 @@ function planDestroy(members: readonly MeshMember[], selected: readonly MeshMemb
     }
     // Transit mesh: a hub owner's Transit Gateway goes only after every attachment to it and
     // every hub peering of it (AWS refuses to delete it before).
-    const hubOwners = new Set(
-        members.some((m) => m.network.topology === "transit-gateway") ? regionHubs(meshVpcs(members)).map((h) => h.owner.name) : [],
-    );
+    const hubOwners = transitHubOwners(members);
     const isHub = (m: MeshMember): boolean => hubOwners.has(m.cluster.name);
     for (const hub of departing.filter(isHub)) {
         const orphans = remaining.filter((m) => isAwsBuilt(m) && m.cluster.region === hub.cluster.region);

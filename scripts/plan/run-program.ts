@@ -11,8 +11,7 @@ import Module, { createRequire } from "module";
 import * as path from "path";
 import * as vm from "vm";
 import { CLUSTERMESH_LOAD_BALANCER_PORT, loadBalancerEndpoint, nodePortEndpoint, STACK_OUTPUTS } from "../../lib/contract";
-import { regionHubs } from "../../lib/topology";
-import { inspectMesh, loadMesh, MeshConfigError, meshVpcs, nthAddress, parseCidr, type Mesh, type MeshMember, type Problem } from "../../stacks";
+import { inspectMesh, loadMesh, MeshConfigError, nthAddress, parseCidr, transitHubOwners, type Mesh, type MeshMember, type Problem } from "../../stacks";
 import { fakePem, installMockEngine, peek, settle, type RecordedResource, type StackOutputs } from "./mock-engine";
 
 export interface ProgramRun {
@@ -46,8 +45,7 @@ export function kindStandInAddresses(m: MeshMember): string[] {
 /** Stand-ins for what each member's stack exports once deployed, for the stack references. */
 export function deployedOutputs(members: readonly MeshMember[]): StackOutputs {
     const outputs: StackOutputs = {};
-    const transit = members.some((m) => m.network.topology === "transit-gateway");
-    const hubOwners = new Set(transit ? regionHubs(meshVpcs(members)).map((h) => h.owner.name) : []);
+    const hubOwners = transitHubOwners(members);
     for (const m of members) {
         const vpc = m.cluster.vpcCIDR ? parseCidr(m.cluster.vpcCIDR) : undefined;
         const host = m.k3s.host ? (m.k3s.host.privateAddress ?? m.k3s.host.address) : undefined;
