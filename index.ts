@@ -123,7 +123,6 @@ const cilium = new CiliumRelease(`${name}-cilium`, {
     // kind members share one Docker network (one L2 segment): routes to peers' pods go straight to their nodes.
     autoDirectNodeRoutes: cluster instanceof KindCluster && self.cilium.routingMode === "native" && bgp === undefined,
     bgpControlPlane: bgp !== undefined,
-    apiserverLoadBalancerIP: bgp ? self.bgp.apiserverAddress : undefined,
     apiserverServiceAnnotations: cluster instanceof EksCluster ? cluster.clustermeshServiceAnnotations : undefined,
     apiserverLoadBalancerSourceRanges: cluster instanceof EksCluster ? link.ingress.sources.map((s) => s.cidr) : undefined,
 });
@@ -136,6 +135,7 @@ const bgpConfig = bgp
           bgp,
           password: bgp.peers.some((p) => p.authenticated) ? config.requireSecret("bgpPassword") : undefined,
           dependsOn: cilium.ready,
+          apiserverAddress: self.bgp.apiserverAddress,
       })
     : undefined;
 

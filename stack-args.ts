@@ -42,7 +42,7 @@ export function bgpSettings(member: MeshMember): BgpSettings | undefined {
     }
     return {
         localASN: bgp.localASN,
-        peers: bgp.peers.map((p) => ({ name: p.name, address: p.address, asn: p.asn, authenticated: p.authenticated })),
+        peers: bgp.peers.map((p) => ({ name: p.name, address: p.address, asn: p.asn, authenticated: p.authenticated, ...(p.ebgpMultihop !== undefined ? { ebgpMultihop: p.ebgpMultihop } : {}) })),
         advertise: { podCIDRs: bgp.advertise.podCIDRs, loadBalancerIPs: bgp.advertise.loadBalancerIPs },
         ...(bgp.loadBalancerPool !== undefined ? { loadBalancerPool: bgp.loadBalancerPool } : {}),
     };

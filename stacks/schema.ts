@@ -199,6 +199,15 @@ export const bgpSchema = z
                         .boolean()
                         .default(false)
                         .describe("Authenticate the session with the TCP MD5 password in the secret `clustermesh:bgpPassword`. Default false."),
+                    ebgpMultihop: z
+                        .number()
+                        .int()
+                        .min(1)
+                        .max(255)
+                        .optional()
+                        .describe(
+                            "TTL of the eBGP session (Cilium's `CiliumBGPPeerConfig` `ebgpMultihop`, 1-255): 2 or more when the router is not on the nodes' own subnet (the hand-run lab uses 2). eBGP only: not with a router in the cluster's own AS. Default: Cilium's 1 (directly connected).",
+                        ),
                 }),
             )
             .default([])

@@ -437,6 +437,14 @@ describe("clustermesh:bgp", () => {
         ]);
     });
 
+    it("takes ebgpMultihop for an eBGP router and refuses it for an iBGP one", () => {
+        const multihop = (asn: number) => ({ ...bgp, peers: [{ name: "tor", address: "192.168.10.200", asn, ebgpMultihop: 2 }] });
+        assert.deepEqual(problemsOf([{ ...host("west", 1, "192.168.10.100"), bgp: multihop(65000) }]), []);
+        assert.deepEqual(problemsOf([{ ...host("west", 1, "192.168.10.100"), bgp: multihop(65001) }]), [
+            "Pulumi.west.yaml: clustermesh:bgp.peers[0].ebgpMultihop 2 applies to eBGP only, but tor is in the cluster's own AS 65001 (iBGP), where Cilium ignores it; remove ebgpMultihop, or peer with a router in another AS",
+        ]);
+    });
+
     it("reports every BGP mistake at once", () => {
         const west = {
             ...host("west", 1, "192.168.10.100"),

@@ -696,6 +696,10 @@ function checkBgp(members: readonly MeshMember[], suggestions: Suggestions): Pro
             if (!parseAddress(peer.address)) {
                 problem(`peers[${i}].address`, peer.address, "is not an IP address", "give the router's address, e.g. 192.168.10.200");
             }
+            if (peer.ebgpMultihop !== undefined && bgp.localASN !== undefined && peer.asn === bgp.localASN) {
+                // Cilium applies ebgpMultihop to eBGP sessions only (CiliumBGPPeerConfig): an iBGP peer ignores it.
+                problem(`peers[${i}].ebgpMultihop`, peer.ebgpMultihop, `applies to eBGP only, but ${peer.name} is in the cluster's own AS ${bgp.localASN} (iBGP), where Cilium ignores it`, "remove ebgpMultihop, or peer with a router in another AS");
+            }
         });
         if (bgp.peers.some((p) => p.authenticated) && !m.secretKeys.includes("bgpPassword")) {
             problems.push({

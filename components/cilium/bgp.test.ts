@@ -16,6 +16,7 @@ describe("bgpResources", () => {
         ["two routers, one authenticated, IPv6 and a 32-bit ASN", { ...lab, localASN: 4200000001, peers: [...lab.peers, { name: "spine", address: "2001:db8::1", asn: 4200000000, authenticated: true }] }],
         ["pod ranges only, no pool", { ...lab, advertise: { podCIDRs: true, loadBalancerIPs: false }, loadBalancerPool: undefined }],
         ["LoadBalancer addresses only", { ...lab, advertise: { podCIDRs: false, loadBalancerIPs: true } }],
+        ["a router two hops away (ebgpMultihop, the hand-run lab's)", { ...lab, peers: [{ ...lab.peers[0], ebgpMultihop: 2 }] }],
     ];
     for (const [label, settings] of variants) {
         it(`${label} resources fit the Cilium v2 CRD schemas`, async () => {
@@ -36,6 +37,13 @@ describe("bgpResources", () => {
         const spine = peerConfigs.find((p) => p.metadata.name === "west-spine")!;
         assert.equal(spine.spec.authSecretRef, BGP_AUTH_SECRET);
         assert.equal(peerConfigs.find((p) => p.metadata.name === "west-tor-switch")!.spec.authSecretRef, undefined);
+    });
+
+    it("sets ebgpMultihop per peer, only where given", () => {
+        const resources = bgpResources("west", "1.19.6", { ...lab, peers: [{ ...lab.peers[0], ebgpMultihop: 2 }, { name: "spine", address: "192.168.10.201", asn: 65000, authenticated: false }] });
+        const peerConfig = (name: string) => resources.find((r) => r.metadata.name === name)!.spec;
+        assert.equal(peerConfig("west-tor-switch").ebgpMultihop, 2);
+        assert.equal("ebgpMultihop" in peerConfig("west-spine"), false);
     });
 
     it("advertises what the peer configs select, and satisfies the advertisement's CEL rules", () => {

@@ -18,6 +18,11 @@ export interface BgpPeer {
     readonly asn: number;
     /** Authenticate the session with the TCP MD5 password (the `BGP_AUTH_SECRET` secret). */
     readonly authenticated: boolean;
+    /**
+     * TTL of the eBGP session (`CiliumBGPPeerConfig.spec.ebgpMultihop`, 1-255): more than 1 when
+     * the router is not directly connected to the nodes. Default: Cilium's 1.
+     */
+    readonly ebgpMultihop?: number;
 }
 
 /** A member's BGP settings. */
@@ -86,6 +91,7 @@ export function bgpResources(clusterName: string, ciliumVersion: string, bgp: Bg
                     metadata: { name: peerConfig(peer) },
                     spec: {
                         ...(peer.authenticated ? { authSecretRef: BGP_AUTH_SECRET } : {}),
+                        ...(peer.ebgpMultihop !== undefined ? { ebgpMultihop: peer.ebgpMultihop } : {}),
                         // The hand-run lab's timers: a lost router is noticed in seconds, not minutes.
                         timers: { holdTimeSeconds: 9, keepAliveTimeSeconds: 3 },
                         gracefulRestart: { enabled: true, restartTimeSeconds: 15 },
@@ -122,4 +128,39 @@ export function bgpResources(clusterName: string, ciliumVersion: string, bgp: Bg
         });
     }
     return resources;
+}
+
+/** Name of the LoadBalancer Service that publishes the clustermesh-apiserver at its LB-IPAM address. */
+export const APISERVER_LB_SERVICE = "clustermesh-apiserver-lb";
+
+/** A Service as `kubectl apply` would send it (the fields this program sets). */
+export interface ServiceSpec {
+    readonly metadata: { readonly name: string; readonly namespace: string; readonly annotations: Readonly<Record<string, string>>; readonly labels: Readonly<Record<string, string>> };
+    readonly spec: {
+        readonly type: "LoadBalancer";
+        readonly selector: Readonly<Record<string, string>>;
+        readonly ports: ReadonlyArray<{ readonly name: string; readonly port: number; readonly targetPort: number; readonly protocol: "TCP" }>;
+    };
+}
+
+/**
+ * The clustermesh-apiserver published at `address` of the LB-IPAM pool, as a Service of its own
+ * beside the chart's (which stays a NodePort). Not the chart's Service made a LoadBalancer: Helm's
+ * wait counts a LoadBalancer Service ready only once it has an address (helm pkg/kube/ready.go),
+ * LB-IPAM gives none without a `CiliumLoadBalancerIPPool`, and the pool's CRD is registered by the
+ * operator of that very release, so the release would wait for ever (DESIGN §8). This Service comes
+ * after the pool; Pulumi waits for its address, which the pool then provides. Same selector and
+ * port as the chart's (templates/clustermesh-apiserver/service.yaml); the address is asked for with
+ * Cilium's `lbipam.cilium.io/ips` annotation (Cilium docs, LB IPAM "Requesting IPs").
+ */
+export function apiserverLoadBalancerService(address: string): ServiceSpec {
+    return {
+        metadata: {
+            name: APISERVER_LB_SERVICE,
+            namespace: "kube-system",
+            annotations: { "lbipam.cilium.io/ips": address },
+            labels: { "app.kubernetes.io/part-of": "clustermesh", "k8s-app": "clustermesh-apiserver" },
+        },
+        spec: { type: "LoadBalancer", selector: { "k8s-app": "clustermesh-apiserver" }, ports: [{ name: "apiserv", port: 2379, targetPort: 2379, protocol: "TCP" }] },
+    };
 }

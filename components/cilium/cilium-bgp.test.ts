@@ -45,6 +45,24 @@ describe("CiliumBgp", () => {
         assert.deepEqual(secret.inputs.stringData, { password: "s3cret" });
     });
 
+    it("publishes the clustermesh-apiserver at its pool address with a Service created after the pool", async () => {
+        const pooled: BgpSettings = { ...settings, peers: [{ ...settings.peers[0], authenticated: false }], loadBalancerPool: "172.16.1.0/24", advertise: { podCIDRs: true, loadBalancerIPs: true } };
+        new CiliumBgp("lb-bgp", { cluster, ciliumVersion: "1.19.6", bgp: pooled, dependsOn: [release], apiserverAddress: "172.16.1.10" });
+        await settle();
+        const service = engine.resources.find((r) => r.name === "lb-bgp-apiserver-lb")!;
+        const pool = engine.resources.find((r) => r.type === "kubernetes:cilium.io/v2:CiliumLoadBalancerIPPool" && r.name.startsWith("lb-bgp-"))!;
+        assert.ok(service.dependsOn.includes(pool.urn), "the Service waits for an address only the pool gives");
+        const spec = service.inputs.spec as { type: string; selector: Record<string, string>; ports: Array<{ port: number }> };
+        assert.equal(spec.type, "LoadBalancer");
+        assert.deepEqual(spec.selector, { "k8s-app": "clustermesh-apiserver" });
+        assert.deepEqual(spec.ports.map((p) => p.port), [2379]);
+        assert.deepEqual((service.inputs.metadata as { annotations: Record<string, string> }).annotations, { "lbipam.cilium.io/ips": "172.16.1.10" });
+        assert.throws(
+            () => new CiliumBgp("outside", { cluster, ciliumVersion: "1.19.6", bgp: pooled, dependsOn: [], apiserverAddress: "172.16.2.10" }),
+            /apiserverAddress 172.16.2.10 is not in bgp.loadBalancerPool 172.16.1.0\/24/,
+        );
+    });
+
     it("refuses bad settings before creating anything, naming each", () => {
         const count = engine.resources.length;
         const bad: BgpSettings = { ...settings, localASN: 0, peers: [settings.peers[0], { ...settings.peers[0], address: "router" }], loadBalancerPool: "172.16.1.1/24" };

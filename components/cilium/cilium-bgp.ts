@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseAddress, parseCidr } from "../../lib/cidr";
 import type { MeshCluster } from "../cluster/mesh-cluster";
 import { failOnProblems } from "../problems";
-import { BGP_AUTH_SECRET, bgpResources, type BgpSettings } from "./bgp";
+import { apiserverLoadBalancerService, BGP_AUTH_SECRET, bgpResources, type BgpSettings } from "./bgp";
 
 export interface CiliumBgpArgs {
     /** The cluster: its provider and deletion anchor are used. */
@@ -19,6 +19,11 @@ export interface CiliumBgpArgs {
      * registers the BGP and LB-IPAM CRDs.
      */
     dependsOn: pulumi.Resource[];
+    /**
+     * Publish the clustermesh-apiserver as a LoadBalancer Service at this address of
+     * `bgp.loadBalancerPool`, created after the pool (`apiserverLoadBalancerService`). Default: not published.
+     */
+    apiserverAddress?: string;
 }
 
 /**
@@ -31,6 +36,8 @@ export interface CiliumBgpArgs {
 export class CiliumBgp extends pulumi.ComponentResource {
     /** The custom resources, in the order `bgpResources` gives them. */
     public readonly resources: k8s.apiextensions.CustomResource[];
+    /** The clustermesh-apiserver's LoadBalancer Service at `apiserverAddress`, when asked for. */
+    public readonly apiserverService?: k8s.core.v1.Service;
 
     constructor(name: string, args: CiliumBgpArgs, opts?: pulumi.ComponentResourceOptions) {
         failOnProblems(`CiliumBgp ${name}`, bgpProblems(args), opts);
@@ -46,7 +53,8 @@ export class CiliumBgp extends pulumi.ComponentResource {
                       ),
                   ]
                 : [];
-        this.resources = bgpResources(args.cluster.clusterName, args.ciliumVersion, args.bgp).map(
+        const specs = bgpResources(args.cluster.clusterName, args.ciliumVersion, args.bgp);
+        this.resources = specs.map(
             (cr) =>
                 new k8s.apiextensions.CustomResource(
                     `${name}-${cr.kind.replace(/^Cilium/, "").toLowerCase()}-${cr.metadata.name}`,
@@ -54,6 +62,16 @@ export class CiliumBgp extends pulumi.ComponentResource {
                     { ...inCluster, dependsOn: [...args.dependsOn, ...secret] },
                 ),
         );
+        if (args.apiserverAddress !== undefined) {
+            const service = apiserverLoadBalancerService(args.apiserverAddress);
+            const pools = this.resources.filter((_, i) => specs[i].kind === "CiliumLoadBalancerIPPool");
+            // After the pool: Pulumi waits for the Service's address, which only the pool can give.
+            this.apiserverService = new k8s.core.v1.Service(
+                `${name}-apiserver-lb`,
+                { metadata: service.metadata, spec: { ...service.spec, ports: service.spec.ports.map((p) => ({ ...p })) } },
+                { ...inCluster, dependsOn: [...args.dependsOn, ...pools] },
+            );
+        }
         this.registerOutputs({});
     }
 }
@@ -80,12 +98,28 @@ function bgpProblems(args: CiliumBgpArgs): string[] {
         if (!asn(peer.asn)) {
             problems.push(`bgp.peers ${peer.name}: asn ${peer.asn} is not an ASN; use 1-4294967295`);
         }
+        if (peer.ebgpMultihop !== undefined) {
+            if (!Number.isInteger(peer.ebgpMultihop) || peer.ebgpMultihop < 1 || peer.ebgpMultihop > 255) {
+                problems.push(`bgp.peers ${peer.name}: ebgpMultihop ${peer.ebgpMultihop} is outside 1-255 (CiliumBGPPeerConfig); use e.g. 2`);
+            } else if (peer.asn === bgp.localASN) {
+                problems.push(`bgp.peers ${peer.name}: ebgpMultihop applies to eBGP only, but the peer is in the cluster's own AS ${bgp.localASN}; remove it`);
+            }
+        }
     }
     if (bgp.peers.some((p) => p.authenticated) && args.password === undefined) {
         problems.push("a peer is authenticated but no password is given; pass password (the secret clustermesh:bgpPassword)");
     }
-    if (bgp.loadBalancerPool !== undefined && !parseCidr(bgp.loadBalancerPool)) {
+    const pool = bgp.loadBalancerPool === undefined ? undefined : parseCidr(bgp.loadBalancerPool);
+    if (bgp.loadBalancerPool !== undefined && !pool) {
         problems.push(`bgp.loadBalancerPool ${bgp.loadBalancerPool} is not a CIDR block; write e.g. 172.16.1.0/24`);
+    }
+    if (args.apiserverAddress !== undefined) {
+        const address = parseAddress(args.apiserverAddress);
+        if (!address) {
+            problems.push(`apiserverAddress ${JSON.stringify(args.apiserverAddress)} is not an IP address`);
+        } else if (!pool || pool.family !== address.family || address.first < pool.first || address.first > pool.last) {
+            problems.push(`apiserverAddress ${args.apiserverAddress} is not in bgp.loadBalancerPool ${bgp.loadBalancerPool ?? "(none)"}: LB-IPAM would never give it, and the wait for its address never ends`);
+        }
     }
     return problems;
 }

@@ -32,8 +32,10 @@ export interface CiliumReleaseArgs {
     autoDirectNodeRoutes?: boolean;
     /** Enable Cilium's BGP control plane (the BGP resources come from `CiliumBgp`). Default false. */
     bgpControlPlane?: boolean;
-    /** Publish the clustermesh-apiserver as a LoadBalancer service at this LB-IPAM address. Default: NodePort. */
-    apiserverLoadBalancerIP?: string;
+    /** The device MTU Cilium sizes routes and tunnels by, where the mesh's path is narrower than the nodes' interface (lib/aws-mtu.ts). Default: detected. */
+    mtu?: number;
+    /** ENI mode on EKS: the IAM role the operator's service account assumes (IRSA). Default: none. */
+    operatorRoleArn?: pulumi.Input<string>;
     /** Helm repository of the chart. Default `https://helm.cilium.io/`. */
     chartRepository?: string;
     /** Seconds Helm waits for the release. Default 900. */
@@ -92,9 +94,10 @@ export class CiliumRelease extends pulumi.ComponentResource {
                     apiServerHost: cluster.apiServerHost,
                     apiServerPort: cluster.apiServerPort,
                     peers: pulumi.output(args.peers ?? []),
+                    operatorRoleArn: pulumi.output(args.operatorRoleArn),
                     certificates: { ca: { cert: b64(args.ca.certPem), key: b64(args.ca.privateKeyPem) }, server: pair(server), admin: pair(admin), remote: pair(remote) },
                 })
-                .apply(({ apiServerHost, apiServerPort, peers, certificates }) =>
+                .apply(({ apiServerHost, apiServerPort, peers, operatorRoleArn, certificates }) =>
                     buildCiliumValues({
                         clusterName: cluster.clusterName,
                         clusterId: args.clusterId,
@@ -110,7 +113,8 @@ export class CiliumRelease extends pulumi.ComponentResource {
                         apiserverLoadBalancerSourceRanges: args.apiserverLoadBalancerSourceRanges,
                         autoDirectNodeRoutes: args.autoDirectNodeRoutes,
                         bgpControlPlane: args.bgpControlPlane,
-                        apiserverLoadBalancerIP: args.apiserverLoadBalancerIP,
+                        mtu: args.mtu,
+                        operatorRoleArn,
                     }),
                 ),
         );

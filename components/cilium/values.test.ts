@@ -135,9 +135,8 @@ describe("buildCiliumValues with BGP and on kind", () => {
         assert.deepEqual(at(buildCiliumValues(input({ bgpControlPlane: true })), "bgpControlPlane"), { enabled: true });
     });
 
-    it("publishes the clustermesh-apiserver at an LB-IPAM address instead of the NodePort", () => {
-        const values = buildCiliumValues(input({ apiserverLoadBalancerIP: "172.16.1.10" }));
-        assert.deepEqual(at(values, "clustermesh.apiserver.service"), { loadBalancerIP: "172.16.1.10", type: "LoadBalancer" });
+    it("keeps the chart's clustermesh-apiserver Service a NodePort with BGP (the LB-IPAM Service comes after the pool)", () => {
+        assert.equal(at(buildCiliumValues(input({ bgpControlPlane: true })), "clustermesh.apiserver.service.type"), "NodePort");
     });
 
     it("routes directly between nodes on one L2 segment only when asked (kind), with native routing", () => {
@@ -145,5 +144,24 @@ describe("buildCiliumValues with BGP and on kind", () => {
         assert.equal(at(buildCiliumValues(input({ nativeRoutingCIDR: "10.0.0.0/15" }, native)), "autoDirectNodeRoutes"), false);
         assert.equal(at(buildCiliumValues(input({ nativeRoutingCIDR: "10.0.0.0/15", autoDirectNodeRoutes: true }, native)), "autoDirectNodeRoutes"), true);
         assert.equal(at(buildCiliumValues(input({ autoDirectNodeRoutes: true })), "autoDirectNodeRoutes"), undefined, "tunnel mode ignores it");
+    });
+});
+
+describe("buildCiliumValues in ENI mode and across AWS transit", () => {
+    const eni = buildCiliumValues(input({ kind: "eks", operatorRoleArn: "arn:aws:iam::123456789012:role/west-cilium-operator" }, { ipam: "eni", routingMode: "native" }));
+
+    it("masquerades pod traffic leaving the VPC: chart 1.18+ leaves it off in ENI mode unless enableIPv4Masquerade is set", () => {
+        assert.equal(at(eni, "enableIPv4Masquerade"), true);
+        assert.equal(at(eni, "egressMasqueradeInterfaces"), "eth+");
+        assert.equal(at(buildCiliumValues(input()), "enableIPv4Masquerade"), undefined, "cluster-pool keeps the chart's default (on)");
+    });
+
+    it("gives the operator's service account its own IAM role (IRSA) rather than the node role", () => {
+        assert.deepEqual(at(eni, "serviceAccounts.operator.annotations"), { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/west-cilium-operator" });
+    });
+
+    it("sets the device MTU only when the mesh's path is narrower than the node's interface", () => {
+        assert.equal(at(buildCiliumValues(input({ mtu: 8500 })), "MTU"), 8500);
+        assert.equal(at(buildCiliumValues(input()), "MTU"), undefined);
     });
 });

@@ -72,10 +72,17 @@ export interface CiliumValuesInput {
     /** Run Cilium's BGP control plane (`bgpControlPlane.enabled`). Default false. */
     readonly bgpControlPlane?: boolean;
     /**
-     * Publish the clustermesh-apiserver as a LoadBalancer service at this LB-IPAM address
-     * (advertised over BGP) instead of a NodePort. Default: NodePort.
+     * The device MTU Cilium sizes its routes and tunnel by (`MTU`), when the path between
+     * members carries less than the nodes' own interface (AWS Transit Gateway and inter-region
+     * peering: 8500 against EC2's 9001, lib/aws-mtu.ts). Default: Cilium detects it.
      */
-    readonly apiserverLoadBalancerIP?: string;
+    readonly mtu?: number;
+    /**
+     * ENI mode on EKS: the IAM role the Cilium operator's service account assumes (IRSA,
+     * `eks.amazonaws.com/role-arn`), holding the EC2 actions of ENI IPAM
+     * (lib/aws-permissions.ts). Default: none (the operator would fall back to the node role).
+     */
+    readonly operatorRoleArn?: string;
 }
 
 export type HelmValues = { [key: string]: HelmValue };
@@ -152,10 +159,11 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
             ...mcsApiValues(cilium.version, cilium.mcsAPI, input.kind === "kind"),
             apiserver: {
                 kvstoremesh: { enabled: true },
+                // A LoadBalancer here is one Helm waits for (it needs an address): only where the
+                // cloud gives one without this release (EKS's in-tree provider). An LB-IPAM address
+                // needs a pool that can only come after the release (CiliumBgp publishes it then).
                 service:
-                    input.apiserverLoadBalancerIP !== undefined
-                        ? { type: "LoadBalancer", loadBalancerIP: input.apiserverLoadBalancerIP }
-                        : input.apiserverServiceAnnotations !== undefined
+                    input.apiserverServiceAnnotations !== undefined
                         ? {
                               type: "LoadBalancer",
                               annotations: { ...input.apiserverServiceAnnotations },
@@ -184,7 +192,17 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
     }
     if (eni) {
         values.eni = { enabled: true };
+        // From chart 1.18 ENI mode leaves masquerading off unless asked (templates/cilium-configmap.yaml,
+        // "Default values when 1.18 was initially deployed"): without it eth+ below does nothing and
+        // pods reach nothing outside the VPC.
+        values.enableIPv4Masquerade = true;
         values.egressMasqueradeInterfaces = "eth+";
+        if (input.operatorRoleArn !== undefined) {
+            values.serviceAccounts = { operator: { annotations: { "eks.amazonaws.com/role-arn": input.operatorRoleArn } } };
+        }
+    }
+    if (input.mtu !== undefined) {
+        values.MTU = input.mtu;
     }
     return sortKeys(values);
 }
