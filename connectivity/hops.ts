@@ -327,6 +327,11 @@ function cachedDataPlane(net: MeshNetwork, a: MemberIndex, b: MemberIndex, cache
 
 /** The first failing hop of A -> B, or ok; "not linked" when A does not (yet) link B. */
 export function checkPair(net: MeshNetwork, a: MemberIndex, b: MemberIndex, cache?: DataPlaneCache): PairResult {
+    // A wait that never ends fails the member's first deploy, linked or not (connectivity/readiness.ts).
+    const stuck = a.problems.find((p) => p.hop === "install") ?? b.problems.find((p) => p.hop === "install");
+    if (stuck) {
+        return { from: a.stack, to: b.stack, status: "fail", hop: stuck.hop, resource: stuck.resource, message: stuck.message, fix: stuck.fix };
+    }
     if (!a.linkedPeers.has(b.name)) {
         return { from: a.stack, to: b.stack, status: "not linked", message: a.pending.get(b.name) ?? `${a.stack} does not link ${b.name}` };
     }

@@ -6,6 +6,7 @@
  */
 import { AWS_QUOTAS } from "../lib/aws-quotas";
 import { parseAddress, parseCidr, type CidrRange } from "../lib/cidr";
+import { readinessProblems } from "./readiness";
 
 /** One planned resource, as in a plan document. */
 export interface PlannedResource {
@@ -45,6 +46,9 @@ export const TYPES = {
     tgwPeering: "aws:ec2transitgateway/peeringAttachment:PeeringAttachment",
     tgwPeeringAccepter: "aws:ec2transitgateway/peeringAttachmentAccepter:PeeringAttachmentAccepter",
     tgwRoute: "aws:ec2transitgateway/route:Route",
+    deployment: "kubernetes:apps/v1:Deployment",
+    service: "kubernetes:core/v1:Service",
+    lbPool: "kubernetes:cilium.io/v2:CiliumLoadBalancerIPPool",
 } as const;
 
 /** AWS quotas that fail a deploy, as a member declares them (stack output `meshQuotas`). */
@@ -201,7 +205,15 @@ export function indexMember(plan: MemberPlan): MemberIndex {
     }
     const service = record(record(clustermesh.apiserver).service);
     const releaseName = release ? where(plan.stack, release) : where(plan.stack, "the Cilium Helm release");
-    const published: Published | undefined = release
+    // A LoadBalancer Service of the program's own in front of the clustermesh-apiserver (the
+    // LB-IPAM path, created after its pool) publishes it instead of the chart's NodePort.
+    const ownService = of(TYPES.service).find(
+        (r) => record(r.inputs?.spec).type === "LoadBalancer" && record(record(r.inputs?.spec).selector)["k8s-app"] === "clustermesh-apiserver",
+    );
+    const ownPorts = Array.isArray(record(ownService?.inputs?.spec).ports) ? (record(ownService?.inputs?.spec).ports as unknown[]) : [];
+    const published: Published | undefined = ownService
+        ? { type: "LoadBalancer", port: typeof record(ownPorts[0]).port === "number" ? (record(ownPorts[0]).port as number) : 2379, resource: where(plan.stack, ownService) }
+        : release
         ? service.type === "LoadBalancer"
             ? {
                   type: "LoadBalancer",
@@ -279,7 +291,7 @@ export function indexMember(plan: MemberPlan): MemberIndex {
         nonPodRanges,
         problems: [],
     };
-    member.problems.push(...installProblems(plan, release, values, of), ...dnsProblems(plan, member.kind, values, of));
+    member.problems.push(...readinessProblems(plan, member.kind), ...dnsProblems(plan, member.kind, values, of));
     return member;
 }
 
@@ -290,47 +302,6 @@ function mcsEnabled(values: Record<string, unknown>): boolean {
 
 function corednsAutoConfigure(values: Record<string, unknown>): boolean {
     return mcsEnabled(values) && record(record(record(values.clustermesh).mcsapi).corednsAutoConfigure).enabled === true;
-}
-
-/**
- * Install feasibility: Helm waits for its hook Jobs (the 1.19 MCS-API CoreDNS auto-configure
- * Job is a post-install hook) and, without skipAwait, for every pod; both need a node. A node
- * group that waits for the release can never provide one (DESIGN §7).
- */
-function installProblems(
-    plan: MemberPlan,
-    release: PlannedResource | undefined,
-    values: Record<string, unknown>,
-    of: (type: string) => PlannedResource[],
-): MemberProblem[] {
-    if (!release) {
-        return [];
-    }
-    const nodesAfter = of(TYPES.nodeGroup).find((g) => (g.dependsOn ?? []).includes(release.name));
-    if (!nodesAfter) {
-        return [];
-    }
-    if (corednsAutoConfigure(values)) {
-        return [
-            {
-                hop: "install",
-                resource: where(plan.stack, release),
-                message: `the release renders the post-install hook Job cilium-coredns-mcsapi-autoconfig (clustermesh.mcsapi.corednsAutoConfigure), which Helm waits for, but no node can run it: ${nodesAfter.type} ${nodesAfter.name} is created after the release`,
-                fix: "leave clustermesh.mcsapi.corednsAutoConfigure off where nodes join after Cilium and configure clusterset.local in CoreDNS another way (the EKS CoreDNS add-on's corefile)",
-            },
-        ];
-    }
-    if (release.inputs?.skipAwait !== true) {
-        return [
-            {
-                hop: "install",
-                resource: where(plan.stack, release),
-                message: `Helm waits for the release's pods, but ${nodesAfter.type} ${nodesAfter.name} is created after the release`,
-                fix: "set skipAwait on the release when nodes join after the CNI",
-            },
-        ];
-    }
-    return [];
 }
 
 /**
