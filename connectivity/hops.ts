@@ -7,7 +7,7 @@
  */
 import type { CidrRange } from "../lib/cidr";
 import { admits, contains, covers, isPrivate, routeFor, transitProblem, type MeshNetwork } from "./network";
-import { parseRange, type Hop, type MemberIndex } from "./plans";
+import { parseRange, type Hop, type MemberIndex, type PeerEntry } from "./plans";
 
 export type PairStatus = "ok" | "not linked" | "fail";
 
@@ -63,6 +63,15 @@ function servesName(b: MemberIndex, host: string, isIp: boolean): boolean {
         cache.set(host, named);
     }
     return named;
+}
+
+function describeEntry(e: PeerEntry): string {
+    return `${e.ips?.length ? e.ips.join(", ") : (e.address ?? "(nothing)")}:${e.port ?? "(no port)"}`;
+}
+
+function sameEndpoint(a: PeerEntry, b: PeerEntry): boolean {
+    const ips = (e: PeerEntry) => [...(e.ips ?? [])].sort().join(",");
+    return a.port === b.port && ips(a) === ips(b) && (a.ips?.length ? true : a.address === b.address);
 }
 
 const TUNNEL_PORTS: Record<string, number> = { vxlan: 8472, geneve: 6081 };
@@ -172,6 +181,16 @@ function controlPlane(net: MeshNetwork, a: MemberIndex, b: MemberIndex): void {
         fail("endpoint", release, `clustermesh.config.clusters has no entry for ${b.name} although ${a.stack} is linked to it`, `link ${a.stack}: its ClusterMeshLink lists every linked peer`);
     }
     const ips = entry.ips ?? [];
+    // What A dials is what B exports: B's own plan is the one truth of its endpoint.
+    const exported = b.exported;
+    if (exported && !sameEndpoint(entry, exported)) {
+        fail(
+            "endpoint",
+            release,
+            `dials ${b.name} at ${describeEntry(entry)} but ${b.stack} exports ${describeEntry(exported)} as its clustermeshEndpoint`,
+            `plan ${a.stack} again after ${b.stack} (its stack reference reads ${b.stack}'s clustermeshEndpoint), or fix the stand-in that differs`,
+        );
+    }
     const host = ips.length > 0 ? `${b.name}.${a.meshDomain}` : entry.address;
     if (!host) {
         fail("endpoint", release, `the entry for ${b.name} has neither ips nor address`, `export ${b.stack}'s clustermeshEndpoint, then plan ${a.stack} again`);
@@ -334,6 +353,12 @@ export function checkPair(net: MeshNetwork, a: MemberIndex, b: MemberIndex, cach
     }
     if (!a.linkedPeers.has(b.name)) {
         return { from: a.stack, to: b.stack, status: "not linked", message: a.pending.get(b.name) ?? `${a.stack} does not link ${b.name}` };
+    }
+    // B not linked (or not deployed) yet: whatever B builds when it links (its Transit Gateway
+    // attachment, its rules, its peer entry) is not there, in any topology. That is the normal
+    // state of a member being added, not a failure.
+    if (!b.linkedPeers.has(a.name)) {
+        return { from: a.stack, to: b.stack, status: "not linked", message: b.pending.get(a.name) ?? `${b.stack} does not link ${a.name} yet` };
     }
     try {
         controlPlane(net, a, b);

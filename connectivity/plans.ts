@@ -119,6 +119,8 @@ export interface MemberIndex {
     /** `clustermesh.config.domain` (the chart's default `mesh.cilium.io`). */
     readonly meshDomain: string;
     readonly published?: Published;
+    /** The endpoint this member's own plan exports (`clustermeshEndpoint`): what its peers must dial. */
+    readonly exported?: PeerEntry;
     /** The server certificate's names and the CA that signed it. */
     readonly server?: { readonly resource: string; readonly dnsNames: readonly string[]; readonly ipAddresses: readonly string[]; readonly caCertPem?: string };
     /** The CA this member's clustermesh clients present certificates from and trust. */
@@ -275,6 +277,13 @@ export function indexMember(plan: MemberPlan): MemberIndex {
         entries,
         meshDomain: typeof config.domain === "string" ? config.domain : "mesh.cilium.io",
         published,
+        exported: Object.keys(endpoint).length > 0
+            ? {
+                  port: typeof endpoint.port === "number" ? endpoint.port : undefined,
+                  ips: Array.isArray(endpoint.ips) ? strings(endpoint.ips) : undefined,
+                  address: typeof endpoint.address === "string" ? endpoint.address : undefined,
+              }
+            : undefined,
         server,
         clientCaCertPem: caOf("-remote-cert"),
         network,

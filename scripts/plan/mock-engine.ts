@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
+import { instancePrivateIp, loadBalancerInterfaceIp } from "./stand-ins";
 
 export interface RecordedResource {
     readonly urn: string;
@@ -50,6 +51,8 @@ export type StackOutputs = Record<string, Record<string, unknown>>;
 export interface MockEngineOptions {
     /** Outputs of other stacks, keyed by stack name (the last segment of the reference). */
     readonly stackOutputs?: StackOutputs;
+    /** The node containers a kind member's `-node-addresses` command prints (stand-ins.ts `kindStandInAddresses`). */
+    readonly kindNodeAddresses?: readonly string[];
 }
 
 /** A deterministic number in [0, modulo) from a string. */
@@ -188,7 +191,7 @@ export class MockEngine implements pulumi.runtime.Mocks {
             case "aws:ec2/getNetworkInterface:getNetworkInterface": {
                 const id = String(args.inputs.id);
                 const subnet = [...this.subnetCidrs.values()][Number(id.split("-").pop()) - 1] ?? "10.0.0.0/24";
-                return { id, privateIp: `${subnet.split("/")[0].split(".").slice(0, 3).join(".")}.${100 + stableNumber(id, 100)}` };
+                return { id, privateIp: loadBalancerInterfaceIp(subnet) };
             }
             case "aws:ssm/getParameter:getParameter":
                 return { value: "ami-mock-eks", insecureValue: "ami-mock-eks" };
@@ -214,9 +217,8 @@ export class MockEngine implements pulumi.runtime.Mocks {
                 this.subnetCidrs.set(`${args.name}-id`, String(inputs.cidrBlock));
                 return { arn: `arn:aws:ec2:mock:subnet/${args.name}` };
             case "aws:ec2/instance:Instance": {
-                const subnet = this.subnetCidrs.get(String(inputs.subnetId));
-                const base = subnet ? subnet.split("/")[0].split(".").slice(0, 3).join(".") : "10.0.0";
-                return { privateIp: `${base}.${octet("private")}`, publicIp: `198.51.100.${octet("public")}`, arn: `arn:aws:ec2:mock:instance/${args.name}` };
+                const subnet = this.subnetCidrs.get(String(inputs.subnetId)) ?? "10.0.0.0/24";
+                return { privateIp: instancePrivateIp(subnet, args.name), publicIp: `198.51.100.${octet("public")}`, arn: `arn:aws:ec2:mock:instance/${args.name}` };
             }
             case "aws:ec2/eip:Eip":
                 return { publicIp: `203.0.113.${octet("eip")}`, allocationId: `eipalloc-${args.name}` };
@@ -254,7 +256,8 @@ export class MockEngine implements pulumi.runtime.Mocks {
                 // A kind cluster's node containers (KindCluster's `-node-addresses` command prints
                 // one address per line): a documentation-range stand-in per cluster.
                 if (args.name.endsWith("-node-addresses")) {
-                    return { stdout: `192.0.2.${stableNumber(args.name, 200) + 10}\n`, stderr: "" };
+                    const addresses = this.options.kindNodeAddresses ?? [`192.0.2.${stableNumber(args.name, 200) + 10}`];
+                    return { stdout: addresses.map((a) => `${a}\n`).join(""), stderr: "" };
                 }
                 return { stdout: `mock stdout of ${args.name}`, stderr: "" };
             case "command:remote:Command":

@@ -10,8 +10,9 @@ import * as pulumi from "@pulumi/pulumi";
 import Module, { createRequire } from "module";
 import * as path from "path";
 import * as vm from "vm";
-import { CLUSTERMESH_LOAD_BALANCER_PORT, loadBalancerEndpoint, nodePortEndpoint, STACK_OUTPUTS } from "../../lib/contract";
-import { inspectMesh, loadMesh, MeshConfigError, nthAddress, parseCidr, transitHubOwners, type Mesh, type MeshMember, type Problem } from "../../stacks";
+import { STACK_OUTPUTS } from "../../lib/contract";
+import { kindStandInAddresses, standInEndpoint } from "./stand-ins";
+import { inspectMesh, loadMesh, MeshConfigError, parseCidr, transitHubOwners, type Mesh, type MeshMember, type Problem } from "../../stacks";
 import { fakePem, installMockEngine, peek, settle, type RecordedResource, type StackOutputs } from "./mock-engine";
 
 export interface ProgramRun {
@@ -33,33 +34,16 @@ export interface MeshInspection {
     readonly others: string[];
 }
 
-/**
- * Stand-ins for a kind member's node containers on the shared Docker network: Docker hands
- * addresses out from the subnet's start, so they are shown as addresses near it, per member.
- */
-export function kindStandInAddresses(m: MeshMember): string[] {
-    const subnet = parseCidr(m.kind.networkSubnet);
-    return subnet ? Array.from({ length: 1 + m.kind.workers }, (_, i) => nthAddress(subnet, m.cluster.id * 16 + i + 2)) : [];
-}
-
 /** Stand-ins for what each member's stack exports once deployed, for the stack references. */
 export function deployedOutputs(members: readonly MeshMember[]): StackOutputs {
     const outputs: StackOutputs = {};
     const hubOwners = transitHubOwners(members);
     for (const m of members) {
         const vpc = m.cluster.vpcCIDR ? parseCidr(m.cluster.vpcCIDR) : undefined;
-        const host = m.k3s.host ? (m.k3s.host.privateAddress ?? m.k3s.host.address) : undefined;
         outputs[m.stack] = {
             clusterName: m.cluster.name,
-            [STACK_OUTPUTS.endpoint]:
-                m.cluster.kind === "eks"
-                    ? // The internal NLB's addresses in the VPC's two subnets, on the load balancer's port.
-                      loadBalancerEndpoint(m.cluster.name, vpc ? [nthAddress(vpc, 100), nthAddress(vpc, Number((vpc.last - vpc.first + 1n) / 2n) + 100)] : [])
-                    : m.bgp.enabled && m.bgp.apiserverAddress !== undefined
-                      ? nodePortEndpoint(m.cluster.name, [m.bgp.apiserverAddress], CLUSTERMESH_LOAD_BALANCER_PORT)
-                      : m.cluster.kind === "kind"
-                        ? nodePortEndpoint(m.cluster.name, kindStandInAddresses(m), m.cilium.apiserverNodePort)
-                        : nodePortEndpoint(m.cluster.name, [host ?? (vpc ? nthAddress(vpc, 10) : "192.0.2.10")], m.cilium.apiserverNodePort),
+            // Exactly what m's own plan exports (stand-ins.ts): one function of its stack file.
+            [STACK_OUTPUTS.endpoint]: standInEndpoint(m),
             // The ids the mock engine gives the member's own VPC and route table (`<name>-id`),
             // so routes one stack plans into a peer's table name the table the peer's plan has.
             ...(vpc
@@ -176,7 +160,7 @@ async function runProgramAlone(dir: string, stack: string, inspection: MeshInspe
         loadMesh(dir, stack); // throws, naming a missing stack file too
         throw new MeshConfigError(problems);
     }
-    const engine = await installMockEngine(stack, { stackOutputs: deployedOutputs(members) });
+    const engine = await installMockEngine(stack, { stackOutputs: deployedOutputs(members), kindNodeAddresses: self.cluster.kind === "kind" ? kindStandInAddresses(self) : undefined });
     // No Pulumi CLI, so stack secrets cannot be decrypted: stand-ins, marked secret, go in.
     // Set on every run, even empty, so no config is left over from the previous stack.
     const keys = self.secretKeys.map((k) => `clustermesh:${k}`);
