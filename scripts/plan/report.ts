@@ -11,6 +11,7 @@ import type { NetworkSummary } from "../../stacks/validate";
 import { formatProblem, type Problem } from "../../stacks/problems";
 import { table } from "../common/table";
 import type { RecordedResource } from "./mock-engine";
+import { standInEndpoint } from "./stand-ins";
 
 export const REDACTED = "[secret]";
 /** Shown in place of a certificate the deploy issues (the plan's are stand-ins). */
@@ -40,7 +41,8 @@ export interface MemberRow {
     readonly podCIDR: string;
     readonly serviceCIDR: string;
     readonly vpcCIDR: string;
-    readonly apiserverNodePort: number;
+    /** The port peers dial: the NodePort, or 2379 behind a load balancer (EKS's NLB, an LB-IPAM address). */
+    readonly apiserverPort: number;
     readonly link: boolean;
 }
 
@@ -73,7 +75,8 @@ export function memberRow(m: MeshMember): MemberRow {
         podCIDR: m.cluster.podCIDR,
         serviceCIDR: m.cluster.serviceCIDR,
         vpcCIDR: m.cluster.vpcCIDR ?? "-",
-        apiserverNodePort: m.cilium.apiserverNodePort,
+        // The port of the endpoint the member exports (stand-ins.ts), not the NodePort setting.
+        apiserverPort: standInEndpoint(m).port,
         link: m.mesh.link,
     };
 }
@@ -226,7 +229,7 @@ export function formatMeshTable(rows: readonly MemberRow[], self?: string): stri
             r.podCIDR,
             r.serviceCIDR,
             r.vpcCIDR,
-            String(r.apiserverNodePort),
+            String(r.apiserverPort),
             r.link ? "yes" : "no",
             String(rows.length - 1),
         ]),

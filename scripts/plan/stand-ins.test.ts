@@ -121,3 +121,13 @@ describe("a member not linked yet is not linked yet in every topology", () => {
         });
     }
 });
+
+describe("the mesh table's apiserver port", () => {
+    it("is the port peers dial: 2379 for EKS and LB-IPAM members, the NodePort otherwise", async () => {
+        const { memberRow } = await import("./report");
+        const members = inspectMesh(linkedCopy("examples/bgp-hosts")).members;
+        assert.deepEqual(members.map((m) => memberRow(m).apiserverPort), [2379, 2379]);
+        const mixed = inspectMesh(project([{ stack: "west", id: 1 }, { stack: "east", id: 2, kind: "eks" }])).members;
+        assert.deepEqual(mixed.map((m) => [m.stack, memberRow(m).apiserverPort]), [["west", 32379], ["east", 2379]]);
+    });
+});
