@@ -232,10 +232,28 @@ describe("a transit-gateway mesh across two regions", () => {
     ];
     let hub: Recording;
     let spoke: Recording;
+    let eastHub: Recording;
+    let hubWithNewRegion: Recording;
     before(async () => {
         const dir = writeProject(specs);
-        [hub, spoke] = await Promise.all([record(dir, "west"), record(dir, "west2")]);
+        const grown = writeProject([...specs, { stack: "north", id: 5, cluster: { region: "eu-west-1" }, extra: transit }]);
+        [hub, spoke, eastHub, hubWithNewRegion] = await Promise.all([record(dir, "west"), record(dir, "west2"), record(dir, "east"), record(grown, "west")]);
         fs.rmSync(dir, { recursive: true });
+        fs.rmSync(grown, { recursive: true });
+    });
+
+    it("gives every hub its own private Amazon-side ASN, kept as regions are added", () => {
+        const asn = (rec: Recording) => rec.resources.find((r) => r.type === "aws:ec2transitgateway/transitGateway:TransitGateway")!.inputs.amazonSideAsn;
+        assert.equal(asn(hub), 4200000001);
+        assert.equal(asn(eastHub), 4200000003);
+        assert.equal(asn(hubWithNewRegion), asn(hub), "a new region changes no existing hub (a new ASN would replace its Transit Gateway)");
+    });
+
+    it("sizes Cilium to the Transit Gateway's 8500-byte MTU on every member", () => {
+        for (const rec of [hub, spoke, eastHub]) {
+            const values = rec.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release")!.inputs.values as { MTU?: number };
+            assert.equal(values.MTU, 8500);
+        }
     });
 
     it("gives the region's lowest id a Transit Gateway and exports it for the region's other members", () => {

@@ -30,6 +30,8 @@ import {
     type MemberNetworkOutputs,
     type TransitGatewayOutputs,
 } from "./lib/contract";
+import { meshDeviceMtu } from "./lib/aws-mtu";
+import { transitGatewayAsn } from "./lib/topology";
 import { bgpSettings, clusterSpec, linkMember } from "./stack-args";
 import { awsPlacement, coveringCidr, knownRoutes, loadMesh, MeshConfigError, projectDir, transitHubOwners, type Mesh } from "./stacks";
 
@@ -91,7 +93,13 @@ const bgp = bgpSettings(self);
 // Transit mesh: the lowest cluster id of each region owns its Transit Gateway (README: Choosing a topology).
 const topology = self.network.topology;
 const ownsHub = placement !== undefined && transitHubOwners(mesh.members).has(name);
-const hub = ownsHub && placement ? new TransitGatewayHub(`${name}-hub`, { clusterName: name, region: placement.region }, { provider: awsProvider }) : undefined;
+const hub =
+    ownsHub && placement
+        ? new TransitGatewayHub(`${name}-hub`, { clusterName: name, region: placement.region, amazonSideAsn: transitGatewayAsn(self.cluster.id) }, { provider: awsProvider })
+        : undefined;
+// The narrowest path to the other AWS members (Transit Gateway, inter-region peering: 8500) sizes Cilium's MTU.
+const awsPeerRegions = peers.flatMap((p) => awsPlacement(p)?.region ?? []);
+const mtu = placement ? meshDeviceMtu(topology, placement.region, awsPeerRegions) : undefined;
 
 const link = new ClusterMeshLink(`${name}-link`, {
     self: linkMember(self),
@@ -121,6 +129,7 @@ const cilium = new CiliumRelease(`${name}-cilium`, {
     peers: link.peers,
     nativeRoutingCIDR: self.cilium.routingMode === "native" ? coveringCidr(mesh.members.map((m) => m.cluster.podCIDR)) : undefined,
     // kind members share one Docker network (one L2 segment): routes to peers' pods go straight to their nodes.
+    mtu,
     autoDirectNodeRoutes: cluster instanceof KindCluster && self.cilium.routingMode === "native" && bgp === undefined,
     bgpControlPlane: bgp !== undefined,
     apiserverServiceAnnotations: cluster instanceof EksCluster ? cluster.clustermeshServiceAnnotations : undefined,

@@ -99,3 +99,16 @@ export function quotaExcesses(counts: TopologyCounts, limits: Readonly<Record<ke
         .filter((quota) => counts[quota] > limits[quota])
         .map((quota) => ({ quota, count: counts[quota], limit: limits[quota], what: AWS_QUOTAS[quota].what }));
 }
+
+/**
+ * The Amazon-side ASN of the Transit Gateway a hub owner builds: a private 32-bit ASN
+ * (4200000000-4294967294, RFC 6996) derived from the owner's cluster id, so every hub of the mesh
+ * has its own (AWS recommends a unique ASN per peered Transit Gateway, Transit Gateway Guide,
+ * "Transit gateway peering attachments") and a hub keeps its ASN as regions are added: ids never
+ * change, and changing a Transit Gateway's ASN would replace it.
+ */
+export const TRANSIT_GATEWAY_ASN_BASE = 4200000000;
+
+export function transitGatewayAsn(ownerClusterId: number): number {
+    return TRANSIT_GATEWAY_ASN_BASE + ownerClusterId;
+}
