@@ -120,8 +120,10 @@ export class CiliumRelease extends pulumi.ComponentResource {
         );
         this.version = args.cilium.version;
 
-        // Cilium 1.19's chart installs the MCS-API CRDs (clustermesh.mcsapi.installCRDs); 1.18's
-        // expects them to exist already.
+        // Cilium 1.19's operator installs the MCS-API CRDs (clustermesh.mcsapi.installCRDs, the
+        // `clustermesh-mcs-api-install-crds` option); 1.18's expects them to exist already. They
+        // are retained: moving to 1.19 drops them from this program, and deleting a CRD deletes
+        // every ServiceExport and ServiceImport in the cluster; the 1.19 operator takes them over.
         const mcsCrds =
             args.cilium.mcsAPI && !ciliumAtLeast(args.cilium.version, 1, 19)
                 ? mcsApiCrdSpecs().map(
@@ -129,7 +131,7 @@ export class CiliumRelease extends pulumi.ComponentResource {
                           new k8s.apiextensions.v1.CustomResourceDefinition(
                               `${name}-crd-${crd.spec.names.singular}`,
                               { metadata: crd.metadata, spec: crd.spec },
-                              inCluster,
+                              { ...inCluster, retainOnDelete: true },
                           ),
                   )
                 : [];

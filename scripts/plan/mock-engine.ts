@@ -32,6 +32,8 @@ export interface RecordedResource {
     /** Resource options the real engine honours that the mocks would otherwise drop. */
     readonly ignoreChanges: readonly string[];
     readonly additionalSecretOutputs: readonly string[];
+    /** `retainOnDelete`: Pulumi forgets the resource instead of deleting it. */
+    readonly retainOnDelete?: boolean;
     /** Inputs with secrets unwrapped (see `secretInputs`). */
     readonly inputs: Record<string, unknown>;
     /** Top-level input names whose value is (or contains) a secret. */
@@ -103,6 +105,7 @@ interface RequestMeta {
     deletedWith?: string;
     ignoreChanges: string[];
     additionalSecretOutputs: string[];
+    retainOnDelete?: boolean;
 }
 
 export class MockEngine implements pulumi.runtime.Mocks {
@@ -159,6 +162,7 @@ export class MockEngine implements pulumi.runtime.Mocks {
             deletedWith: meta.deletedWith || undefined,
             ignoreChanges: meta.ignoreChanges,
             additionalSecretOutputs: meta.additionalSecretOutputs,
+            retainOnDelete: meta.retainOnDelete ?? false,
             inputs: unwrapped,
             secretInputs: secretInputs.sort(),
             secretValues: [...secretValues].sort(),
@@ -287,6 +291,7 @@ export async function installMockEngine(stack: string, options: MockEngineOption
                 deletedWith: req.getDeletedwith?.() || undefined,
                 ignoreChanges: req.getIgnorechangesList?.() ?? [],
                 additionalSecretOutputs: req.getAdditionalsecretoutputsList?.() ?? [],
+                retainOnDelete: req.getRetainondelete?.() ?? false,
             });
             return original(req, callback);
         };
@@ -303,6 +308,7 @@ interface RegisterRequest {
     getDeletedwith?(): string;
     getIgnorechangesList?(): string[];
     getAdditionalsecretoutputsList?(): string[];
+    getRetainondelete?(): boolean;
 }
 
 /** Waits until every resource registration the program started has reached the engine. */

@@ -28,6 +28,8 @@ export interface PlanResource {
     readonly id?: string;
     /** Names of the resources it explicitly waits for (`dependsOn`). */
     readonly dependsOn?: readonly string[];
+    /** Kept in the cluster when Pulumi drops it (`retainOnDelete`): a version change never deletes it. */
+    readonly retainOnDelete?: true;
     /** Every input as registered: secret ones redacted (`planInputs`), unknown ones marked. */
     readonly inputs?: Record<string, unknown>;
 }
@@ -198,6 +200,7 @@ export function planResources(resources: readonly RecordedResource[]): PlanResou
                 ...(r.secretInputs.length > 0 ? { secretInputs: [...r.secretInputs] } : {}),
                 ...(r.custom ? { id: r.id } : {}),
                 ...(dependsOn.length > 0 ? { dependsOn } : {}),
+                ...(r.retainOnDelete ? { retainOnDelete: true as const } : {}),
                 ...(Object.keys(inputs).length > 0 ? { inputs } : {}),
             };
         });
