@@ -182,7 +182,12 @@ describe("the BGP mesh of existing hosts (examples/bgp-hosts)", () => {
         assert.deepEqual(values.bgpControlPlane, { enabled: true });
         assert.equal(values.routingMode, "native");
         assert.equal(values.autoDirectNodeRoutes, false, "pod routes come from the router, not from a shared L2");
-        assert.deepEqual(values.clustermesh.apiserver.service, { loadBalancerIP: "172.16.1.10", type: "LoadBalancer" });
+        // The chart's Service stays a NodePort (Helm would wait for ever for an LB-IPAM address
+        // whose pool comes after the release); a Service of its own, after the pool, publishes it.
+        assert.deepEqual(values.clustermesh.apiserver.service, { nodePort: 32379, type: "NodePort" });
+        const lb = get("west-bgp-apiserver-lb");
+        assert.ok(lb.dependsOn.includes(get("west-bgp-loadbalancerippool-west-pool").urn));
+        assert.deepEqual((lb.inputs.metadata as { annotations: Record<string, string> }).annotations, { "lbipam.cilium.io/ips": "172.16.1.10" });
         assert.deepEqual(rec.outputs.clustermeshEndpoint.value, { name: "west", port: 2379, ips: ["172.16.1.10"] });
     });
 

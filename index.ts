@@ -132,6 +132,7 @@ const cilium = new CiliumRelease(`${name}-cilium`, {
     mtu,
     autoDirectNodeRoutes: cluster instanceof KindCluster && self.cilium.routingMode === "native" && bgp === undefined,
     bgpControlPlane: bgp !== undefined,
+    operatorRoleArn: cluster instanceof EksCluster ? cluster.ciliumOperatorRoleArn : undefined,
     apiserverServiceAnnotations: cluster instanceof EksCluster ? cluster.clustermeshServiceAnnotations : undefined,
     apiserverLoadBalancerSourceRanges: cluster instanceof EksCluster ? link.ingress.sources.map((s) => s.cidr) : undefined,
 });

@@ -68,9 +68,10 @@ describe("a linked mesh of k3s and EKS (MCS-API on 1.19), as planned", () => {
     });
 
     it("old behaviour: the EKS NLB host name as `address` is not in the server certificate", () => {
+        // East exported the NLB's host name, and its peers dialled it as written.
         const old = sample.map((p) =>
             p.stack === "east"
-                ? p
+                ? { ...p, outputs: { ...p.outputs, clustermeshEndpoint: { name: "east", port: 2379, address: "a1b2c3-0abc.elb.us-east-2.amazonaws.com" } } }
                 : edited([p], p.stack, (rs) => {
                       const entry = (valuesOf(rs).clustermesh.config.clusters as any[]).find((c) => c.name === "east");
                       delete entry.ips;

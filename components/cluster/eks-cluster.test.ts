@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { installMockEngine, peek, settle, type MockEngine, type RecordedResource } from "../../scripts/plan/mock-engine";
+import { CILIUM_OPERATOR_ENI_ACTIONS, grantedActions, missingActions, OPERATOR_ONLY_ACTIONS, PERMISSION_NEEDS, type RoleOf } from "../../lib/aws-permissions";
 import type { EksCluster as EksClusterType, EksClusterArgs } from "./eks-cluster";
 
 let engine: MockEngine;
@@ -307,12 +308,54 @@ describe("EksCluster argument validation", () => {
     });
 });
 
-describe("EksCluster in ENI mode", () => {
-    it("gives the node role the EC2 permissions Cilium's operator needs to manage ENIs, and only then", async () => {
+describe("EksCluster permissions as data (lib/aws-permissions.ts)", () => {
+    /** The planned roles of cluster `prefix`, each with what its managed and inline policies grant. */
+    function rolesOf(prefix: string): Map<RoleOf, Set<string>> {
+        const roles = new Map<RoleOf, Set<string>>();
+        for (const role of engine.resources.filter((r) => r.type === "aws:iam/role:Role" && r.name.startsWith(`${prefix}-`))) {
+            const trust = String(role.inputs.assumeRolePolicy);
+            const purpose: RoleOf = trust.includes("ec2.amazonaws.com") ? "node" : trust.includes("eks.amazonaws.com") ? "cluster" : "cilium-operator";
+            const managed = engine.resources
+                .filter((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment" && r.inputs.role === role.name)
+                .map((r) => String(r.inputs.policyArn).split("/").pop()!);
+            const inline = engine.resources.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.role === role.id).map((r) => String(r.inputs.policy));
+            roles.set(purpose, grantedActions(managed, inline));
+        }
+        return roles;
+    }
+
+    before(async () => {
         new Eks("eni", { ...args, clusterName: "eni", vpcCidr: "10.40.0.0/16", serviceCidr: "10.42.0.0/16", eniIpam: true });
         await settle();
-        assert.ok(engine.resources.some((r) => r.name === "eni-node-AmazonEKS_CNI_Policy"));
-        assert.ok(!engine.resources.some((r) => r.name === "east-node-AmazonEKS_CNI_Policy"));
+    });
+
+    it("grants every planned role what its components call, in overlay and in ENI mode", () => {
+        for (const [prefix, eni] of [["east", false], ["eni", true]] as const) {
+            const roles = rolesOf(prefix);
+            for (const need of PERMISSION_NEEDS.filter((n) => n.when === "always" || eni)) {
+                const granted = roles.get(need.role);
+                assert.ok(granted, `${prefix}: no ${need.role} role for ${need.component}`);
+                assert.deepEqual(missingActions(need.actions, granted), [], `${prefix}: ${need.component} (${need.source})`);
+            }
+        }
+    });
+
+    it("old behaviour: the node role with AmazonEKS_CNI_Policy lacks what Cilium's operator needs in ENI mode", () => {
+        const old = grantedActions(["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonEKS_CNI_Policy"], []);
+        assert.deepEqual(missingActions(CILIUM_OPERATOR_ENI_ACTIONS, old), ["ec2:DescribeManagedPrefixLists", "ec2:GetManagedPrefixListEntries"]);
+        // DescribeVpcs etc. came from the worker policy; the prefix-list actions from nowhere.
+    });
+
+    it("gives the operator a role of its own, bound to its service account, and the node role no ENI action", () => {
+        const roles = rolesOf("eni");
+        for (const action of OPERATOR_ONLY_ACTIONS) {
+            assert.ok(!roles.get("node")!.has(action), `node role grants ${action}`);
+        }
+        const operator = engine.resources.find((r) => r.name === "eni-cilium-operator-role")!;
+        const trust = JSON.parse(String(operator.inputs.assumeRolePolicy)) as { Statement: Array<{ Action: string; Condition: { StringEquals: Record<string, string> } }> };
+        assert.equal(trust.Statement[0].Action, "sts:AssumeRoleWithWebIdentity");
+        assert.ok(Object.values(trust.Statement[0].Condition.StringEquals).includes("system:serviceaccount:kube-system:cilium-operator"));
+        assert.equal(rolesOf("east").get("cilium-operator"), undefined, "overlay mode calls no EC2 API");
     });
 });
 

@@ -27,6 +27,7 @@ import {
 } from "./eks-config";
 import type { MeshCluster } from "./mesh-cluster";
 import { AwsNetwork } from "../network/aws-network";
+import { allowDocument, CILIUM_OPERATOR_ENI_ACTIONS, serviceAccountTrustPolicy, type ManagedPolicyName } from "../../lib/aws-permissions";
 import { failOnProblems } from "../problems";
 
 export interface EksClusterArgs {
@@ -73,8 +74,8 @@ export interface EksClusterArgs {
      */
     operatorCidrs: string[];
     /**
-     * Cilium runs in ENI mode (pods take VPC addresses): the Cilium operator on the nodes then
-     * manages ENIs through the EC2 API and the node role gets AmazonEKS_CNI_Policy. Default false
+     * Cilium runs in ENI mode (pods take VPC addresses): the Cilium operator then manages ENIs
+     * through the EC2 API, with a role of its own (`ciliumOperatorRoleArn`, IRSA). Default false
      * (overlay, no EC2 API calls).
      */
     eniIpam?: boolean;
@@ -99,6 +100,12 @@ export interface EksClusterArgs {
      */
     enabledLogTypes?: EksLogType[];
 }
+
+/** The managed policies of the node role (their contents: lib/aws-permissions.ts). */
+export const NODE_MANAGED_POLICIES: readonly ManagedPolicyName[] = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly"];
+
+/** The Cilium chart's operator service account (serviceAccounts.operator.name). */
+export const CILIUM_OPERATOR_SERVICE_ACCOUNT = "cilium-operator";
 
 /** EKS's cluster name rule (CreateCluster). */
 const EKS_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
@@ -168,11 +175,16 @@ export class EksCluster extends pulumi.ComponentResource implements MeshCluster 
     /** The cluster's OIDC issuer URL (`https://oidc.eks.<region>.amazonaws.com/id/…`). */
     public readonly oidcIssuer: pulumi.Output<string>;
     /**
-     * The node IAM role: worker and ECR read-only policies only. Cilium in overlay mode never
-     * calls the EC2 API, so the CNI policy is not attached; Cilium's ENI IPAM needs EC2
-     * permissions for its operator: attach them to this role or, better, to an IRSA role.
+     * The node IAM role: worker and ECR read-only policies only, in every mode. Cilium's ENI
+     * IPAM calls the EC2 API from its operator, which has a role of its own (`ciliumOperatorRoleArn`).
      */
     public readonly nodeRole: aws.iam.Role;
+    /**
+     * ENI mode: the IAM role of Cilium's operator (IRSA, service account
+     * kube-system/cilium-operator), with the EC2 actions of ENI IPAM; give it to the Cilium
+     * values (`eks.amazonaws.com/role-arn`). Undefined in overlay mode.
+     */
+    public readonly ciliumOperatorRoleArn?: pulumi.Output<string>;
     /** The IAM principal given cluster admin through an access entry. */
     public readonly adminPrincipalArn: pulumi.Output<string>;
 
@@ -309,13 +321,32 @@ export class EksCluster extends pulumi.ComponentResource implements MeshCluster 
             { parent: this, dependsOn: [adminEntry] },
         );
 
-        // Node role, used by attachCni. AmazonEKS_CNI_Policy only in ENI mode, where Cilium's
-        // operator allocates ENIs; the overlay never calls the EC2 API.
+        // Node role, used by attachCni: what kubelet and the node's bootstrap call
+        // (lib/aws-permissions.ts PERMISSION_NEEDS), nothing more. No ENI actions, in any mode.
         this.nodeRole = new aws.iam.Role(`${name}-node-role`, { assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"), tags: tags("nodes") }, child);
-        const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", ...(args.eniIpam ? ["AmazonEKS_CNI_Policy"] : [])].map(
+        const nodePolicies = NODE_MANAGED_POLICIES.map(
             (policy) => new aws.iam.RolePolicyAttachment(`${name}-node-${policy}`, { role: this.nodeRole.name, policyArn: partition.apply((p) => managedPolicyArn(p, policy)) }, child),
         );
         this.nodePrerequisites = [...nodePolicies, ...this.network.ready];
+
+        // ENI mode: Cilium's operator calls the EC2 API (Cilium's ENI "Required Privileges",
+        // beyond AmazonEKS_CNI_Policy: DescribeVpcs, DescribeRouteTables, ...). It gets a role of
+        // its own through IRSA (the OIDC provider above), bound to kube-system/cilium-operator, so
+        // no other process on a node can create ENIs with the node's credentials.
+        if (args.eniIpam) {
+            const operatorRole = new aws.iam.Role(
+                `${name}-cilium-operator-role`,
+                {
+                    description: `Cilium operator (ENI IPAM) of EKS cluster ${args.clusterName}`,
+                    assumeRolePolicy: pulumi.all([oidc.arn, this.oidcIssuer]).apply(([arn, issuer]) => serviceAccountTrustPolicy(arn, issuer, "kube-system", CILIUM_OPERATOR_SERVICE_ACCOUNT)),
+                    tags: tags("cilium-operator"),
+                },
+                child,
+            );
+            const operatorPolicy = new aws.iam.RolePolicy(`${name}-cilium-operator-eni`, { role: operatorRole.id, policy: allowDocument(CILIUM_OPERATOR_ENI_ACTIONS) }, child);
+            // The ARN once its policy is in place: the operator's credentials work from its first start.
+            this.ciliumOperatorRoleArn = pulumi.all([operatorRole.arn, operatorPolicy.id]).apply(([arn]) => arn);
+        }
 
         this.kubeconfig = pulumi.secret(
             pulumi
