@@ -21,7 +21,9 @@ export const DEFAULT_EKS_NODES = { desired: 2, min: 1, max: 3 } as const;
 /** The global-service app's image: echoes the answering cluster's name, which `npm run verify` counts. */
 export const DEFAULT_ECHO_IMAGE = "hashicorp/http-echo:1.0.0";
 /** kind node image (the Kubernetes version of kind clusters); kind v0.29's default. */
-export const DEFAULT_KIND_NODE_IMAGE = "kindest/node:v1.33.1";
+// Kubernetes 1.35 (kind v0.31.0): its kubeadm CoreDNS 1.13.1 serves MCS-API's multicluster plugin
+// (lib/version-gates.ts); 1.33's 1.12.0 cannot.
+export const DEFAULT_KIND_NODE_IMAGE = "kindest/node:v1.35.0";
 /** The Docker network every kind member of a mesh joins (KIND_EXPERIMENTAL_DOCKER_NETWORK). */
 export const DEFAULT_KIND_NETWORK = "clustermesh";
 /** Subnet of that Docker network: apart from kind's own default (172.18.0.0/16) and the lab's pod and service ranges. */

@@ -4,6 +4,7 @@
  * when none returns any. Cost grows with n log n in the mesh size (one sort per rule), so
  * a 511-cluster mesh validates in about the time a 2-cluster one does.
  */
+import { checkVersionGates } from "./version-gates";
 import { findOverlaps, overlaps, parseAddress, parseCidr, type CidrRange } from "../lib/cidr";
 import { AWS_QUOTAS } from "../lib/aws-quotas";
 import { quotaExcesses, regionHubs, topologyCounts, type MeshVpc, type Topology, type TopologyCounts } from "../lib/topology";
@@ -810,6 +811,7 @@ export function validateMesh(members: readonly MeshMember[], suggestions: Sugges
         ...checkKind(members, suggestions),
         ...checkBgp(members, suggestions),
         ...checkTopology(members),
+        ...checkVersionGates(members),
     ];
     return { problems, notes: existingHostNotes(members) };
 }

@@ -27,6 +27,7 @@ import {
 } from "./eks-config";
 import type { MeshCluster } from "./mesh-cluster";
 import { AwsNetwork } from "../network/aws-network";
+import { EKS_COREDNS_ADDON } from "../../lib/version-gates";
 import { allowDocument, CILIUM_OPERATOR_ENI_ACTIONS, serviceAccountTrustPolicy, type ManagedPolicyName } from "../../lib/aws-permissions";
 import { failOnProblems } from "../problems";
 
@@ -469,6 +470,9 @@ export class EksCluster extends pulumi.ComponentResource implements MeshCluster 
             {
                 clusterName: this.eksCluster.name,
                 addonName: "coredns",
+                // Pinned per Kubernetes version (lib/version-gates.ts): unpinned, EKS picks its
+                // default, which may predate the multicluster plugin MCS-API's corefile needs.
+                addonVersion: EKS_COREDNS_ADDON[args.kubernetesVersion ?? DEFAULT_EKS_VERSION].addonVersion,
                 resolveConflictsOnCreate: "OVERWRITE",
                 ...(args.clustersetDns ? { configurationValues: JSON.stringify({ corefile: eksCorefile() }), resolveConflictsOnUpdate: "OVERWRITE" } : {}),
             },
@@ -500,6 +504,8 @@ function eksProblems(args: EksClusterArgs): string[] {
     }
     if (args.kubernetesVersion !== undefined && !/^1\.\d+$/.test(args.kubernetesVersion)) {
         problems.push(`kubernetesVersion ${args.kubernetesVersion} is not a Kubernetes minor version such as 1.33`);
+    } else if (!EKS_COREDNS_ADDON[args.kubernetesVersion ?? DEFAULT_EKS_VERSION]) {
+        problems.push(`kubernetesVersion ${args.kubernetesVersion} has no pinned CoreDNS add-on version; use one of ${Object.keys(EKS_COREDNS_ADDON).sort().join(", ")}`);
     }
     if (args.instanceType !== undefined && !/^[a-z0-9-]+\.[a-z0-9-]+$/.test(args.instanceType)) {
         problems.push(`instanceType ${JSON.stringify(args.instanceType)} is not an EC2 instance type such as t3.large`);

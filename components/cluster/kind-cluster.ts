@@ -29,7 +29,7 @@ export interface KindClusterArgs {
     serviceCIDR: string;
     /** Worker nodes beside the control plane. Default 1. */
     workers?: number;
-    /** kind node image (the Kubernetes version). Default `kindest/node:v1.33.1`. */
+    /** kind node image (the Kubernetes version). Default `kindest/node:v1.35.0`. */
     nodeImage?: string;
     /** Cilium replaces kube-proxy: kind deploys none (`kubeProxyMode: none`). Default true. */
     kubeProxyReplacement?: boolean;
