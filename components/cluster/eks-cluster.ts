@@ -1,4 +1,5 @@
 import * as aws from "@pulumi/aws";
+import { offeredZones } from "../network/zones";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parseCidr } from "../../lib/cidr";
@@ -209,15 +210,8 @@ export class EksCluster extends pulumi.ComponentResource implements MeshCluster 
         const partition = aws.getPartitionOutput({}, invoke).partition;
 
         // Network: one VPC, one route table to an internet gateway, two public subnets.
-        const zones = aws.getAvailabilityZonesOutput(
-            {
-                state: "available",
-                // Local and Wavelength zones are opt-in; EKS control planes cannot use them.
-                filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
-                excludeZoneIds: [...EKS_UNSUPPORTED_ZONE_IDS],
-            },
-            invoke,
-        );
+        // Two zones EKS supports where the node group's instance type is offered.
+        const zones = offeredZones([args.instanceType ?? DEFAULT_EKS_INSTANCE_TYPE], 2, invoke, EKS_UNSUPPORTED_ZONE_IDS);
         this.network = new AwsNetwork(
             name,
             {
@@ -227,7 +221,7 @@ export class EksCluster extends pulumi.ComponentResource implements MeshCluster 
                     role: `subnet-${i + 1}`,
                     associationRole: `subnet-${i + 1}-routes`,
                     cidrBlock,
-                    availabilityZone: zones.names[i],
+                    availabilityZone: zones[i],
                     // The in-tree cloud provider places internal load balancers by these tags
                     // (cloud-provider-aws pkg/providers/v1/aws.go, findSubnets/findELBSubnets).
                     tags: { [`kubernetes.io/cluster/${args.clusterName}`]: "shared", "kubernetes.io/role/internal-elb": "1" },

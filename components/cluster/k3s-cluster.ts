@@ -1,4 +1,5 @@
 import * as aws from "@pulumi/aws";
+import { offeredZones } from "../network/zones";
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -359,9 +360,8 @@ export class K3sCluster extends pulumi.ComponentResource implements MeshCluster 
         const invoke: pulumi.InvokeOutputOptions = { parent: this };
         const tags = (role: string): Record<string, string> => ({ Name: `${this.clusterName}-${role}`, "clustermesh/cluster": this.clusterName });
 
-        const availabilityZone =
-            ec2.availabilityZone ??
-            aws.getAvailabilityZonesOutput({ state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }, invoke).names[0];
+        // The first zone offering the instance type of every VM (server and agents share one).
+        const availabilityZone = ec2.availabilityZone ?? offeredZones([ec2.instanceType ?? DEFAULT_K3S_INSTANCE_TYPE], 1, invoke).apply((zones) => zones[0]);
         const network = new AwsNetwork(
             name,
             {

@@ -175,6 +175,9 @@ export class MockEngine implements pulumi.runtime.Mocks {
         switch (args.token) {
             case "aws:index/getAvailabilityZones:getAvailabilityZones":
                 return { names: ["a", "b", "c"].map((z) => `mock-region-1${z}`), zoneIds: ["az1", "az2", "az3"] };
+            case "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings":
+                // Every mock zone offers every type (the choice itself is tested in components/network/zones.test.ts).
+                return { locations: ["a", "b", "c"].map((z) => `mock-region-1${z}`), locationTypes: ["availability-zone"], instanceTypes: [] };
             case "aws:ec2/getAmi:getAmi":
                 return { id: "ami-mock-ubuntu", architecture: "x86_64" };
             case "aws:index/getCallerIdentity:getCallerIdentity":
