@@ -4,6 +4,7 @@
  * code path and a 255-cluster mesh is checked with one sort and one sweep.
  */
 import * as ipaddr from "ipaddr.js";
+import { byCodePoint } from "./order";
 
 export type IpFamily = "ipv4" | "ipv6";
 
@@ -95,7 +96,7 @@ function blockAt(first: bigint, prefix: number, family: IpFamily): CidrRange {
 export function findOverlaps<T extends { range: CidrRange }>(items: readonly T[]): Array<[T, T]> {
     const sorted = [...items].sort((a, b) =>
         a.range.family !== b.range.family
-            ? a.range.family.localeCompare(b.range.family)
+            ? byCodePoint(a.range.family, b.range.family)
             : a.range.first < b.range.first
               ? -1
               : a.range.first > b.range.first

@@ -11,6 +11,7 @@ import type { z } from "zod";
 import type { Problem } from "./problems";
 import { MEMBER_KEY, secretConfigKeys, stackConfigSchemas, type StackConfig, type StackConfigKey } from "./schema";
 import { factsOfConfig, Suggestions } from "./suggest";
+import { byCodePoint } from "../lib/order";
 
 export const CONFIG_NAMESPACE = "clustermesh";
 
@@ -114,7 +115,7 @@ function closest(word: string, candidates: readonly string[]): string | undefine
         }
         return row[b.length];
     };
-    const best = [...candidates].sort((a, b) => distance(word, a) - distance(word, b) || a.localeCompare(b))[0];
+    const best = [...candidates].sort((a, b) => distance(word, a) - distance(word, b) || byCodePoint(a, b))[0];
     return best !== undefined && distance(word, best) <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
@@ -427,7 +428,7 @@ export function loadStackConfigs(entries: readonly StackFileEntry[]): LoadedStac
             others.push(file);
         }
     }
-    members.sort((a, b) => a.cluster.id - b.cluster.id || a.cluster.name.localeCompare(b.cluster.name) || a.file.localeCompare(b.file));
+    members.sort((a, b) => a.cluster.id - b.cluster.id || byCodePoint(a.cluster.name, b.cluster.name) || byCodePoint(a.file, b.file));
     return { members, others, problems, suggestions };
 }
 

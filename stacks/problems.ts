@@ -2,6 +2,7 @@
  * A configuration problem and how problems are reported: each names the file, the key, the
  * offending value, what it clashes with and the fix, and all of them are reported at once.
  */
+import { byCodePoint } from "../lib/order";
 
 export interface Problem {
     /** Stack file the problem is in, e.g. `Pulumi.east.yaml`. */
@@ -31,7 +32,7 @@ export function formatProblem(problem: Problem): string {
 /** Problems in a stable order (file, then key, then text) so two runs print the same. */
 export function sortProblems(problems: readonly Problem[]): Problem[] {
     return [...problems].sort(
-        (a, b) => a.file.localeCompare(b.file) || a.key.localeCompare(b.key) || formatProblem(a).localeCompare(formatProblem(b)),
+        (a, b) => byCodePoint(a.file, b.file) || byCodePoint(a.key, b.key) || byCodePoint(formatProblem(a), formatProblem(b)),
     );
 }
 

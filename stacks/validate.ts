@@ -12,6 +12,7 @@ import { isAwsBuilt } from "./build";
 import type { MeshMember } from "./load";
 import type { Problem } from "./problems";
 import { isEniRefusedId, Suggestions, type MeshFacts } from "./suggest";
+import { byCodePoint } from "../lib/order";
 
 /** Pod CIDR per node carved from the pod CIDR by Cilium's cluster-pool IPAM. */
 export const POD_CIDR_MASK_SIZE = 24;
@@ -24,7 +25,7 @@ export interface MeshValidation {
 
 /** Oldest first: of two clashing members, the newer one is asked to change. */
 function bySeniority(members: readonly MeshMember[]): MeshMember[] {
-    return [...members].sort((a, b) => a.seniority - b.seniority || a.cluster.id - b.cluster.id || a.file.localeCompare(b.file));
+    return [...members].sort((a, b) => a.seniority - b.seniority || a.cluster.id - b.cluster.id || byCodePoint(a.file, b.file));
 }
 
 function where(member: MeshMember): string {

@@ -8,6 +8,7 @@
  *
  * The comparison is pure; `removalRefusal` only reads the outputs through the workspace.
  */
+import { byCodePoint } from "../../lib/order";
 
 /** The stack output listing the peers a stack is linked to (cluster names). */
 export const LINKED_PEERS_OUTPUT = "linkedPeers";
@@ -40,7 +41,7 @@ export function silentRemovals(members: readonly DeclaredMember[], linked: Reado
             }
         }
     }
-    return [...from.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([peer, stacks]) => ({ peer, linkedFrom: [...new Set(stacks)].sort() }));
+    return [...from.entries()].sort(([a], [b]) => byCodePoint(a, b)).map(([peer, stacks]) => ({ peer, linkedFrom: [...new Set(stacks)].sort() }));
 }
 
 /** The refusal, one line per dropped peer, with the two ways out. */
