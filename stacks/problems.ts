@@ -3,6 +3,7 @@
  * offending value, what it clashes with and the fix, and all of them are reported at once.
  */
 import { byCodePoint } from "../lib/order";
+import { oneLine, printable } from "./redact";
 
 export interface Problem {
     /** Stack file the problem is in, e.g. `Pulumi.east.yaml`. */
@@ -24,9 +25,15 @@ export function formatValue(value: unknown): string {
     return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+/**
+ * One problem as one line: `file: key value message; fix`. The value goes through `printable`
+ * (a value that may be a secret is never printed) and the whole line through `oneLine` (no raw
+ * newline, whatever a file name or value holds).
+ */
 export function formatProblem(problem: Problem): string {
-    const value = problem.value === undefined ? "" : ` ${formatValue(problem.value)}`;
-    return `${problem.file}: ${problem.key}${value} ${problem.message}; ${problem.fix}`;
+    const shown = printable(problem.key, problem.value);
+    const value = shown === undefined ? "" : ` ${formatValue(shown)}`;
+    return oneLine(`${problem.file}: ${problem.key}${value} ${problem.message}; ${problem.fix}`);
 }
 
 /** Problems in a stable order (file, then key, then text) so two runs print the same. */

@@ -3,7 +3,12 @@
  * providers had been registered: each is refused by validation now, naming the file and key.
  */
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, it } from "node:test";
+import { stringify } from "yaml";
+import { inspectMesh } from "./index";
 import { loadStackConfigs } from "./load";
 import { formatProblem } from "./problems";
 import { stackConfig, type MemberSpec } from "./sample-stacks";
@@ -58,5 +63,82 @@ describe("strict CIDRs (one parser, lib/cidr.ts)", () => {
     it("refuses operator ranges wider than a /16 unless the file opts in", () => {
         refused([{ ...west, cluster: { operatorCIDRs: ["198.18.0.0/15"] } }, east], "Pulumi.west.yaml", "clustermesh:cluster.operatorCIDRs", /131,072 addresses.*allowWideOperatorCIDRs: true/);
         assert.deepEqual(problemsOf([{ ...west, cluster: { operatorCIDRs: ["198.18.0.0/15"], allowWideOperatorCIDRs: true } }, east]), []);
+    });
+});
+
+describe("stack files by Pulumi's rules (stacks/stack-files.ts)", () => {
+    const write = (files: Record<string, MemberSpec | string>): string => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clustermesh-files-"));
+        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: clustermesh\nruntime: nodejs\n");
+        for (const [file, spec] of Object.entries(files)) {
+            fs.writeFileSync(path.join(dir, file), typeof spec === "string" ? spec : stringify({ config: stackConfig(spec) }));
+        }
+        return dir;
+    };
+    const printed = (dir: string) => {
+        const { members, problems } = inspectMesh(dir);
+        return { members: members.map((m) => m.stack), problems: problems.map(formatProblem) };
+    };
+
+    it("loads a stack whose name has dots (Pulumi.eu.central.yaml is the stack eu.central)", () => {
+        const result = printed(write({ "Pulumi.west.yaml": west, "Pulumi.eu.central.yaml": { stack: "eu-central", id: 2 } }));
+        assert.deepEqual(result, { members: ["west", "eu.central"], problems: [] });
+    });
+
+    it("refuses a .yml twin beside the .yaml file instead of making two members of one stack", () => {
+        const { problems } = printed(write({ "Pulumi.west.yaml": west, "Pulumi.east.yaml": east, "Pulumi.east.yml": { ...east, id: 3, block: 3 } }));
+        assert.equal(problems.length, 1, problems.join("\n"));
+        assert.match(problems[0], /^Pulumi\.east\.yml: \(file name\) is a twin of Pulumi\.east\.yaml.*did you mean to edit Pulumi\.east\.yaml\?/);
+    });
+
+    it("refuses keys without the clustermesh: namespace, and config written outside config:, with a did-you-mean", () => {
+        const cfg = stackConfig(east) as Record<string, unknown>;
+        const { problems } = printed(
+            write({
+                "Pulumi.west.yaml": west,
+                "Pulumi.east.yaml": stringify({ config: { ...cfg, cilium: { version: "1.19.6" } } }),
+                "Pulumi.north.yaml": stringify({ config: stackConfig({ stack: "north", id: 3 }), "clustermesh:mesh": { link: true } }),
+            }),
+        );
+        assert.ok(problems.some((p) => /^Pulumi\.east\.yaml: cilium .*has no namespace.*did you mean clustermesh:cilium\?/.test(p)), problems.join("\n"));
+        assert.ok(problems.some((p) => /^Pulumi\.north\.yaml: clustermesh:mesh .*not a key of a Pulumi stack file.*did you mean to put it under config:\?/.test(p)), problems.join("\n"));
+    });
+
+    it("a missing folder and a folder without stack files are problems, not an empty mesh", () => {
+        assert.match(printed(path.join(os.tmpdir(), "clustermesh-no-such-folder-19")).problems.join(), /\(project folder\) does not exist/);
+        assert.match(printed(write({})).problems.join(), /\(project folder\) holds no stack file/);
+    });
+
+    it("outside git, which file a clash blames does not follow modification times", () => {
+        const blame = (older: string) => {
+            const dir = write({ "Pulumi.west.yaml": west, "Pulumi.east.yaml": { ...east, cluster: { podCIDR: "10.11.0.0/16" } } });
+            const newer = older === "Pulumi.west.yaml" ? "Pulumi.east.yaml" : "Pulumi.west.yaml";
+            fs.utimesSync(path.join(dir, older), new Date(2020, 0, 1), new Date(2020, 0, 1));
+            fs.utimesSync(path.join(dir, newer), new Date(2024, 0, 1), new Date(2024, 0, 1));
+            return printed(dir).problems;
+        };
+        assert.deepEqual(blame("Pulumi.west.yaml"), blame("Pulumi.east.yaml"));
+    });
+});
+
+describe("refusals print no secret and no raw newline (stacks/redact.ts)", () => {
+    const pem = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----";
+    it("a private key pasted into hostKey is refused without being echoed", () => {
+        const problems = problemsOf([west, { ...east, k3s: { host: { address: "198.51.100.7", hostKey: pem } }, extra: { "clustermesh:sshPrivateKey": { secure: "x" } } }]);
+        const hit = problems.find((p) => p.includes("clustermesh:k3s.host.hostKey"));
+        assert.ok(hit, problems.join("\n"));
+        assert.doesNotMatch(hit, /BEGIN|b3BlbnNz|PRIVATE KEY-/);
+        assert.doesNotMatch(problems.join(""), /\n/);
+    });
+    it("a BGP password under a wrong key is refused without being echoed", () => {
+        const problems = problemsOf([west, { ...east, bgp: { enabled: false, password: "hunter2-correct-horse" } }]);
+        const hit = problems.find((p) => p.includes("clustermesh:bgp.password"));
+        assert.ok(hit, problems.join("\n"));
+        assert.doesNotMatch(hit, /hunter2/);
+    });
+    it("an unknown key's value shows a short prefix at most", () => {
+        const problems = problemsOf([west, { ...east, cluster: { notes: "a long free-text value that goes on and on" } }]);
+        const hit = problems.find((p) => p.includes("clustermesh:cluster.notes"));
+        assert.ok(hit && hit.includes("a long free-text…") && !hit.includes("on and on"), hit);
     });
 });
