@@ -142,3 +142,40 @@ describe("refusals print no secret and no raw newline (stacks/redact.ts)", () =>
         assert.ok(hit && hit.includes("a long free-text…") && !hit.includes("on and on"), hit);
     });
 });
+
+describe("what a component would refuse is refused first (stacks/member-rules.ts)", () => {
+    const key = { "clustermesh:sshPrivateKey": { secure: "v1:x" } };
+    const onHost = (spec: MemberSpec, host: Record<string, unknown>, agentHosts: unknown[] = []): MemberSpec => ({
+        ...spec,
+        cluster: { vpcCIDR: undefined, operatorCIDRs: undefined, region: undefined },
+        k3s: { host, agentHosts },
+        extra: key,
+    });
+    it("Cilium 1.99.0: a minor with no reference chart", () => {
+        refused([{ ...west, cilium: { version: "1.99.0" } }, { ...east, cilium: { version: "1.99.0" } }], "Pulumi.west.yaml", "clustermesh:cilium.version", /Cilium 1\.99, which this program does not support/);
+    });
+    it("region us-wset-2, with the region it probably meant", () => {
+        refused([west, { ...east, cluster: { region: "us-wset-2" } }], "Pulumi.east.yaml", "clustermesh:cluster.region", /not an AWS region.*did you mean us-west-2\?/);
+    });
+    it("k3s, EKS and kind versions outside the Kubernetes window", () => {
+        refused([west, { ...east, k3s: { version: "v1.19.5+k3s1" } }], "Pulumi.east.yaml", "clustermesh:k3s.version", /Kubernetes 1\.19, outside 1\.30-1\.3\d/);
+        refused([west, { ...east, kind: "eks", eks: { version: "1.99" } }], "Pulumi.east.yaml", "clustermesh:eks.version", /Kubernetes 1\.99/);
+        refused([{ ...west, kind: "kind" }, { ...east, kind: "kind", cilium: { apiserverNodePort: 32380 }, kindNodes: { nodeImage: "kindest/node:v1.21.1" } }], "Pulumi.east.yaml", "clustermesh:kind.nodeImage", /Kubernetes 1\.21/);
+    });
+    it("an Arm instance type for the k3s VMs (Ubuntu amd64 image)", () => {
+        refused([west, { ...east, k3s: { instanceType: "t4g.medium" } }], "Pulumi.east.yaml", "clustermesh:k3s.instanceType", /Arm \(Graviton\)/);
+        refused([west, { ...east, k3s: { instanceType: "a1.large" } }], "Pulumi.east.yaml", "clustermesh:k3s.instanceType", /Arm \(Graviton\)/);
+    });
+    it("a blank SSH user, and a host name without a node IP", () => {
+        refused([west, onHost(east, { address: "198.51.100.7", user: " " })], "Pulumi.east.yaml", "clustermesh:k3s.host.user", /is blank/);
+        refused([west, onHost(east, { address: "k3s.example.com" })], "Pulumi.east.yaml", "clustermesh:k3s.host.address", /not an IP address.*privateAddress/);
+    });
+    it("minSize > maxSize, and desiredSize outside them", () => {
+        refused([west, { ...east, kind: "eks", eks: { minSize: 4, maxSize: 2 } }], "Pulumi.east.yaml", "clustermesh:eks.minSize", /larger than maxSize 2/);
+        refused([west, { ...east, kind: "eks", eks: { desiredSize: 5, maxSize: 3 } }], "Pulumi.east.yaml", "clustermesh:eks.desiredSize", /outside minSize 1 to maxSize 3/);
+    });
+    it("two stacks on one existing host", () => {
+        refused([onHost(west, { address: "198.51.100.7" }), onHost(east, { address: "198.51.100.7" })], "Pulumi.east.yaml", "clustermesh:k3s.host.address", /also clustermesh:k3s\.host\.address of west/);
+        refused([west, onHost(east, { address: "198.51.100.7", privateAddress: "192.168.1.7" }, [{ address: "198.51.100.8", privateAddress: "192.168.1.7" }])], "Pulumi.east.yaml", "clustermesh:k3s.agentHosts[0].privateAddress", /also this stack's clustermesh:k3s\.host\.privateAddress/);
+    });
+});

@@ -145,14 +145,14 @@ const badConfigurations: Array<{ rule: string; specs: MemberSpec[]; expected: st
         expected: ["Pulumi.west.yaml: clustermesh:cilium.version 1.18.0 breaks global-service load-balancing (cilium #40848); use 1.18.1 or later, e.g. 1.19.6"],
     },
     {
-        rule: "Cilium older than 1.16",
+        rule: "Cilium of a minor the program does not support",
         specs: [
             { ...west, cilium: { version: "1.15.3" } },
             { ...east, cilium: { version: "1.15.3", apiserverNodePort: 32380 } },
         ],
         expected: [
-            "Pulumi.east.yaml: clustermesh:cilium.version 1.15.3 is older than 1.16, the first release with KVStoreMesh on by default; use e.g. 1.19.6",
-            "Pulumi.west.yaml: clustermesh:cilium.version 1.15.3 is older than 1.16, the first release with KVStoreMesh on by default; use e.g. 1.19.6",
+            "Pulumi.east.yaml: clustermesh:cilium.version 1.15.3 is of Cilium 1.15, which this program does not support (it supports 1.18, 1.19: the minors with a reference chart its values are checked against); use e.g. 1.19.6",
+            "Pulumi.west.yaml: clustermesh:cilium.version 1.15.3 is of Cilium 1.15, which this program does not support (it supports 1.18, 1.19: the minors with a reference chart its values are checked against); use e.g. 1.19.6",
         ],
     },
     {

@@ -10,6 +10,7 @@ import { quotaExcesses, regionHubs, topologyCounts, type MeshVpc, type Topology,
 import { ciliumAtLeast, ciliumMinor, ciliumVersionProblem, CLUSTER_NAME_MAX_LENGTH, isClusterName } from "../lib/cilium-version";
 import { isAwsBuilt } from "./build";
 import { checkRangeUses } from "./cidr-rules";
+import { checkMemberInputs } from "./member-rules";
 import type { MeshMember } from "./load";
 import type { Problem } from "./problems";
 import { isEniRefusedId, Suggestions, type MeshFacts } from "./suggest";
@@ -765,6 +766,7 @@ export function validateMesh(members: readonly MeshMember[], suggestions: Sugges
         ...checkCidrs(members, suggestions),
         ...checkAwsInputs(members, suggestions),
         ...checkRangeUses(members, suggestions),
+        ...checkMemberInputs(members),
         ...checkApps(members),
         ...checkAddressing(members),
         ...checkKind(members, suggestions),

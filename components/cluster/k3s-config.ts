@@ -333,13 +333,7 @@ export function nodeSubnetCidr(vpcCidr: string): string {
     return `${nthAddress(vpc, 0)}/${Math.max(vpc.prefix, 20)}`;
 }
 
-/**
- * Arm (Graviton) instance types: `a1`, and families whose generation digit is followed by `g`
- * (`t4g`, `m7gd`, `c6gn`, `im4gn`, `hpc7g`...). The node image is Ubuntu amd64.
- */
-export function isArmInstanceType(instanceType: string): boolean {
-    return /^(a1|[a-z]+\d+g[a-z]*)\./.test(instanceType);
-}
+export { isArmInstanceType } from "../../lib/instance-types";
 
 /**
  * A digest of a config file for `triggers`: a changed config reinstalls (and re-reads the
