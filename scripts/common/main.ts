@@ -17,7 +17,7 @@ type Gone = (reason: string) => void;
 const goneListeners = new Set<Gone>();
 let writeError: string | undefined;
 let outputGone = false;
-let guarded = false;
+const guarded = new WeakSet<NodeJS.WritableStream>();
 
 /** Why the output failed (not EPIPE), if it did. */
 export function outputWriteError(): string | undefined {
@@ -40,9 +40,9 @@ export function onOutputGone(listener: Gone): () => void {
  * stack trace and whatever the command had changed left as it was). Idempotent.
  */
 export function guardOutput(streams: readonly NodeJS.WritableStream[] = [process.stdout, process.stderr]): void {
-    if (guarded) return;
-    guarded = true;
     for (const stream of streams) {
+        if (guarded.has(stream)) continue;
+        guarded.add(stream);
         stream.on("error", (err: NodeJS.ErrnoException) => {
             if (err.code !== "EPIPE") {
                 writeError ??= `${err.code ?? "error"}: ${err.message}`;
