@@ -60,9 +60,14 @@ export interface LinkedPeersReader {
     linkedPeers?(stack: string): Promise<readonly string[] | undefined>;
 }
 
-/** The refusal text for `command`, or undefined when nothing would be removed (or the workspace cannot tell). */
-export async function removalRefusal(command: string, members: readonly DeclaredMember[], workspace: LinkedPeersReader): Promise<string | undefined> {
-    if (command !== "up" || !workspace.linkedPeers) {
+/**
+ * The refusal text for `command`, or undefined when nothing would be removed (or the workspace
+ * cannot tell). Every command is guarded: `destroy` updates the remaining members first (which
+ * would drop the vanished peer with the departing ones), and `preview` would show the removal as
+ * the plan instead of stopping it.
+ */
+export async function removalRefusal(_command: string, members: readonly DeclaredMember[], workspace: LinkedPeersReader): Promise<string | undefined> {
+    if (!workspace.linkedPeers) {
         return undefined;
     }
     const linked = new Map<string, readonly string[] | undefined>();
