@@ -185,7 +185,9 @@ export function installScript(options: InstallScriptOptions): string {
         "log=$(mktemp)",
         "installer=$(mktemp)",
         `trap 'rm -f "$log" "$installer"' EXIT`,
-        `mask() { if [ -n "$token" ]; then sed "s|$token|[join token]|g"; else cat; fi; }`,
+        // The token goes to awk through its environment, never as an argument: a command line
+        // is visible to every user in ps (issue 19: `sed "s|$token|..."` put it there).
+        `mask() { if [ -n "$token" ]; then MASK_TOKEN="$token" awk '{ t = ENVIRON["MASK_TOKEN"]; out = ""; while ((i = index($0, t)) > 0) { out = out substr($0, 1, i - 1) "[join token]"; $0 = substr($0, i + length(t)) } print out $0 }'; else cat; fi; }`,
         "fail() {",
         `  echo "k3s ${role} ${version}: $1 failed" >&2`,
         '  if [ -s "$log" ]; then echo "--- last lines of its output ---" >&2; tail -n 40 "$log" | mask >&2; fi',
