@@ -338,6 +338,18 @@ export function nodeSubnetCidr(vpcCidr: string): string {
 export { isArmInstanceType } from "../../lib/instance-types";
 
 /**
+ * The user data of a new VM: cloud-init installs the given ed25519 host key (cc_ssh module,
+ * `ssh_keys`: `ed25519_private`/`ed25519_public`) and generates no other (`ssh_genkeytypes: []`,
+ * the image's keys deleted), so the key the program pins is the only one the VM presents.
+ */
+export function hostKeyUserData(privateKeyOpenssh: string, publicKeyOpenssh: string): string {
+    return `#cloud-config\n${toYaml(
+        { ssh_deletekeys: true, ssh_genkeytypes: [], ssh_keys: { ed25519_private: privateKeyOpenssh, ed25519_public: publicKeyOpenssh.trim() } },
+        { lineWidth: 0 },
+    )}`;
+}
+
+/**
  * A digest of a config file for `triggers`: a changed config reinstalls (and re-reads the
  * kubeconfig) without putting the token itself into one more property. The token has ~285 bits
  * of entropy, so its digest reveals nothing.
