@@ -8,6 +8,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import { loadStackConfigs } from "../../stacks/load";
+import { stackConfig, type MemberSpec } from "../../stacks/sample-stacks";
+import { validateMesh } from "../../stacks/validate";
 import { classify, refusalFlaw, rightMutation, SECRET_PASSWORD } from "./mutations";
 import { formatReport, fuzz, FUZZ_SEED, programError } from "./run";
 
@@ -46,5 +49,18 @@ describe("one layer owns every rule (property)", () => {
             }),
             { seed: FUZZ_SEED, numRuns: 8, endOnFailure: true },
         );
+    });
+});
+
+describe("accepted meshes the generator does not reach", () => {
+    it("kind members with high ids on a small Docker subnet plan (stand-in node addresses stay inside it)", async () => {
+        const specs: MemberSpec[] = [
+            { stack: "west", id: 200, kind: "kind", kindNodes: { networkSubnet: "172.30.0.0/24" } },
+            { stack: "east", id: 201, kind: "kind", kindNodes: { networkSubnet: "172.30.0.0/24" }, cilium: { apiserverNodePort: 32380 } },
+        ];
+        const loaded = loadStackConfigs(specs.map((s) => ({ file: `Pulumi.${s.stack}.yaml`, doc: { config: stackConfig(s) } })));
+        const validation = validateMesh(loaded.members, loaded.suggestions);
+        assert.deepEqual([...loaded.problems, ...validation.problems], []);
+        assert.equal(await programError({ members: loaded.members, problems: [], notes: validation.notes, others: [] }), undefined);
     });
 });
