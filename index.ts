@@ -51,7 +51,12 @@ const { self, peers } = mesh;
 const name = self.cluster.name;
 const config = new pulumi.Config("clustermesh");
 const stackPrefix = self.mesh.stackPrefix ?? `${pulumi.getOrganization()}/${pulumi.getProject()}`;
-const departing = departingPeers(process.env, { stack: self.stack, name });
+const departure = departingPeers(process.env, { stack: self.stack, name }, peers.map((p) => ({ stack: p.stack, name: p.cluster.name })));
+if (departure.problem) {
+    // Before any resource: a stray CLUSTERMESH_DEPARTING must not unlink anyone.
+    throw new pulumi.RunError(departure.problem);
+}
+const departing = departure.departing;
 const placement = awsPlacement(self);
 
 for (const note of mesh.notes) {

@@ -24,7 +24,7 @@ describe("parseCidr", () => {
     });
 
     it("refuses host bits, missing or out-of-range prefixes and garbage", () => {
-        for (const bad of ["10.11.0.1/16", "10.11.0.0", "10.11.0.0/33", "10.11.0.0/-1", "ten/8", "", "10.11.0.0/16 ", "300.1.1.0/24"]) {
+        for (const bad of ["10.021.0.0/16", "10.21.0/16", "10.21.0.0/016", "10.21.0.0/+16", "0x0a.21.0.0/16", "10.21.0.0/16/16", "10.11.0.1/16", "10.11.0.0", "10.11.0.0/33", "10.11.0.0/-1", "ten/8", "", "10.11.0.0/16 ", "300.1.1.0/24"]) {
             assert.equal(parseCidr(bad), undefined, bad);
         }
     });
@@ -32,6 +32,8 @@ describe("parseCidr", () => {
     it("parses single addresses", () => {
         assert.equal(parseAddress("172.30.1.89")?.prefix, 32);
         assert.equal(parseAddress("host.example.com"), undefined);
+        assert.equal(parseAddress("10.021.0.1"), undefined);
+        assert.equal(parseAddress("10.1"), undefined);
     });
 });
 

@@ -4,6 +4,7 @@
  * code path and a 255-cluster mesh is checked with one sort and one sweep.
  */
 import * as ipaddr from "ipaddr.js";
+import { byCodePoint } from "./order";
 
 export type IpFamily = "ipv4" | "ipv6";
 
@@ -32,41 +33,90 @@ function fromBigInt(value: bigint, family: IpFamily): string {
     return ipaddr.fromByteArray(bytes).toString();
 }
 
+/** A decimal number as written by a person who means it: no sign, no leading zeros. */
+const DECIMAL = /^(0|[1-9]\d*)$/;
+
 /**
- * Parses `address/prefix`. Returns undefined for anything that is not a canonical CIDR block:
- * a missing prefix, or host bits set (`10.11.0.1/16`), which would silently mean a different
- * range to different tools.
+ * An IPv4 address as a strict dotted quad: four decimal parts 0-255, no leading zeros. `10.021.0.0`
+ * is refused (some tools read `021` as octal 17, others as 21) and so is `10.21.0` (inet_aton
+ * fills in a zero, most tools refuse it): a value every tool reads the same way, or none.
  */
-export function parseCidr(text: string): CidrRange | undefined {
-    if (typeof text !== "string" || !/^[0-9a-fA-F:.]+\/\d{1,3}$/.test(text)) {
+function strictIpv4(text: string): bigint | undefined {
+    const parts = text.split(".");
+    if (parts.length !== 4 || !parts.every((p) => DECIMAL.test(p) && p.length <= 3 && Number(p) <= 255)) {
         return undefined;
     }
-    let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number];
-    try {
-        parsed = ipaddr.parseCIDR(text);
-    } catch {
-        return undefined;
-    }
-    const [address, prefix] = parsed;
-    const family: IpFamily = address.kind() === "ipv4" ? "ipv4" : "ipv6";
-    const hostBits = BigInt(BITS[family] - prefix);
-    const first = toBigInt(address);
-    const size = 1n << hostBits;
-    if (first % size !== 0n) {
-        return undefined;
-    }
-    return { text, family, prefix, first, last: first + size - 1n };
+    return parts.reduce((acc, p) => (acc << 8n) | BigInt(Number(p)), 0n);
 }
 
-/** Parses an IP address (no prefix) into a one-address range; undefined for a DNS name. */
-export function parseAddress(text: string): CidrRange | undefined {
-    if (!ipaddr.isValid(text)) {
+/** An IPv6 address (no zone, no embedded IPv4 quirks) as an integer, or undefined. */
+function strictIpv6(text: string): bigint | undefined {
+    if (!/^[0-9a-fA-F:.]+$/.test(text) || !text.includes(":") || !ipaddr.IPv6.isValid(text)) {
         return undefined;
     }
-    const address = ipaddr.parse(text);
-    const family: IpFamily = address.kind() === "ipv4" ? "ipv4" : "ipv6";
-    const value = toBigInt(address);
-    return { text, family, prefix: BITS[family], first: value, last: value };
+    const tail = text.slice(text.lastIndexOf(":") + 1);
+    if (tail.includes(".") && strictIpv4(tail) === undefined) {
+        return undefined;
+    }
+    return toBigInt(ipaddr.IPv6.parse(text));
+}
+
+/** An address's family and value, parsed strictly; undefined for anything else. */
+function strictAddress(text: string): { family: IpFamily; value: bigint } | undefined {
+    if (typeof text !== "string") {
+        return undefined;
+    }
+    const v4 = strictIpv4(text);
+    if (v4 !== undefined) {
+        return { family: "ipv4", value: v4 };
+    }
+    const v6 = strictIpv6(text);
+    return v6 === undefined ? undefined : { family: "ipv6", value: v6 };
+}
+
+/**
+ * Parses `address/prefix`, strictly: the one CIDR parser of the project (validation, the
+ * components, the plan, the connectivity model). Returns undefined for anything that is not a
+ * canonical CIDR block: a missing prefix, host bits set (`10.11.0.1/16`, which would silently
+ * mean a different range to different tools), an IPv4 address that is not a strict dotted quad
+ * (`10.021.0.0/16`, `10.21.0/16`), or a prefix with leading zeros or out of range.
+ */
+export function parseCidr(text: string): CidrRange | undefined {
+    if (typeof text !== "string") {
+        return undefined;
+    }
+    const slash = text.indexOf("/");
+    if (slash < 0 || slash !== text.lastIndexOf("/")) {
+        return undefined;
+    }
+    const address = strictAddress(text.slice(0, slash));
+    const prefixText = text.slice(slash + 1);
+    if (!address || !DECIMAL.test(prefixText)) {
+        return undefined;
+    }
+    const prefix = Number(prefixText);
+    if (prefix > BITS[address.family]) {
+        return undefined;
+    }
+    const size = 1n << BigInt(BITS[address.family] - prefix);
+    if (address.value % size !== 0n) {
+        return undefined;
+    }
+    return { text, family: address.family, prefix, first: address.value, last: address.value + size - 1n };
+}
+
+/** Parses an IP address (no prefix, strict as `parseCidr`) into a one-address range; undefined for a DNS name. */
+export function parseAddress(text: string): CidrRange | undefined {
+    const address = strictAddress(text);
+    if (!address) {
+        return undefined;
+    }
+    return { text, family: address.family, prefix: BITS[address.family], first: address.value, last: address.value };
+}
+
+/** Whether `text` looks like an attempt at an IPv4 address (digits and dots only), valid or not. */
+export function looksLikeIpv4(text: string): boolean {
+    return /^[0-9.]+$/.test(text);
 }
 
 export function overlaps(a: CidrRange, b: CidrRange): boolean {
@@ -95,7 +145,7 @@ function blockAt(first: bigint, prefix: number, family: IpFamily): CidrRange {
 export function findOverlaps<T extends { range: CidrRange }>(items: readonly T[]): Array<[T, T]> {
     const sorted = [...items].sort((a, b) =>
         a.range.family !== b.range.family
-            ? a.range.family.localeCompare(b.range.family)
+            ? byCodePoint(a.range.family, b.range.family)
             : a.range.first < b.range.first
               ? -1
               : a.range.first > b.range.first

@@ -4,8 +4,37 @@
  * `cluster.name` rule. Neutral: imports nothing from the rest of the project.
  */
 
-/** Oldest Cilium minor whose chart has the values this program sets (KVStoreMesh default, mcsapi). */
-export const OLDEST_CILIUM = { major: 1, minor: 16 } as const;
+/**
+ * The Cilium minors this program supports: one row per minor with the reference chart its
+ * values are checked against (`../shared/reference/cilium-<chart>.tgz`, `cilium-check`) and the
+ * Kubernetes minors that release is e2e-tested on. A version of any other minor is refused: the
+ * values builder knows nothing about its keys (Helm accepts unknown keys silently). Adding a
+ * minor is adding a row (with its chart), nothing else.
+ */
+export const SUPPORTED_CILIUM_MINORS: ReadonlyArray<{
+    readonly minor: string;
+    /** The chart release the values are checked against. */
+    readonly referenceChart: string;
+    /** Kubernetes minors Cilium e2e-tests this release on (inclusive). */
+    readonly kubernetes: { readonly oldest: string; readonly newest: string };
+    readonly source: string;
+}> = [
+    {
+        minor: "1.18",
+        referenceChart: "1.18.12",
+        kubernetes: { oldest: "1.30", newest: "1.33" },
+        source: "cilium v1.18 Documentation/network/kubernetes/compatibility.rst (1.30-1.33); chart kubeVersion >= 1.21",
+    },
+    {
+        minor: "1.19",
+        referenceChart: "1.19.6",
+        kubernetes: { oldest: "1.30", newest: "1.34" },
+        source: "chart 1.19.6 (kubeVersion >= 1.21); Kubernetes minors in standard support while 1.19 is current",
+    },
+];
+
+/** Oldest Cilium minor the program supports (the first row of SUPPORTED_CILIUM_MINORS). */
+export const OLDEST_CILIUM = { major: 1, minor: Number(SUPPORTED_CILIUM_MINORS[0].minor.split(".")[1]) } as const;
 
 /**
  * Releases refused outright, with the reason and the fix. 1.18.0 broke global-service
@@ -38,8 +67,14 @@ export function ciliumVersionProblem(version: string): { reason: string; fix: st
     if (refused) {
         return refused;
     }
-    if (!ciliumAtLeast(version, OLDEST_CILIUM.major, OLDEST_CILIUM.minor)) {
-        return { reason: `is older than ${OLDEST_CILIUM.major}.${OLDEST_CILIUM.minor}, the first release with KVStoreMesh on by default`, fix: "use e.g. 1.19.6" };
+    const minor = ciliumMinor(version);
+    if (!SUPPORTED_CILIUM_MINORS.some((row) => row.minor === minor)) {
+        const supported = SUPPORTED_CILIUM_MINORS.map((row) => row.minor).join(", ");
+        const newest = SUPPORTED_CILIUM_MINORS[SUPPORTED_CILIUM_MINORS.length - 1];
+        return {
+            reason: `is of Cilium ${minor}, which this program does not support (it supports ${supported}: the minors with a reference chart its values are checked against)`,
+            fix: `use e.g. ${newest.referenceChart}`,
+        };
     }
     return undefined;
 }

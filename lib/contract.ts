@@ -5,6 +5,7 @@
  * offline plan (scripts/plan) all use this one module, so a renamed output cannot break one of
  * them silently. Neutral: imports nothing from the rest of the project.
  */
+import { createHash } from "crypto";
 
 /** Stack output names that other stacks and the mesh runner read. */
 export const STACK_OUTPUTS = {
@@ -78,12 +79,59 @@ export function loadBalancerEndpoint(name: string, addresses: readonly string[])
     return { name, port: CLUSTERMESH_LOAD_BALANCER_PORT, ips: [...addresses] };
 }
 
-/** The peers named in `DEPARTING_ENV`, without this stack itself. */
-export function departingPeers(env: NodeJS.ProcessEnv, self: { stack: string; name: string }): string[] {
-    return (env[DEPARTING_ENV] ?? "")
+/**
+ * The marker the mesh runner sets beside `DEPARTING_ENV`, derived from its value: the program
+ * honours `DEPARTING_ENV` only with a matching marker, so a value left in the shell (an
+ * `export` copied from a log) never unlinks peers from a plain `pulumi up`.
+ */
+export const DEPARTING_MARK_ENV = "CLUSTERMESH_DEPARTING_MARK";
+
+export function departingMark(value: string): string {
+    return `npm-run-mesh:${createHash("sha256").update(`clustermesh-departing\0${value}`).digest("hex").slice(0, 16)}`;
+}
+
+/** The environment the mesh runner gives one step: the departing peers and their marker, always both. */
+export function departingEnv(names: readonly string[]): Record<string, string> {
+    const value = names.join(",");
+    return { [DEPARTING_ENV]: value, [DEPARTING_MARK_ENV]: departingMark(value) };
+}
+
+/**
+ * The peers named in `DEPARTING_ENV` (stack or cluster names), without this stack itself, or the
+ * problem that stops the run: a value the mesh runner did not set (no or a wrong marker), or a
+ * name that is no peer of this stack (a typo would otherwise drop nobody and unlink nothing, or
+ * the wrong mesh's member).
+ */
+export function departingPeers(
+    env: NodeJS.ProcessEnv,
+    self: { stack: string; name: string },
+    peers: ReadonlyArray<{ stack: string; name: string }>,
+): { departing: string[]; problem?: string } {
+    const value = env[DEPARTING_ENV] ?? "";
+    const names = value
         .split(",")
         .map((s) => s.trim())
-        .filter((s) => s.length > 0 && s !== self.name && s !== self.stack);
+        .filter((s) => s.length > 0);
+    if (names.length === 0) {
+        return { departing: [] };
+    }
+    if (env[DEPARTING_MARK_ENV] !== departingMark(value)) {
+        return {
+            departing: [],
+            problem:
+                `${DEPARTING_ENV}=${value} is set, but not by npm run mesh (${DEPARTING_MARK_ENV} is missing or does not match it); a value left in the shell would drop those peers from this stack's link. ` +
+                `Unset it (unset ${DEPARTING_ENV}); to remove a member, run npm run mesh -- destroy --stacks NAME`,
+        };
+    }
+    const others = names.filter((n) => n !== self.name && n !== self.stack);
+    const unknown = others.filter((n) => !peers.some((p) => p.name === n || p.stack === n));
+    if (unknown.length > 0) {
+        return {
+            departing: [],
+            problem: `${DEPARTING_ENV} names ${unknown.join(", ")}, which ${unknown.length === 1 ? "is" : "are"} not a peer of ${self.stack}; peers are ${peers.map((p) => p.stack).join(", ") || "none"}`,
+        };
+    }
+    return { departing: others };
 }
 
 /** A peer as the contract needs it to check its export. */

@@ -19,8 +19,14 @@ function projectWith(files: string[]): string {
 
 describe("listStacks", () => {
     it("names every Pulumi.<stack>.yaml, sorted, and skips the project file and other files", () => {
-        const dir = projectWith(["Pulumi.yaml", "Pulumi.west.yaml", "Pulumi.east.yml", "Pulumi.north-1.yaml", "Pulumi.a.b.yaml", "README.md", "pulumi.south.yaml"]);
-        assert.deepEqual(listStacks(dir), ["east", "north-1", "west"]);
+        const dir = projectWith(["Pulumi.yaml", "Pulumi.west.yaml", "Pulumi.east.yaml", "Pulumi.north-1.yaml", "Pulumi.eu.central.yaml", "README.md", "pulumi.south.yaml"]);
+        // A dot is allowed in a Pulumi stack name (issue 19: Pulumi.eu.central.yaml was never loaded).
+        assert.deepEqual(listStacks(dir), ["east", "eu.central", "north-1", "west"]);
+    });
+
+    it("refuses a .yml twin and a stack file Pulumi never reads", () => {
+        assert.throws(() => listStacks(projectWith(["Pulumi.yaml", "Pulumi.east.yaml", "Pulumi.east.yml"])), /Pulumi\.east\.yml: \(file name\) is a twin of Pulumi\.east\.yaml/);
+        assert.throws(() => listStacks(projectWith(["Pulumi.yaml", "Pulumi.east.yml"])), /never read by Pulumi.*did you mean Pulumi\.east\.yaml/);
     });
 
     it("lists the repository's own stacks", () => {
@@ -52,11 +58,11 @@ describe("listStacks", () => {
     });
 
     it("rejects a file name Pulumi cannot use as a stack name, naming the file", () => {
-        assert.throws(() => listStacks(projectWith(["Pulumi.my region.yaml"])), /Pulumi\.my region\.yaml: stack name "my region" is not a valid Pulumi stack name/);
+        assert.throws(() => listStacks(projectWith(["Pulumi.my region.yaml"])), /Pulumi\.my region\.yaml: \(file name\) "my region" is not a stack name Pulumi accepts.*rename the file, e\.g\. to Pulumi\.my-region\.yaml/);
     });
 
     it("rejects one stack with both a .yaml and a .yml file", () => {
-        assert.throws(() => listStacks(projectWith(["Pulumi.west.yaml", "Pulumi.west.yml"])), /stack west has two files/);
+        assert.throws(() => listStacks(projectWith(["Pulumi.west.yaml", "Pulumi.west.yml"])), /Pulumi\.west\.yml: \(file name\) is a twin of Pulumi\.west\.yaml/);
     });
 });
 

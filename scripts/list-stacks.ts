@@ -10,7 +10,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { projectDir } from "../stacks";
-import { stackFileNames, stackNameOf } from "../stacks/load";
+import { projectFileIn, stackFileNames, stackNameOf } from "../stacks/load";
+import { formatProblem } from "../stacks/problems";
+import { stackFileProblems } from "../stacks/stack-files";
 
 export { STACK_FILE } from "../stacks/load";
 
@@ -24,25 +26,16 @@ function notAMember(file: string): boolean {
     }
 }
 
-/** What the Pulumi CLI accepts as a stack name (the org and project come from elsewhere). */
-const STACK_NAME = /^[A-Za-z0-9_-]+$/;
-
-/** The stack names of every stack file in `dir`, sorted; throws on a name Pulumi would reject. */
+/**
+ * The stack names of every stack file in `dir`, sorted by code point; throws when a file name is
+ * refused (a name Pulumi rejects, a `.yml`/`.yaml` twin, a file Pulumi never reads), naming the fix.
+ */
 export function listStacks(dir: string): string[] {
-    const names = stackFileNames(dir)
-        .filter((file) => !notAMember(path.join(dir, file)))
-        .map((file) => {
-            const name = stackNameOf(file);
-            if (!STACK_NAME.test(name)) {
-                throw new Error(`${file}: stack name ${JSON.stringify(name)} is not a valid Pulumi stack name; rename the file to Pulumi.<name>.yaml using only letters, digits, - and _`);
-            }
-            return name;
-        });
-    const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-    if (duplicate !== undefined) {
-        throw new Error(`stack ${duplicate} has two files (Pulumi.${duplicate}.yaml and Pulumi.${duplicate}.yml); keep one`);
+    const { problems, load } = stackFileProblems(stackFileNames(dir), projectFileIn(dir));
+    if (problems.length > 0) {
+        throw new Error(problems.map(formatProblem).join("; "));
     }
-    return names;
+    return load.filter((file) => !notAMember(path.join(dir, file))).map(stackNameOf);
 }
 
 if (require.main === module) {

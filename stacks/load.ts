@@ -11,6 +11,9 @@ import type { z } from "zod";
 import type { Problem } from "./problems";
 import { MEMBER_KEY, secretConfigKeys, stackConfigSchemas, type StackConfig, type StackConfigKey } from "./schema";
 import { factsOfConfig, Suggestions } from "./suggest";
+import { OTHER_CONFIG_NAMESPACES, STACK_DOCUMENT_KEYS, STACK_FILE, stackFileProblems, stackFilesOf, stackNameOf } from "./stack-files";
+import { preview } from "./redact";
+import { byCodePoint } from "../lib/order";
 
 export const CONFIG_NAMESPACE = "clustermesh";
 
@@ -67,19 +70,11 @@ const rangeNames: Record<string, string> = {
 const cidrKeys = new Set(["cluster.podCIDR", "cluster.serviceCIDR", "cluster.vpcCIDR"]);
 const cidrHints: Record<string, string> = { "cluster.podCIDR": "10.31.0.0/16", "cluster.serviceCIDR": "10.32.0.0/16", "cluster.vpcCIDR": "10.30.0.0/16" };
 
-/** A stack file: `Pulumi.<stack>.yaml` (or `.yml`); `Pulumi.yaml` is the project file, not a stack. */
-export const STACK_FILE = /^Pulumi\.[^.]+\.ya?ml$/;
+export { STACK_FILE, stackNameOf };
 
-/** The stack files in `dir`, sorted by name. */
+/** The stack files in `dir`, sorted by code point (every `Pulumi.<x>.yaml`/`.yml`, also ones `stackFileProblems` refuses). */
 export function stackFileNames(dir: string): string[] {
-    return fs
-        .readdirSync(dir)
-        .filter((f) => STACK_FILE.test(f))
-        .sort();
-}
-
-export function stackNameOf(file: string): string {
-    return file.replace(/^Pulumi\./, "").replace(/\.ya?ml$/, "");
+    return stackFilesOf(fs.readdirSync(dir));
 }
 
 function valueAt(root: unknown, keys: readonly PropertyKey[]): unknown {
@@ -114,7 +109,7 @@ function closest(word: string, candidates: readonly string[]): string | undefine
         }
         return row[b.length];
     };
-    const best = [...candidates].sort((a, b) => distance(word, a) - distance(word, b) || a.localeCompare(b))[0];
+    const best = [...candidates].sort((a, b) => distance(word, a) - distance(word, b) || byCodePoint(a, b))[0];
     return best !== undefined && distance(word, best) <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }
 
@@ -174,7 +169,7 @@ function issueToProblems(file: string, section: StackConfigKey, raw: unknown, is
             return {
                 file,
                 key: keyPath(section, [...where, unknownKey]),
-                value: valueAt(raw, [...where, unknownKey]),
+                value: preview(unknownKey, valueAt(raw, [...where, unknownKey])),
                 message: "is not a known key",
                 fix: suggestion ? `did you mean ${suggestion}? Known keys: ${known.join(", ")}` : `known keys: ${known.join(", ")}`,
             };
@@ -262,6 +257,67 @@ export function parseStackConfig(
     config: Record<string, unknown>,
     seniority = 0,
     suggestions: Suggestions = new Suggestions([factsOfConfig(config)]),
+): { member?: MeshMember; problems: Problem[]; isMember: boolean } {
+    // A file that says it is no member may hold another program's keys; a member-less file is
+    // refused anyway, and only keys that look like ours are worth a "did you mean" there.
+    const declared = `${CONFIG_NAMESPACE}:cluster` in config;
+    const foreign = config[`${CONFIG_NAMESPACE}:${MEMBER_KEY}`] === false ? [] : foreignKeyProblems(file, config, declared);
+    const result = parseOwnKeys(file, config, seniority, suggestions);
+    if (foreign.length === 0) {
+        return result;
+    }
+    return { problems: [...foreign, ...result.problems], isMember: result.isMember || result.member !== undefined };
+}
+
+/** Every key the program reads, bare (`cluster`, `sshPrivateKey`, `member`). */
+function knownBareKeys(): string[] {
+    return [...Object.keys(stackConfigSchemas), ...Object.keys(secretConfigKeys), MEMBER_KEY];
+}
+
+/**
+ * Keys outside the `clustermesh:` namespace. Pulumi would hand a key without a namespace to no
+ * one (`cluster:` instead of `clustermesh:cluster:`), and keys of other namespaces (`aws:region`)
+ * are not read by this program, which configures its providers itself: either way the setting
+ * would be silently ignored, so it is refused with the key it was probably meant to be.
+ */
+function foreignKeyProblems(file: string, config: Record<string, unknown>, all: boolean): Problem[] {
+    const prefix = `${CONFIG_NAMESPACE}:`;
+    const known = knownBareKeys();
+    const problems: Problem[] = [];
+    for (const key of Object.keys(config).sort(byCodePoint)) {
+        if (key.startsWith(prefix)) continue;
+        const colon = key.indexOf(":");
+        const namespace = colon < 0 ? undefined : key.slice(0, colon);
+        const bare = colon < 0 ? key : key.slice(colon + 1);
+        if (namespace !== undefined && (OTHER_CONFIG_NAMESPACES as readonly string[]).includes(namespace)) continue;
+        const meant = closest(bare.split(".")[0], known);
+        const nearNamespace = namespace === undefined || closest(namespace, [CONFIG_NAMESPACE]) !== undefined;
+        if (!all && !nearNamespace) continue;
+        const rest = bare.includes(".") ? bare.slice(bare.indexOf(".")) : "";
+        problems.push({
+            file,
+            key,
+            value: preview(key, config[key]),
+            message:
+                namespace === undefined
+                    ? `has no namespace, so this program never reads it (every key it reads is ${prefix}<key>)`
+                    : `is in the namespace ${namespace}, which this program does not read (it reads only ${prefix}* keys and configures its providers itself)`,
+            fix:
+                meant && nearNamespace
+                    ? `did you mean ${prefix}${meant}${rest}? Rename the key`
+                    : meant
+                      ? `did you mean ${prefix}${meant}${rest}? Otherwise remove the key`
+                      : `remove it; the keys this program reads are ${known.map((k) => prefix + k).join(", ")}`,
+        });
+    }
+    return problems;
+}
+
+function parseOwnKeys(
+    file: string,
+    config: Record<string, unknown>,
+    seniority: number,
+    suggestions: Suggestions,
 ): { member?: MeshMember; problems: Problem[]; isMember: boolean } {
     const problems: Problem[] = [];
     const prefix = `${CONFIG_NAMESPACE}:`;
@@ -356,15 +412,17 @@ function git(dir: string, args: string[]): string | undefined {
 /**
  * How old each stack file is, as a rank (0 oldest; files of equal age share a rank). In a git
  * checkout: the commit that added it (files added together tie), and files new or changed in
- * the work tree are newest. Elsewhere: modification time.
+ * the work tree are newest. Elsewhere every file ties (never modification times, which a copy changes).
  */
 export function fileAges(dir: string, files: readonly string[]): Map<string, number> {
     const log = files.length > 0 ? git(dir, ["log", "--reverse", "--diff-filter=A", "--format=format:@", "--name-only", "--relative", "--", ...files]) : undefined;
     const ages = new Map<string, number>();
     if (log === undefined) {
-        const times = [...new Set(files.map((f) => fs.statSync(path.join(dir, f)).mtimeMs))].sort((a, b) => a - b);
+        // Outside git nothing tells reliably which file came first (modification times change
+        // with a copy or a checkout): every file is as old as the others, and clashes are told to
+        // the member with the higher cluster id, the same on every machine.
         for (const f of files) {
-            ages.set(f, times.indexOf(fs.statSync(path.join(dir, f)).mtimeMs));
+            ages.set(f, 0);
         }
         return ages;
     }
@@ -398,6 +456,27 @@ export interface StackFileEntry {
     readonly seniority?: number;
 }
 
+/** Keys at the top of a stack file that Pulumi does not know (`clustermesh:cluster:` not under `config:`). */
+function documentKeyProblems(file: string, doc: unknown): Problem[] {
+    if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
+        return [];
+    }
+    return Object.keys(doc)
+        .filter((k) => !(STACK_DOCUMENT_KEYS as readonly string[]).includes(k))
+        .sort(byCodePoint)
+        .map((key) => {
+            const ours = key.startsWith(`${CONFIG_NAMESPACE}:`);
+            const meant = closest(key, STACK_DOCUMENT_KEYS);
+            return {
+                file,
+                key,
+                value: preview(key, (doc as Record<string, unknown>)[key]),
+                message: "is not a key of a Pulumi stack file (its top level holds config, encryptionsalt, encryptedkey, secretsprovider, environment), so it would be ignored",
+                fix: ours ? `did you mean to put it under config:? Indent it below config:` : meant ? `did you mean ${meant}?` : "remove it, or move it under config:",
+            };
+        });
+}
+
 /** Parses read stack files into members and problems. Pure: no file system. */
 export function loadStackConfigs(entries: readonly StackFileEntry[]): LoadedStacks {
     const members: MeshMember[] = [];
@@ -419,6 +498,11 @@ export function loadStackConfigs(entries: readonly StackFileEntry[]): LoadedStac
             problems.push({ file, key: "config", message: "is not a map of keys to values", fix: "write `config:` followed by indented keys" });
             continue;
         }
+        const strays = documentKeyProblems(file, doc);
+        if (strays.length > 0) {
+            problems.push(...strays);
+            continue;
+        }
         const result = parseStackConfig(file, config as Record<string, unknown>, seniority ?? 0, suggestions);
         problems.push(...result.problems);
         if (result.member) {
@@ -427,16 +511,32 @@ export function loadStackConfigs(entries: readonly StackFileEntry[]): LoadedStac
             others.push(file);
         }
     }
-    members.sort((a, b) => a.cluster.id - b.cluster.id || a.cluster.name.localeCompare(b.cluster.name) || a.file.localeCompare(b.file));
+    members.sort((a, b) => a.cluster.id - b.cluster.id || byCodePoint(a.cluster.name, b.cluster.name) || byCodePoint(a.file, b.file));
     return { members, others, problems, suggestions };
 }
 
-/** Reads and parses every stack file in `dir`. */
+/** The project file in `dir`: `Pulumi.yaml`, or `Pulumi.yml` when only that exists. */
+export function projectFileIn(dir: string): string {
+    return !fs.existsSync(path.join(dir, "Pulumi.yaml")) && fs.existsSync(path.join(dir, "Pulumi.yml")) ? "Pulumi.yml" : "Pulumi.yaml";
+}
+
+/**
+ * Reads and parses every stack file in `dir`. A folder that does not exist, or holds no stack
+ * file, is a problem (not an empty mesh): `--dir` to the wrong folder would otherwise plan nothing
+ * and succeed.
+ */
 export function loadStacks(dir: string): LoadedStacks {
-    const files = stackFileNames(dir);
-    const age = fileAges(dir, files);
-    return loadStackConfigs(
-        files.map((file): StackFileEntry => {
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
+        return { members: [], others: [], problems: [folderProblem(dir, fs.existsSync(dir) ? "is not a folder" : "does not exist")], suggestions: new Suggestions([]) };
+    }
+    const names = stackFileNames(dir);
+    const { problems: nameProblems, load } = stackFileProblems(names, projectFileIn(dir));
+    if (names.length === 0) {
+        return { members: [], others: [], problems: [folderProblem(dir, "holds no stack file (Pulumi.<stack>.yaml)")], suggestions: new Suggestions([]) };
+    }
+    const age = fileAges(dir, load);
+    const loaded = loadStackConfigs(
+        load.map((file): StackFileEntry => {
             try {
                 return { file, doc: parseYaml(fs.readFileSync(path.join(dir, file), "utf8")) as unknown, seniority: age.get(file) };
             } catch (err) {
@@ -444,4 +544,15 @@ export function loadStacks(dir: string): LoadedStacks {
             }
         }),
     );
+    return { ...loaded, problems: [...nameProblems, ...loaded.problems] };
+}
+
+/** The problem of a project folder that cannot hold the mesh. */
+function folderProblem(dir: string, what: string): Problem {
+    return {
+        file: dir,
+        key: "(project folder)",
+        message: what,
+        fix: "give the folder that holds Pulumi.yaml and the Pulumi.<stack>.yaml files (--dir DIR or CLUSTERMESH_PROJECT_DIR), e.g. --dir examples/kind-lab",
+    };
 }

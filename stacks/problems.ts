@@ -2,6 +2,8 @@
  * A configuration problem and how problems are reported: each names the file, the key, the
  * offending value, what it clashes with and the fix, and all of them are reported at once.
  */
+import { byCodePoint } from "../lib/order";
+import { oneLine, printable } from "./redact";
 
 export interface Problem {
     /** Stack file the problem is in, e.g. `Pulumi.east.yaml`. */
@@ -23,15 +25,21 @@ export function formatValue(value: unknown): string {
     return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+/**
+ * One problem as one line: `file: key value message; fix`. The value goes through `printable`
+ * (a value that may be a secret is never printed) and the whole line through `oneLine` (no raw
+ * newline, whatever a file name or value holds).
+ */
 export function formatProblem(problem: Problem): string {
-    const value = problem.value === undefined ? "" : ` ${formatValue(problem.value)}`;
-    return `${problem.file}: ${problem.key}${value} ${problem.message}; ${problem.fix}`;
+    const shown = printable(problem.key, problem.value);
+    const value = shown === undefined ? "" : ` ${formatValue(shown)}`;
+    return oneLine(`${problem.file}: ${problem.key}${value} ${problem.message}; ${problem.fix}`);
 }
 
 /** Problems in a stable order (file, then key, then text) so two runs print the same. */
 export function sortProblems(problems: readonly Problem[]): Problem[] {
     return [...problems].sort(
-        (a, b) => a.file.localeCompare(b.file) || a.key.localeCompare(b.key) || formatProblem(a).localeCompare(formatProblem(b)),
+        (a, b) => byCodePoint(a.file, b.file) || byCodePoint(a.key, b.key) || byCodePoint(formatProblem(a), formatProblem(b)),
     );
 }
 

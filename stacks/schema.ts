@@ -75,6 +75,12 @@ export const clusterSchema = z
             .describe(
                 "Addresses allowed to reach the Kubernetes API (6443) and SSH (22) of AWS-built clusters: the laptop or CI runner running `pulumi up`. Required for AWS-built clusters; nothing else is opened to the internet.",
             ),
+        allowWideOperatorCIDRs: z
+            .boolean()
+            .default(false)
+            .describe(
+                "Let `operatorCIDRs` together cover more than 65,536 addresses (a /16), e.g. a cloud CI provider's published ranges. Off, wider ranges are refused: `0.0.0.0/1` plus `128.0.0.0/1` would open SSH and 6443 to every address. All of IPv4 is refused even with it. Default false.",
+            ),
     })
     .describe("The cluster's identity and addressing (`clustermesh:cluster`).");
 export type ClusterConfig = z.infer<typeof clusterSchema>;

@@ -145,14 +145,14 @@ const badConfigurations: Array<{ rule: string; specs: MemberSpec[]; expected: st
         expected: ["Pulumi.west.yaml: clustermesh:cilium.version 1.18.0 breaks global-service load-balancing (cilium #40848); use 1.18.1 or later, e.g. 1.19.6"],
     },
     {
-        rule: "Cilium older than 1.16",
+        rule: "Cilium of a minor the program does not support",
         specs: [
             { ...west, cilium: { version: "1.15.3" } },
             { ...east, cilium: { version: "1.15.3", apiserverNodePort: 32380 } },
         ],
         expected: [
-            "Pulumi.east.yaml: clustermesh:cilium.version 1.15.3 is older than 1.16, the first release with KVStoreMesh on by default; use e.g. 1.19.6",
-            "Pulumi.west.yaml: clustermesh:cilium.version 1.15.3 is older than 1.16, the first release with KVStoreMesh on by default; use e.g. 1.19.6",
+            "Pulumi.east.yaml: clustermesh:cilium.version 1.15.3 is of Cilium 1.15, which this program does not support (it supports 1.18, 1.19: the minors with a reference chart its values are checked against); use e.g. 1.19.6",
+            "Pulumi.west.yaml: clustermesh:cilium.version 1.15.3 is of Cilium 1.15, which this program does not support (it supports 1.18, 1.19: the minors with a reference chart its values are checked against); use e.g. 1.19.6",
         ],
     },
     {
@@ -182,7 +182,7 @@ const badConfigurations: Array<{ rule: string; specs: MemberSpec[]; expected: st
     {
         rule: "an EKS VPC too small for two /20 subnets",
         specs: [west, { ...east, kind: "eks", cluster: { vpcCIDR: "10.20.0.0/20" } }],
-        expected: ["Pulumi.east.yaml: clustermesh:cluster.vpcCIDR 10.20.0.0/20 is smaller than /19; an EKS cluster's nodes get two /20 subnets in two zones; use a /19 or larger, e.g. a /16"],
+        expected: ["Pulumi.east.yaml: clustermesh:cluster.vpcCIDR 10.20.0.0/20 is a /20, outside /16 to /19: AWS allows VPCs of at most a /16 (VPC user guide) and an EKS cluster's nodes get two /20 subnets in two zones; use a range that fits, e.g. 10.30.0.0/16 (free in the whole mesh)"],
     },
     {
         rule: "operator CIDR open to the internet",
@@ -216,7 +216,7 @@ const badConfigurations: Array<{ rule: string; specs: MemberSpec[]; expected: st
         rule: "a mistyped key",
         specs: [{ ...west, cluster: { podCIDRs: "10.11.0.0/16" } }],
         expected: [
-            "Pulumi.west.yaml: clustermesh:cluster.podCIDRs 10.11.0.0/16 is not a known key; did you mean podCIDR? Known keys: name, id, kind, region, podCIDR, serviceCIDR, vpcCIDR, operatorCIDRs",
+            "Pulumi.west.yaml: clustermesh:cluster.podCIDRs 10.11.0.0/16 is not a known key; did you mean podCIDR? Known keys: name, id, kind, region, podCIDR, serviceCIDR, vpcCIDR, operatorCIDRs, allowWideOperatorCIDRs",
         ],
     },
     {
@@ -317,7 +317,7 @@ const badConfigurations: Array<{ rule: string; specs: MemberSpec[]; expected: st
     {
         rule: "a pod CIDR smaller than one node's range",
         specs: [{ ...west, cluster: { podCIDR: "10.11.0.0/25" } }],
-        expected: ["Pulumi.west.yaml: clustermesh:cluster.podCIDR 10.11.0.0/25 is smaller than one node's /24 pod range; use a /16 such as 10.31.0.0/16"],
+        expected: ["Pulumi.west.yaml: clustermesh:cluster.podCIDR 10.11.0.0/25 is a /25, outside /8 to /24: Cilium's cluster-pool IPAM gives each node a /24 from it (clusterPoolIPv4MaskSize 24) and the program fills the IPv4 pool list (clusterPoolIPv4PodCIDRList); use a range that fits, e.g. 10.31.0.0/16 (free in the whole mesh)"],
     },
 ];
 

@@ -10,9 +10,12 @@ import { AWS_QUOTAS } from "../lib/aws-quotas";
 import { quotaExcesses, regionHubs, topologyCounts, type MeshVpc, type Topology, type TopologyCounts } from "../lib/topology";
 import { ciliumAtLeast, ciliumMinor, ciliumVersionProblem, CLUSTER_NAME_MAX_LENGTH, isClusterName } from "../lib/cilium-version";
 import { isAwsBuilt } from "./build";
+import { checkRangeUses } from "./cidr-rules";
+import { checkMemberInputs } from "./member-rules";
 import type { MeshMember } from "./load";
 import type { Problem } from "./problems";
 import { isEniRefusedId, Suggestions, type MeshFacts } from "./suggest";
+import { byCodePoint } from "../lib/order";
 
 /** Pod CIDR per node carved from the pod CIDR by Cilium's cluster-pool IPAM. */
 export const POD_CIDR_MASK_SIZE = 24;
@@ -25,7 +28,7 @@ export interface MeshValidation {
 
 /** Oldest first: of two clashing members, the newer one is asked to change. */
 function bySeniority(members: readonly MeshMember[]): MeshMember[] {
-    return [...members].sort((a, b) => a.seniority - b.seniority || a.cluster.id - b.cluster.id || a.file.localeCompare(b.file));
+    return [...members].sort((a, b) => a.seniority - b.seniority || a.cluster.id - b.cluster.id || byCodePoint(a.file, b.file));
 }
 
 function where(member: MeshMember): string {
@@ -321,26 +324,6 @@ function checkCidrs(members: readonly MeshMember[], suggestions: Suggestions): P
         });
     }
     for (const m of members) {
-        const pod = parseCidr(m.cluster.podCIDR);
-        if (pod && m.cilium.ipam !== "eni" && pod.family === "ipv4" && pod.prefix > POD_CIDR_MASK_SIZE) {
-            problems.push({
-                file: m.file,
-                key: "clustermesh:cluster.podCIDR",
-                value: m.cluster.podCIDR,
-                message: `is smaller than one node's /${POD_CIDR_MASK_SIZE} pod range`,
-                fix: `use a /16 such as ${suggestions.range("10.31.0.0/16") ?? "10.31.0.0/16"}`,
-            });
-        }
-        const service = parseCidr(m.cluster.serviceCIDR);
-        if (service && service.family === "ipv4" && (service.prefix < 12 || (m.cluster.kind === "eks" && service.prefix > 24))) {
-            problems.push({
-                file: m.file,
-                key: "clustermesh:cluster.serviceCIDR",
-                value: m.cluster.serviceCIDR,
-                message: m.cluster.kind === "eks" ? "must be between /12 and /24 for EKS" : "is larger than the /12 Kubernetes allows",
-                fix: `use a /16 such as ${suggestions.range("10.32.0.0/16") ?? "10.32.0.0/16"}`,
-            });
-        }
         for (const host of [m.k3s.host, ...m.k3s.agentHosts]) {
             if (!host || m.cluster.kind !== "k3s") {
                 continue;
@@ -405,14 +388,6 @@ function checkAwsInputs(members: readonly MeshMember[], suggestions: Suggestions
         }
         if (!m.cluster.vpcCIDR) {
             problems.push({ file: m.file, key: "clustermesh:cluster.vpcCIDR", message: `is missing; ${what} is built in a new VPC`, fix: `add a free range such as vpcCIDR: ${suggestions.range("10.30.0.0/16") ?? "10.30.0.0/16"}` });
-        } else if (m.cluster.kind === "eks" && (parseCidr(m.cluster.vpcCIDR)?.prefix ?? 0) > 19) {
-            problems.push({
-                file: m.file,
-                key: "clustermesh:cluster.vpcCIDR",
-                value: m.cluster.vpcCIDR,
-                message: "is smaller than /19; an EKS cluster's nodes get two /20 subnets in two zones",
-                fix: "use a /19 or larger, e.g. a /16",
-            });
         }
         if (m.cluster.operatorCIDRs.length === 0) {
             problems.push({
@@ -421,17 +396,6 @@ function checkAwsInputs(members: readonly MeshMember[], suggestions: Suggestions
                 message: `is empty; nothing could reach the Kubernetes API of ${what}`,
                 fix: "add the address you run pulumi from, e.g. operatorCIDRs: [203.0.113.10/32]",
             });
-        }
-        for (const operator of m.cluster.operatorCIDRs) {
-            if (operator === "0.0.0.0/0" || operator === "::/0") {
-                problems.push({
-                    file: m.file,
-                    key: "clustermesh:cluster.operatorCIDRs",
-                    value: operator,
-                    message: "opens SSH and the Kubernetes API to the whole internet",
-                    fix: "list only the addresses you run pulumi from, e.g. 203.0.113.10/32",
-                });
-            }
         }
         if (m.cluster.kind === "k3s" && m.k3s.agentHosts.length > 0) {
             problems.push({
@@ -806,6 +770,8 @@ export function validateMesh(members: readonly MeshMember[], suggestions: Sugges
         ...checkNodePorts(members, suggestions),
         ...checkCidrs(members, suggestions),
         ...checkAwsInputs(members, suggestions),
+        ...checkRangeUses(members, suggestions),
+        ...checkMemberInputs(members),
         ...checkApps(members),
         ...checkAddressing(members),
         ...checkKind(members, suggestions),

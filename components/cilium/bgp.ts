@@ -7,6 +7,7 @@
  * (test/cilium-crds.ts).
  */
 import { ciliumAtLeast } from "../../lib/cilium-version";
+import { byCodePoint } from "../../lib/order";
 
 /** One router the nodes peer with. */
 export interface BgpPeer {
@@ -76,14 +77,14 @@ export function bgpResources(clusterName: string, ciliumVersion: string, bgp: Bg
                         name: `instance-${bgp.localASN}`,
                         localASN: bgp.localASN,
                         peers: [...bgp.peers]
-                            .sort((a, b) => a.name.localeCompare(b.name))
+                            .sort((a, b) => byCodePoint(a.name, b.name))
                             .map((peer) => ({ name: peer.name, peerASN: peer.asn, peerAddress: peer.address, peerConfigRef: { name: peerConfig(peer) } })),
                     },
                 ],
             },
         },
         ...[...bgp.peers]
-            .sort((a, b) => a.name.localeCompare(b.name))
+            .sort((a, b) => byCodePoint(a.name, b.name))
             .map(
                 (peer): CustomResourceSpec => ({
                     apiVersion,

@@ -7,6 +7,7 @@
 import { ciliumAtLeast } from "../../lib/cilium-version";
 import type { ClusterMeshPeer } from "../../lib/contract";
 import type { ClusterKind } from "../cluster/mesh-cluster";
+import { byCodePoint } from "../../lib/order";
 
 export type { ClusterMeshPeer };
 
@@ -108,7 +109,7 @@ export function sortKeys<T extends HelmValue>(value: T): T {
 export function peerEntries(clusterName: string, peers: readonly ClusterMeshPeer[]): HelmValues[] {
     return [...peers]
         .filter((p) => p.name !== clusterName)
-        .sort((a, b) => a.name.localeCompare(b.name))
+        .sort((a, b) => byCodePoint(a.name, b.name))
         .map((p) => {
             const entry: HelmValues = { name: p.name, port: p.port };
             if (p.address !== undefined) {

@@ -167,7 +167,8 @@ describe("node group pieces", () => {
     });
 
     it("picks the ARM AMI for Graviton types and x86 otherwise", () => {
-        for (const type of ["t4g.large", "m7g.xlarge", "c6gn.large", "r8gd.2xlarge", "is4gen.large", "g5g.xlarge"]) {
+        // a1 is Graviton too: the two regexes the components had disagreed on it (issue 19).
+        for (const type of ["a1.large", "t4g.large", "m7g.xlarge", "c6gn.large", "r8gd.2xlarge", "is4gen.large", "g5g.xlarge"]) {
             assert.equal(amiTypeFor(type), "AL2023_ARM_64_STANDARD", type);
         }
         for (const type of ["t3.large", "m7i-flex.large", "g5.xlarge", "c5n.large", "inf2.xlarge", "m5dn.large"]) {

@@ -7,6 +7,7 @@
  */
 import { stringify as toYaml } from "yaml";
 import { nthAddress, overlaps, parseCidr } from "../../lib/cidr";
+import { isArmInstanceType } from "../../lib/instance-types";
 
 /**
  * Cilium's own "not ready" taint (the agent's `agent-not-ready-taint-key` default), in the
@@ -243,7 +244,7 @@ export function adminPrincipalArn(callerArn: string, issuerArn?: string): string
  * AMI. GPU and Bottlerocket AMIs are out of scope: pick them with a launch template.
  */
 export function amiTypeFor(instanceType: string): "AL2023_ARM_64_STANDARD" | "AL2023_x86_64_STANDARD" {
-    return /^[a-z]+\d+[a-z]*g[a-z]*\./.test(instanceType) ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
+    return isArmInstanceType(instanceType) ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
 }
 
 /**

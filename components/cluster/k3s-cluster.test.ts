@@ -50,6 +50,9 @@ describe("K3sCluster on new EC2 VMs", () => {
             ["west-egress", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"],
             ["west-ssh-key", "tls:index/privateKey:PrivateKey"],
             ["west-key-pair", "aws:ec2/keyPair:KeyPair"],
+            ["west-server-host-key", "tls:index/privateKey:PrivateKey"],
+            ["west-agent-1-host-key", "tls:index/privateKey:PrivateKey"],
+            ["west-agent-2-host-key", "tls:index/privateKey:PrivateKey"],
             ["west-server", "aws:ec2/instance:Instance"],
             ["west-server-eip", "aws:ec2/eip:Eip"],
             ["west-agent-1", "aws:ec2/instance:Instance"],
@@ -186,6 +189,32 @@ describe("K3sCluster on new EC2 VMs", () => {
             assert.equal(connection.host, (await peek(cluster.nodeAddresses)).value[n]);
             assert.deepEqual([connection.proxy?.host, connection.proxy?.user], [publicIp, "ubuntu"], "agents are reached through the server");
             assert.equal((agent.inputs.triggers as unknown[])[2], `west-agent-${n}-id`);
+        }
+    });
+
+    it("pins each new VM's host key: generated here, installed by user data (secret), checked by every SSH connection", async () => {
+        const yaml = await import("yaml");
+        // What the mock engine answers for a tls.PrivateKey's public key (scripts/plan/mock-engine.ts).
+        const publicKeyOf = (name: string) => `ssh-ed25519 ${Buffer.from(`mock ${name}`).toString("base64")} mock`;
+        for (const role of ["server", "agent-1", "agent-2"]) {
+            const vm = get(`west-${role}`);
+            const key = get(`west-${role}-host-key`);
+            assert.equal(key.inputs.algorithm, "ED25519");
+            assert.ok(vm.secretInputs.includes("userData"), `${role}: the user data holds the private host key`);
+            const userData = String(vm.inputs.userData);
+            assert.match(userData, /^#cloud-config\n/);
+            const cloud = yaml.parse(userData) as { ssh_keys: { ed25519_private: string; ed25519_public: string }; ssh_genkeytypes: unknown[]; ssh_deletekeys: boolean };
+            const pub = publicKeyOf(key.name);
+            assert.deepEqual([cloud.ssh_keys.ed25519_public, cloud.ssh_genkeytypes, cloud.ssh_deletekeys], [pub, [], true]);
+            assert.match(cloud.ssh_keys.ed25519_private, /BEGIN OPENSSH PRIVATE KEY/);
+            const install = get(`west-install-${role}`).inputs.connection as { hostKey?: string; proxy?: { hostKey?: string } };
+            assert.equal(install.hostKey, pub, `${role}: the install checks the VM's own key`);
+            if (role !== "server") {
+                assert.equal(install.proxy?.hostKey, publicKeyOf("west-server-host-key"), "the jump host is pinned too");
+            }
+        }
+        for (const name of ["west-join-token", "west-kubeconfig"]) {
+            assert.equal((get(name).inputs.connection as { hostKey?: string }).hostKey, publicKeyOf("west-server-host-key"), name);
         }
     });
 

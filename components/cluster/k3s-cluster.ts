@@ -12,6 +12,7 @@ import {
     agentConfigYaml,
     configDigest,
     hostKeyCheckScript,
+    hostKeyUserData,
     installScript,
     isArmInstanceType,
     K3S_API_PORT,
@@ -106,7 +107,8 @@ interface Node {
     readonly user: string;
     readonly port: number;
     readonly privateKey: pulumi.Output<string>;
-    readonly hostKey?: string;
+    /** The host's public key, pinned: given for existing hosts, generated for new VMs. */
+    readonly hostKey?: pulumi.Input<string>;
     /** Fresh VMs refuse SSH until cloud-init installed the key: allow more dial attempts. */
     readonly dialErrorLimit?: number;
     /** Jump host (agents of new VMs are reached through the server). */
@@ -422,11 +424,19 @@ export class K3sCluster extends pulumi.ComponentResource implements MeshCluster 
             },
             invoke,
         );
-        const vm = (role: string) =>
-            new aws.ec2.Instance(
+        // Each VM's SSH host key is generated here and installed through user data (cloud-init
+        // `ssh_keys`), so every SSH connection pins it (`connection.hostKey`): the k3s config
+        // with the join token goes only to the VM this program built, never to whoever answers
+        // at its address first. The user data holds the private host key: secret.
+        const hostKeys = new Map<string, tls.PrivateKey>();
+        const vm = (role: string) => {
+            const hostKey = new tls.PrivateKey(`${name}-${role}-host-key`, { algorithm: "ED25519" }, { parent: this, additionalSecretOutputs: ["privateKeyOpenssh", "privateKeyPem", "privateKeyPemPkcs8"] });
+            hostKeys.set(role, hostKey);
+            return new aws.ec2.Instance(
                 `${name}-${role}`,
                 {
                     ami: ami.id,
+                    userData: pulumi.secret(pulumi.all([hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh]).apply(([priv, pub]) => hostKeyUserData(priv, pub))),
                     instanceType: ec2.instanceType ?? DEFAULT_K3S_INSTANCE_TYPE,
                     subnetId: subnet.id,
                     vpcSecurityGroupIds: [group.id],
@@ -444,6 +454,8 @@ export class K3sCluster extends pulumi.ComponentResource implements MeshCluster 
                 // latest.
                 { parent: this, ignoreChanges: ["ami"] },
             );
+        };
+        const pinned = (role: string): pulumi.Output<string> => hostKeys.get(role)!.publicKeyOpenssh.apply((k) => k.trim());
         const serverInstance = vm("server");
         // The association needs the internet gateway in place (AWS: "EIP may require IGW to exist").
         const eip = new aws.ec2.Eip(`${name}-server-eip`, { instance: serverInstance.id, domain: "vpc", tags: tags("server") }, { parent: this, dependsOn: [network.internetGateway] });
@@ -453,6 +465,7 @@ export class K3sCluster extends pulumi.ComponentResource implements MeshCluster 
             user: UBUNTU_USER,
             port: 22,
             privateKey,
+            hostKey: pinned("server"),
             dialErrorLimit: NEW_VM_DIAL_ERROR_LIMIT,
             privateIp: serverInstance.privateIp,
             instance: serverInstance,
@@ -460,7 +473,7 @@ export class K3sCluster extends pulumi.ComponentResource implements MeshCluster 
         const agents = Array.from({ length: ec2.agents ?? 0 }, (_, i): Node => {
             const instance = vm(`agent-${i + 1}`);
             // Agents have no SSH from the internet: they are reached through the server.
-            return { host: instance.privateIp, user: UBUNTU_USER, port: 22, privateKey, dialErrorLimit: NEW_VM_DIAL_ERROR_LIMIT, proxy: server, privateIp: instance.privateIp, instance };
+            return { host: instance.privateIp, user: UBUNTU_USER, port: 22, privateKey, hostKey: pinned(`agent-${i + 1}`), dialErrorLimit: NEW_VM_DIAL_ERROR_LIMIT, proxy: server, privateIp: instance.privateIp, instance };
         });
         return {
             server,

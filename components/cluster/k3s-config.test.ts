@@ -302,8 +302,13 @@ describe("install script (run against stand-ins)", { skip: !existsSync("/bin/sh"
         assert.match(result.stderr, /k3s server v1\.34\.2\+k3s1: installing k3s v1\.34\.2\+k3s1 failed\n--- last lines of its output ---\n\[ERROR\] {2}Download failed for k3s binary: no space left on device/);
     });
 
-    it("a server that never gets ready: the journal's last lines, token masked", () => {
+    it("a server that never gets ready: the journal's last lines, token masked, and the token on no command line", () => {
         clearLog();
+        // Every tool that could see the token records its arguments (a command line is visible in ps).
+        for (const tool of ["sed", "awk", "tr", "grep", "tail", "cat"]) {
+            const real = spawnSync("/bin/sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).stdout.trim();
+            stub(tool, `printf '%s\\n' "${tool} $*" >> "$SANDBOX/argv"; exec ${real} "$@"`);
+        }
         writeFileSync(join(state, "unhealthy"), "");
         writeFileSync(join(state, "journal"), "level=fatal msg=\"starting kubernetes: token s3cret-token rejected\"\n");
         const result = run(fast({ role: "server", version: VERSION, readyAttempts: 2 }), serverConfigYaml({ ...settings, nodeIp: "10.10.0.90" }));
@@ -311,6 +316,10 @@ describe("install script (run against stand-ins)", { skip: !existsSync("/bin/sh"
         assert.equal(result.status, 1);
         assert.match(result.stderr, /did not answer \/readyz within 0 minutes\n--- last lines of: journalctl -u k3s ---\nlevel=fatal msg="starting kubernetes: token \[join token\] rejected"/);
         assert.doesNotMatch(result.stdout + result.stderr, /s3cret/);
+        const argv = readFileSync(join(sandbox, "argv"), "utf8");
+        assert.match(argv, /^awk /m, "the mask ran");
+        assert.doesNotMatch(argv, /s3cret/, "the join token was passed on a command line");
+        for (const tool of ["sed", "awk", "tr", "grep", "tail", "cat"]) rmSync(join(bin, tool));
     });
 
     it("refuses to run without a config on stdin", () => {

@@ -185,7 +185,9 @@ export function installScript(options: InstallScriptOptions): string {
         "log=$(mktemp)",
         "installer=$(mktemp)",
         `trap 'rm -f "$log" "$installer"' EXIT`,
-        `mask() { if [ -n "$token" ]; then sed "s|$token|[join token]|g"; else cat; fi; }`,
+        // The token goes to awk through its environment, never as an argument: a command line
+        // is visible to every user in ps (issue 19: `sed "s|$token|..."` put it there).
+        `mask() { if [ -n "$token" ]; then MASK_TOKEN="$token" awk '{ t = ENVIRON["MASK_TOKEN"]; out = ""; while ((i = index($0, t)) > 0) { out = out substr($0, 1, i - 1) "[join token]"; $0 = substr($0, i + length(t)) } print out $0 }'; else cat; fi; }`,
         "fail() {",
         `  echo "k3s ${role} ${version}: $1 failed" >&2`,
         '  if [ -s "$log" ]; then echo "--- last lines of its output ---" >&2; tail -n 40 "$log" | mask >&2; fi',
@@ -333,12 +335,18 @@ export function nodeSubnetCidr(vpcCidr: string): string {
     return `${nthAddress(vpc, 0)}/${Math.max(vpc.prefix, 20)}`;
 }
 
+export { isArmInstanceType } from "../../lib/instance-types";
+
 /**
- * Arm (Graviton) instance types: `a1`, and families whose generation digit is followed by `g`
- * (`t4g`, `m7gd`, `c6gn`, `im4gn`, `hpc7g`...). The node image is Ubuntu amd64.
+ * The user data of a new VM: cloud-init installs the given ed25519 host key (cc_ssh module,
+ * `ssh_keys`: `ed25519_private`/`ed25519_public`) and generates no other (`ssh_genkeytypes: []`,
+ * the image's keys deleted), so the key the program pins is the only one the VM presents.
  */
-export function isArmInstanceType(instanceType: string): boolean {
-    return /^(a1|[a-z]+\d+g[a-z]*)\./.test(instanceType);
+export function hostKeyUserData(privateKeyOpenssh: string, publicKeyOpenssh: string): string {
+    return `#cloud-config\n${toYaml(
+        { ssh_deletekeys: true, ssh_genkeytypes: [], ssh_keys: { ed25519_private: privateKeyOpenssh, ed25519_public: publicKeyOpenssh.trim() } },
+        { lineWidth: 0 },
+    )}`;
 }
 
 /**

@@ -4,6 +4,7 @@ import { STACK_OUTPUTS, toPeer, type ClusterMeshPeer, type MemberNetworkOutputs,
 import { hubPeerings, regionHubs, type RegionHub, type Topology } from "../../lib/topology";
 import { failOnProblems } from "../problems";
 import { meshIngress, ownedPeerings, type LinkMember, type MeshIngress } from "./mesh-network";
+import { byCodePoint } from "../../lib/order";
 
 /** This member's own network, when it is built on AWS. */
 export interface LinkNetworkArgs {
@@ -99,7 +100,7 @@ export class ClusterMeshLink extends pulumi.ComponentResource {
                         .get(p.stack)!
                         .requireOutput(STACK_OUTPUTS.endpoint)
                         .apply((endpoint) => toPeer({ name: p.name, stack: p.stack, file: p.file, defaultPort: p.apiserverNodePort }, endpoint)),))
-            .apply((peers) => [...peers].sort((a, b) => a.name.localeCompare(b.name)));
+            .apply((peers) => [...peers].sort((a, b) => byCodePoint(a.name, b.name)));
 
         this.ingress = meshIngress(args.self, args.network ? staying : []);
         if (args.network) {

@@ -10,11 +10,14 @@
  * Exit codes: 0 done; 1 a step failed, the mesh configuration has problems, or the CLI or the
  * stacks' state could not be read; 2 usage, a refused order, a missing CLI, or destroy without --yes.
  */
+import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { formatProblem, inspectMesh } from "../../stacks";
 import { LiveView } from "../common/live-view";
+import { onOutputGone } from "../common/main";
+import { acquireLock, type LockResult } from "./lock";
 import { MESH_COMMANDS, MeshPlanError, planOrder, selectStacks, stackStatus, type MeshCommand, type StackStatus } from "./plan-order";
 import { describeStep, errorTail, formatSummary, MeshProgress } from "./progress";
 import { removalRefusal } from "./removal-guard";
@@ -51,6 +54,26 @@ export interface MeshCliDeps {
     readonly progress?: (command: MeshCommand) => ProgressSink;
     /** The clock for durations; default Date.now. */
     readonly now?: () => number;
+    /** Takes the project folder's lock (default: scripts/mesh/lock.ts). */
+    readonly lock?: (dir: string) => LockResult;
+    /**
+     * Calls `handler` when the run should stop (Ctrl-C, SIGTERM, the output went away); returns the
+     * unsubscribe. Running steps finish, nothing else starts. Default: those signals and onOutputGone.
+     */
+    readonly onStop?: (handler: (why: string) => void) => () => void;
+}
+
+function defaultOnStop(handler: (why: string) => void): () => void {
+    const sigint = () => handler("interrupted (SIGINT)");
+    const sigterm = () => handler("terminated (SIGTERM)");
+    process.on("SIGINT", sigint);
+    process.on("SIGTERM", sigterm);
+    const gone = onOutputGone(handler);
+    return () => {
+        process.off("SIGINT", sigint);
+        process.off("SIGTERM", sigterm);
+        gone();
+    };
 }
 
 async function readStatus(workspace: MeshWorkspace, stacks: readonly string[]): Promise<Map<string, StackStatus>> {
@@ -107,6 +130,29 @@ export async function meshCli(argv: readonly string[], deps: MeshCliDeps): Promi
         return 2;
     }
 
+    const lock = (deps.lock ?? acquireLock)(deps.dir);
+    if ("heldBy" in lock) {
+        deps.err(
+            `another npm run mesh is running in ${deps.dir} (pid ${Number.isNaN(lock.heldBy) ? "unknown" : lock.heldBy}; lock ${lock.file}); nothing was run. ` +
+                "Wait for it to finish; if no such process runs any more, delete the lock file.",
+        );
+        return 2;
+    }
+    try {
+        return await meshLocked(meshCommand, stacks, parallel, parsed.values, deps);
+    } finally {
+        lock.release();
+    }
+}
+
+async function meshLocked(
+    meshCommand: MeshCommand,
+    stacks: string[] | undefined,
+    parallel: number,
+    values: { logs?: string; yes?: boolean },
+    deps: MeshCliDeps,
+): Promise<number> {
+    const parsed = { values };
     const { members, problems } = inspectMesh(deps.dir);
     if (problems.length > 0) {
         deps.err(`The mesh configuration has problems; nothing was run:\n${problems.map((p) => `  - ${formatProblem(p)}`).join("\n")}`);
@@ -133,7 +179,8 @@ export async function meshCli(argv: readonly string[], deps: MeshCliDeps): Promi
         return 1;
     }
 
-    const logDir = path.resolve(parsed.values.logs ?? path.join(os.tmpdir(), `clustermesh-mesh-${meshCommand}-${new Date().toISOString().replace(/[:.]/g, "-")}`));
+    // A new folder only this user can read (mkdtemp: 0700); the logs in it are 0600.
+    const logDir = path.resolve(parsed.values.logs ?? fs.mkdtempSync(path.join(os.tmpdir(), `clustermesh-mesh-${meshCommand}-${new Date().toISOString().replace(/[:.]/g, "-")}-`)));
     const workspace = deps.workspace(deps.dir, logDir);
     let status: Map<string, StackStatus>;
     try {
@@ -181,11 +228,19 @@ export async function meshCli(argv: readonly string[], deps: MeshCliDeps): Promi
     deps.out(`${meshCommand}: ${plural(steps.length, "step")} in ${plural(phases.length, "phase")}, at most ${parallel} at once; each stack's Pulumi output goes to ${logDir}/<stack>.log`);
     steps.forEach((step, i) => deps.out(describeStep(step, i, steps.length)));
     const progress = (deps.progress ?? ((c: MeshCommand) => new MeshProgress(new LiveView(), c, deps.now)))(meshCommand);
+    let stopped: string | undefined;
+    const unsubscribe = (deps.onStop ?? defaultOnStop)((why) => {
+        if (stopped === undefined) {
+            stopped = why;
+            deps.err(`${why}: letting the running steps finish, starting no other (an update cut off mid-way leaves its stack locked)`);
+        }
+    });
     let result;
     try {
-        result = await runSteps(steps, workspace, { parallel, now: deps.now, onChange: progress.onChange });
+        result = await runSteps(steps, workspace, { parallel, now: deps.now, onChange: progress.onChange, shouldStop: () => stopped !== undefined });
     } finally {
         progress.stop();
+        unsubscribe();
     }
 
     deps.out(`\n${formatSummary(result.states)}`);
@@ -200,6 +255,11 @@ export async function meshCli(argv: readonly string[], deps: MeshCliDeps): Promi
             `${meshCommand} stopped: ${plural(failed.length, "step")} failed, ${finished} finished, ${notStarted} not started (later phases wait for every stack of the one before). ` +
                 `Fix the cause and run npm run mesh -- ${meshCommand} again: it reads each stack's state afresh, so finished stacks are not rebuilt unlinked and finished updates are no-ops.`,
         );
+        return 1;
+    }
+    if (stopped !== undefined) {
+        const notStarted = result.states.filter((s) => s.status === "not started").length;
+        deps.err(`${meshCommand} stopped (${stopped}): ${notStarted} step${notStarted === 1 ? "" : "s"} not started. Run npm run mesh -- ${meshCommand} again to finish: it reads each stack's state afresh.`);
         return 1;
     }
     deps.out(`${meshCommand} done: ${plural(steps.length, "step")}`);

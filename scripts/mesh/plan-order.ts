@@ -32,6 +32,7 @@ import { DEPARTING_ENV, STACK_OUTPUTS } from "../../lib/contract";
 import { isAwsBuilt } from "../../stacks/build";
 import { transitHubOwners } from "../../stacks/validate";
 import type { MeshMember } from "../../stacks/load";
+import { byCodePoint } from "../../lib/order";
 
 export type MeshCommand = "preview" | "up" | "destroy";
 export const MESH_COMMANDS: readonly MeshCommand[] = ["preview", "up", "destroy"];
@@ -100,7 +101,7 @@ const itThem = (names: readonly unknown[]): string => (names.length === 1 ? "it"
 
 /** Members by cluster id (the mesh's order everywhere: the lowest id owns the CA). */
 export function byClusterId(members: readonly MeshMember[]): MeshMember[] {
-    return [...members].sort((a, b) => a.cluster.id - b.cluster.id || a.stack.localeCompare(b.stack));
+    return [...members].sort((a, b) => a.cluster.id - b.cluster.id || byCodePoint(a.stack, b.stack));
 }
 
 /**

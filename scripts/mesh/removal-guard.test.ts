@@ -41,10 +41,12 @@ describe("silentRemovals", () => {
         assert.match(text, /npm run mesh -- destroy --stacks east/);
     });
 
-    it("only guards up, and only when the workspace can read linkedPeers", async () => {
+    it("guards every command, when the workspace can read linkedPeers", async () => {
         const reader = { linkedPeers: () => Promise.resolve(["east"] as readonly string[]) };
         assert.match((await removalRefusal("up", [member("west")], reader)) ?? "", /east: linked from west/);
-        assert.equal(await removalRefusal("destroy", [member("west")], reader), undefined);
+        // destroy and preview are guarded too (issue 19): destroy's first phase updates west without east.
+        assert.match((await removalRefusal("destroy", [member("west")], reader)) ?? "", /east: linked from west/);
+        assert.match((await removalRefusal("preview", [member("west")], reader)) ?? "", /east: linked from west/);
         assert.equal(await removalRefusal("up", [member("west")], {}), undefined);
     });
 });

@@ -8,6 +8,7 @@
  *
  * The comparison is pure; `removalRefusal` only reads the outputs through the workspace.
  */
+import { byCodePoint } from "../../lib/order";
 
 /** The stack output listing the peers a stack is linked to (cluster names). */
 export const LINKED_PEERS_OUTPUT = "linkedPeers";
@@ -40,7 +41,7 @@ export function silentRemovals(members: readonly DeclaredMember[], linked: Reado
             }
         }
     }
-    return [...from.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([peer, stacks]) => ({ peer, linkedFrom: [...new Set(stacks)].sort() }));
+    return [...from.entries()].sort(([a], [b]) => byCodePoint(a, b)).map(([peer, stacks]) => ({ peer, linkedFrom: [...new Set(stacks)].sort() }));
 }
 
 /** The refusal, one line per dropped peer, with the two ways out. */
@@ -59,9 +60,14 @@ export interface LinkedPeersReader {
     linkedPeers?(stack: string): Promise<readonly string[] | undefined>;
 }
 
-/** The refusal text for `command`, or undefined when nothing would be removed (or the workspace cannot tell). */
-export async function removalRefusal(command: string, members: readonly DeclaredMember[], workspace: LinkedPeersReader): Promise<string | undefined> {
-    if (command !== "up" || !workspace.linkedPeers) {
+/**
+ * The refusal text for `command`, or undefined when nothing would be removed (or the workspace
+ * cannot tell). Every command is guarded: `destroy` updates the remaining members first (which
+ * would drop the vanished peer with the departing ones), and `preview` would show the removal as
+ * the plan instead of stopping it.
+ */
+export async function removalRefusal(_command: string, members: readonly DeclaredMember[], workspace: LinkedPeersReader): Promise<string | undefined> {
+    if (!workspace.linkedPeers) {
         return undefined;
     }
     const linked = new Map<string, readonly string[] | undefined>();

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import { DEPARTING_ENV, DEPARTING_MARK_ENV, departingMark } from "../../lib/contract";
 import { inspectMesh } from "../../stacks";
 import { projectLikeEast } from "../../test/stack-files";
 import { DEFAULT_PARALLEL, meshCli, type MeshCliDeps } from "./cli";
@@ -59,11 +60,11 @@ class FakeWorkspace implements MeshWorkspace {
         return this.record(`set ${stack} ${key}=${String(value)}`);
     }
     async up(stack: string, env: Readonly<Record<string, string>>, _hooks?: OperationHooks) {
-        await this.record(`up ${stack} ${JSON.stringify(env)}`);
+        await this.record(`up ${stack} ${JSON.stringify(withoutMark(env))}`);
         this.state.set(stack, ["clusterName", "clustermeshEndpoint"]);
     }
     preview(stack: string, env: Readonly<Record<string, string>>) {
-        return this.record(`preview ${stack} ${JSON.stringify(env)}`);
+        return this.record(`preview ${stack} ${JSON.stringify(withoutMark(env))}`);
     }
     destroy(stack: string) {
         this.state.set(stack, []);
@@ -81,6 +82,13 @@ class FakeWorkspace implements MeshWorkspace {
                     .replace("clustermesh:", ""),
             );
     }
+}
+
+/** The step's environment without the departing marker, after checking the marker matches (the program honours nothing else). */
+function withoutMark(env: Readonly<Record<string, string>>): Record<string, string> {
+    const { [DEPARTING_MARK_ENV]: mark, ...rest } = env;
+    assert.equal(mark, departingMark(rest[DEPARTING_ENV] ?? ""), "the runner sets the marker of CLUSTERMESH_DEPARTING");
+    return rest;
 }
 
 function cli(dir: string, ws: FakeWorkspace, checkCli: () => Promise<string> = () => Promise.resolve("v3.248.0")) {
@@ -121,7 +129,7 @@ describe("runSteps", () => {
     const members = inspectMesh(twoDir).members;
     const steps = planOrder({ members, command: "up", status: new Map() }).steps;
 
-    it("selects each stack, sets its config, then runs the action with CLUSTERMESH_DEPARTING always set", async () => {
+    it("writes a phase's config first, then selects each stack and runs the action with CLUSTERMESH_DEPARTING always set", async () => {
         const ws = new FakeWorkspace();
         const result = await runSteps(steps, ws, { parallel: 1 });
         assert.equal(result.ok, true);
@@ -129,16 +137,17 @@ describe("runSteps", () => {
             result.states.map((s) => s.status),
             ["done", "done", "done", "done"],
         );
+        // The files of a phase are written before any of its programs runs (issue 19).
         assert.deepEqual(ws.calls, [
             "select west",
             'up west {"CLUSTERMESH_DEPARTING":""}',
             "select east",
             'up east {"CLUSTERMESH_DEPARTING":""}',
-            "select west",
             "set west clustermesh:mesh.link=true",
+            "set east clustermesh:mesh.link=true",
+            "select west",
             'up west {"CLUSTERMESH_DEPARTING":""}',
             "select east",
-            "set east clustermesh:mesh.link=true",
             'up east {"CLUSTERMESH_DEPARTING":""}',
         ]);
     });
@@ -235,7 +244,7 @@ describe("npm run mesh", () => {
         const c = cli(twoDir, ws);
         assert.equal(await oneByOne(["up"], c.deps), 0, c.err.join("\n"));
         assert.deepEqual(ws.reads, ["west", "east"]);
-        assert.deepEqual(ws.actions, ["up west", "up east", "set west mesh.link=true", "up west", "set east mesh.link=true", "up east"]);
+        assert.deepEqual(ws.actions, ["up west", "up east", "set west mesh.link=true", "set east mesh.link=true", "up west", "up east"]);
         assert.equal(c.out[0], "Pulumi CLI v3.248.0");
         assert.equal(c.out[1], "mesh: west (id 1, missing), east (id 2, missing)");
         assert.ok(c.out.includes("up done: 4 steps"));
@@ -249,14 +258,14 @@ describe("npm run mesh", () => {
             "set west mesh.link=false",
             "up west",
             "set east mesh.link=false",
-            "up east",
             "set north mesh.link=false",
+            "up east",
             "up north",
             "set west mesh.link=true",
-            "up west",
             "set east mesh.link=true",
-            "up east",
             "set north mesh.link=true",
+            "up west",
+            "up east",
             "up north",
         ]);
     });
@@ -265,7 +274,7 @@ describe("npm run mesh", () => {
         const ws = new FakeWorkspace({ west: "deployed", east: "deployed" });
         const c = cli(threeDir, ws);
         assert.equal(await oneByOne(["up", "--stacks", "north"], c.deps), 0, c.err.join("\n"));
-        assert.deepEqual(ws.actions, ["set north mesh.link=false", "up north", "up west", "up east", "set north mesh.link=true", "up north"]);
+        assert.deepEqual(ws.actions, ["set north mesh.link=false", "up north", "set north mesh.link=true", "up west", "up east", "up north"]);
     });
 
     it("up again on a deployed mesh never unlinks it", async () => {
@@ -345,8 +354,8 @@ describe("npm run mesh", () => {
         const c = cli(threeDir, ws);
         assert.equal(await meshCli(["up"], c.deps), 0);
         assert.equal(DEFAULT_PARALLEL, 8);
-        // Both phase-2 stacks were selected before either was brought up.
-        assert.deepEqual(ws.calls.filter((l) => / (east|north)/.test(l)).slice(0, 4), ["select east", "select north", "set east clustermesh:mesh.link=false", "set north clustermesh:mesh.link=false"]);
+        // Both phase-2 files were written, then both stacks selected, before either was brought up.
+        assert.deepEqual(ws.calls.filter((l) => / (east|north)/.test(l)).slice(0, 4), ["set east clustermesh:mesh.link=false", "set north clustermesh:mesh.link=false", "select east", "select north"]);
         assert.match(c.out.find((l) => l.startsWith("up: "))!, /^up: 6 steps in 3 phases, at most 8 at once; each stack's Pulumi output goes to .*\/<stack>\.log$/);
         for (const bad of ["0", "two", "1.5"]) {
             const b = cli(threeDir, new FakeWorkspace());
@@ -435,12 +444,13 @@ esac
         { mode: 0o755 },
     );
 
-    it("reads outputs, sets path config with --path, and scopes CLUSTERMESH_DEPARTING to each operation", async () => {
+    it("reads outputs, writes path config into the file itself, and scopes CLUSTERMESH_DEPARTING to each operation", async () => {
+        const ownDir = projectLikeEast([{ stack: "west", id: 1 }, { stack: "east", id: 2 }]);
         const saved = { PATH: process.env.PATH, CLUSTERMESH_DEPARTING: process.env.CLUSTERMESH_DEPARTING };
         process.env.PATH = `${bin}${path.delimiter}${process.env.PATH ?? ""}`;
         process.env.CLUSTERMESH_DEPARTING = "left-in-the-shell";
         try {
-            const ws = new AutomationWorkspace(twoDir, logDir);
+            const ws = new AutomationWorkspace(ownDir, logDir);
             assert.deepEqual(await ws.outputs("west"), ["clusterName", "clustermeshEndpoint"]);
             assert.deepEqual(await ws.outputs("east"), ["clusterName", "clustermeshEndpoint"]);
             assert.equal(await ws.outputs("north"), undefined);
@@ -461,7 +471,9 @@ esac
         const calls = fs.readFileSync(log, "utf8").split("\n");
         const find = (prefix: string) => calls.find((c) => c.startsWith(prefix));
         assert.ok(find("stack output --json --stack acme/clustermesh/east "), "a fully qualified listing is matched by its last part");
-        assert.equal(find("config set "), "config set --path clustermesh:mesh.link --stack west --plaintext --non-interactive -- true | CLUSTERMESH_DEPARTING=left-in-the-shell");
+        // Not `pulumi config set`, which rewrites the file in place (issue 19): an atomic edit of the file.
+        assert.equal(find("config set "), undefined);
+        assert.match(fs.readFileSync(path.join(ownDir, "Pulumi.west.yaml"), "utf8"), /clustermesh:mesh:\n {4}link: true/);
         assert.match(find("up ")!, /--stack west .*\| CLUSTERMESH_DEPARTING=$/);
         assert.match(find("preview ")!, /--stack west .*\| CLUSTERMESH_DEPARTING=north$/);
         assert.match(find("destroy ")!, /^destroy --yes .*--stack west /);

@@ -4,7 +4,8 @@
  * own cluster); no later phase starts after a failure, since it builds on the earlier ones (a
  * peer linked to a stack whose update failed would fail too).
  */
-import { DEPARTING_ENV, type MeshStep } from "./plan-order";
+import { departingEnv } from "../../lib/contract";
+import type { MeshStep } from "./plan-order";
 import type { MeshWorkspace } from "./workspace";
 
 export type StepStatus = "waiting" | "running" | "done" | "failed" | "not started";
@@ -31,6 +32,11 @@ export interface RunOptions {
     readonly now?: () => number;
     /** Called whenever a step changes: started, a resource finished, done, failed. */
     readonly onChange?: (state: StepState, states: readonly StepState[]) => void;
+    /**
+     * Asked before each step starts: when it says stop (Ctrl-C, SIGTERM, the output went away),
+     * running steps finish (an update is never cut off mid-way) and nothing else starts.
+     */
+    readonly shouldStop?: () => boolean;
 }
 
 export interface RunResult {
@@ -52,14 +58,24 @@ function message(error: unknown): string {
     return error instanceof Error ? error.message : String(error);
 }
 
-/** Selects the stack, sets its config, then runs its action with CLUSTERMESH_DEPARTING always set. */
+/**
+ * Writes the config of every step of a phase, one file after another, before any program of the
+ * phase runs: every program reads every stack file, so a file edited while a program of the same
+ * phase reads it could be seen half-written (a racing reader saw an empty file in most loads).
+ */
+async function writePhaseConfig(states: readonly StepState[], workspace: MeshWorkspace): Promise<void> {
+    for (const state of states) {
+        for (const key of Object.keys(state.step.config).sort()) {
+            await workspace.setConfig(state.step.stack, key, state.step.config[key]);
+        }
+    }
+}
+
+/** Selects the stack, then runs its action with CLUSTERMESH_DEPARTING (and its marker) always set. */
 async function runStep(step: MeshStep, workspace: MeshWorkspace, onResource: () => void): Promise<void> {
     await workspace.selectStack(step.stack);
-    for (const key of Object.keys(step.config).sort()) {
-        await workspace.setConfig(step.stack, key, step.config[key]);
-    }
-    // Always set, even empty, so a value left in the user's shell never reaches the program.
-    const env = { [DEPARTING_ENV]: step.departing.join(",") };
+    // Always set, even empty, with its marker, so a value left in the user's shell never reaches the program.
+    const env = departingEnv(step.departing);
     if (step.action === "destroy") {
         await workspace.destroy(step.stack, { onResource });
     } else {
@@ -75,16 +91,32 @@ export async function runSteps(steps: readonly MeshStep[], workspace: MeshWorksp
     let failed = false;
     for (const phase of phasesOf(steps)) {
         const queue = states.filter((s) => phase.includes(s.step));
-        if (failed) {
+        if (failed || options.shouldStop?.()) {
             for (const state of queue) {
                 state.status = "not started";
                 changed(state);
             }
             continue;
         }
+        try {
+            await writePhaseConfig(queue, workspace);
+        } catch (error) {
+            for (const state of queue) {
+                state.status = "failed";
+                state.error = `writing the stack files before the phase failed: ${message(error)}`;
+                changed(state);
+            }
+            failed = true;
+            continue;
+        }
         const lane = async () => {
             for (let state = queue.shift(); state !== undefined; state = queue.shift()) {
                 const current = state;
+                if (options.shouldStop?.()) {
+                    current.status = "not started";
+                    changed(current);
+                    continue;
+                }
                 current.status = "running";
                 current.startedAt = now();
                 changed(current);
@@ -105,5 +137,5 @@ export async function runSteps(steps: readonly MeshStep[], workspace: MeshWorksp
         };
         await Promise.all(Array.from({ length: Math.min(parallel, queue.length) }, lane));
     }
-    return { states, ok: !failed };
+    return { states, ok: !failed && states.every((s) => s.status === "done") };
 }

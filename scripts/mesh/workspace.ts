@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { LINKED_PEERS_OUTPUT } from "./removal-guard";
+import { setStackFileValue } from "./stack-file-edit";
 
 /** What the runner hears about one operation while it runs. */
 export interface OperationHooks {
@@ -95,9 +96,12 @@ export class AutomationWorkspace implements MeshWorkspace {
     }
 
     private log(stack: string, operation: string) {
-        fs.mkdirSync(this.logDir, { recursive: true });
-        fs.appendFileSync(this.logFile(stack), `\n=== ${new Date().toISOString()} pulumi ${operation} --stack ${stack}\n`);
-        const write = (text: string) => fs.appendFileSync(this.logFile(stack), text);
+        // The logs hold the CLI's whole output: only this user reads them (0600 in a 0700 folder).
+        fs.mkdirSync(this.logDir, { recursive: true, mode: 0o700 });
+        const file = this.logFile(stack);
+        fs.appendFileSync(file, `\n=== ${new Date().toISOString()} pulumi ${operation} --stack ${stack}\n`, { mode: 0o600 });
+        fs.chmodSync(file, 0o600);
+        const write = (text: string) => fs.appendFileSync(file, text, { mode: 0o600 });
         return { onOutput: write, onError: write, color: "never" as const };
     }
 
@@ -153,8 +157,14 @@ export class AutomationWorkspace implements MeshWorkspace {
         return stack;
     }
 
-    async setConfig(name: string, key: string, value: string | boolean): Promise<void> {
-        await this.stack(name).setConfig(key, { value: String(value) }, key.includes("."));
+    /**
+     * Writes the value into the stack file itself, atomically (stacks/../scripts/mesh/stack-file-edit.ts):
+     * `pulumi config set` rewrites the file in place, and a program reading it meanwhile saw an
+     * empty file. Plain values only; secrets are never set by the runner.
+     */
+    setConfig(name: string, key: string, value: string | boolean): Promise<void> {
+        setStackFileValue(this.workDir, name, key, value);
+        return Promise.resolve();
     }
 
     private withEnv(name: string, env: Readonly<Record<string, string>>): Stack {

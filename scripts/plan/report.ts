@@ -12,6 +12,7 @@ import { formatProblem, type Problem } from "../../stacks/problems";
 import { table } from "../common/table";
 import type { RecordedResource } from "./mock-engine";
 import { standInEndpoint } from "./stand-ins";
+import { byCodePoint } from "../../lib/order";
 
 export const REDACTED = "[secret]";
 /** Shown in place of a certificate the deploy issues (the plan's are stand-ins). */
@@ -188,7 +189,7 @@ export function planResources(resources: readonly RecordedResource[]): PlanResou
     const names = new Map(resources.map((r) => [r.urn, r.name]));
     const secrets = secretValuesOf(resources);
     return [...resources]
-        .sort((a, b) => a.urn.localeCompare(b.urn))
+        .sort((a, b) => byCodePoint(a.urn, b.urn))
         .map((r) => {
             const parent = nameOfUrn(r.parent);
             const inputs = planInputs(r, secrets);

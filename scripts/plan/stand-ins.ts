@@ -29,7 +29,11 @@ export function loadBalancerInterfaceIp(subnetCidr: string): string {
  */
 export function kindStandInAddresses(m: MeshMember): string[] {
     const subnet = parseCidr(m.kind.networkSubnet);
-    return subnet ? Array.from({ length: 1 + m.kind.workers }, (_, i) => nthAddress(subnet, m.cluster.id * 16 + i + 2)) : [];
+    if (!subnet) return [];
+    // Wrapped inside the subnet (past its network address and gateway), so a high cluster id in a
+    // small subnet still gets stand-ins instead of a crash of the plan.
+    const room = Number(subnet.last - subnet.first) - 2;
+    return Array.from({ length: 1 + m.kind.workers }, (_, i) => nthAddress(subnet, 2 + ((m.cluster.id * 16 + i) % Math.max(room, 1))));
 }
 
 /** What `m`'s own plan exports as `clustermeshEndpoint`, computed from its stack file alone. */

@@ -6,6 +6,7 @@
  */
 import { X509Certificate } from "crypto";
 import type { CheckResult } from "./checks";
+import { byCodePoint } from "../../lib/order";
 
 /** Fail this many days before an expiry (the leaf certificates' `earlyRenewalHours`, 30 days). */
 export const RENEW_BEFORE_DAYS = 30;
@@ -52,7 +53,7 @@ export function checkCertificates(sources: readonly CertificateSource[], now: Da
     if (seen.size === 0) {
         return { name, ok: false, detail: `no clustermesh certificate could be read (looked in kube-system: ${CLUSTERMESH_CERTIFICATE_SECRETS.map((s) => s.secret).join(", ")})` };
     }
-    const certs = [...seen.values()].sort((a, b) => a.validTo.getTime() - b.validTo.getTime() || a.source.localeCompare(b.source));
+    const certs = [...seen.values()].sort((a, b) => a.validTo.getTime() - b.validTo.getTime() || byCodePoint(a.source, b.source));
     const days = (c: { validTo: Date }) => Math.floor((c.validTo.getTime() - now.getTime()) / DAY_MS);
     const soon = certs.filter((c) => days(c) < renewBeforeDays);
     const lines = certs.map((c) => {

@@ -16,6 +16,7 @@ import { parseArgs } from "util";
 import { formatProblem, inspectMesh } from "../../stacks";
 import { expectationFromMesh, runChecks, serviceUrl, systemClock, type CheckResult, type ClusterClient, type Clock } from "./checks";
 import { KubectlClient } from "./kubectl-client";
+import { onOutputGone } from "../common/main";
 
 export const usage = `usage: npm run verify -- --stack <name> [--kubeconfig FILE] [--failover] [--requests N] [--timeout S]
   --stack NAME       the mesh member to verify from (its Pulumi.<name>.yaml)
@@ -164,7 +165,7 @@ export interface VerifyDeps {
     readonly clock: Clock;
     readonly out: (line: string) => void;
     readonly err: (line: string) => void;
-    /** Calls `handler` on Ctrl-C; returns the unsubscribe function. */
+    /** Calls `handler` on Ctrl-C, SIGTERM or when the output goes away (`| head -1`); returns the unsubscribe function. */
     readonly onInterrupt?: (handler: () => void) => () => void;
 }
 
@@ -278,14 +279,23 @@ export function defaultDeps(dir: string): VerifyDeps {
             const listener = () => {
                 count++;
                 if (count > 1) {
-                    // A second Ctrl-C means "now": the replicas may not be restored.
+                    // A second Ctrl-C means "now": the replicas may not be restored (the
+                    // temporary kubeconfig is still removed, on exit).
                     process.stderr.write("interrupted again: exiting without cleaning up; check the app's replicas and delete the clustermesh-verify-client pod by hand.\n");
                     process.exit(130);
                 }
                 handler();
             };
             process.on("SIGINT", listener);
-            return () => process.off("SIGINT", listener);
+            process.on("SIGTERM", listener);
+            // `verify --failover | head -1`: the reader went away; stop the checks and restore
+            // the replicas rather than die with the app scaled to 0.
+            const unsubscribeGone = onOutputGone(() => handler());
+            return () => {
+                process.off("SIGINT", listener);
+                process.off("SIGTERM", listener);
+                unsubscribeGone();
+            };
         },
     };
 }

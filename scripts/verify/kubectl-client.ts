@@ -91,7 +91,15 @@ export class KubectlClient implements ClusterClient {
         this.dir = fs.mkdtempSync(path.join(options.tmpDir ?? os.tmpdir(), "clustermesh-verify-"));
         this.kubeconfigPath = path.join(this.dir, "kubeconfig");
         fs.writeFileSync(this.kubeconfigPath, options.kubeconfig, { mode: 0o600 });
+        // Whatever ends the process (a second Ctrl-C, process.exit after a crash), the
+        // kubeconfig, a secret, does not stay behind in the temporary directory.
+        process.once("exit", this.removeFiles);
     }
+
+    /** Removes the temporary kubeconfig; synchronous, so it also runs on `process.exit`. */
+    private readonly removeFiles = (): void => {
+        fs.rmSync(this.dir, { recursive: true, force: true });
+    };
 
     /** Path of the temporary kubeconfig (for tests; do not print its contents). */
     get kubeconfigFile(): string {
@@ -210,7 +218,8 @@ export class KubectlClient implements ClusterClient {
             }
         }
         this.disposed = true;
-        fs.rmSync(this.dir, { recursive: true, force: true });
+        this.removeFiles();
+        process.off("exit", this.removeFiles);
         return problems;
     }
 }
