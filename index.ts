@@ -117,6 +117,7 @@ const cilium = new CiliumRelease(`${name}-cilium`, {
     clusterId: self.cluster.id,
     podCIDR: self.cluster.podCIDR,
     cilium: self.cilium,
+    chartArchive: self.cilium.chart,
     ca,
     peers: link.peers,
     nativeRoutingCIDR: self.cilium.routingMode === "native" ? coveringCidr(mesh.members.map((m) => m.cluster.podCIDR)) : undefined,
