@@ -226,8 +226,8 @@ const selfSignedCert: ResourceType = {
         if (ctx.preview || isUnknown(inputs)) return { id: "", outs: preview(inputs) };
         const certPem = withTemp((dir) => {
             fs.writeFileSync(path.join(dir, "key.pem"), String(inputs.privateKeyPem), { mode: 0o600 });
-            fs.writeFileSync(path.join(dir, "ext.cnf"), extensions(inputs, inputs.isCaCertificate === true));
-            return openssl(["req", "-x509", "-new", "-key", path.join(dir, "key.pem"), "-subj", subjectString(inputs.subject as Subject), "-days", days(inputs), "-config", "/dev/null", "-extfile", path.join(dir, "ext.cnf"), "-extensions", "ext", "-set_serial", `0x${crypto.randomBytes(16).toString("hex")}`]);
+            fs.writeFileSync(path.join(dir, "req.cnf"), `[req]\ndistinguished_name = dn\n[dn]\n${extensions(inputs, inputs.isCaCertificate === true)}`);
+            return openssl(["req", "-x509", "-new", "-key", path.join(dir, "key.pem"), "-subj", subjectString(inputs.subject as Subject), "-days", days(inputs), "-config", path.join(dir, "req.cnf"), "-extensions", "ext", "-set_serial", `0x${crypto.randomBytes(16).toString("hex")}`]);
         });
         const outs = certOutputs(certPem, inputs);
         return { id: new crypto.X509Certificate(certPem).serialNumber, outs };
@@ -241,7 +241,8 @@ const certRequest: ResourceType = {
         const pem = withTemp((dir) => {
             fs.writeFileSync(path.join(dir, "key.pem"), String(inputs.privateKeyPem), { mode: 0o600 });
             const san = [...((inputs.dnsNames ?? []) as string[]).map((d) => `DNS:${d}`), ...((inputs.ipAddresses ?? []) as string[]).map((i) => `IP:${i}`)];
-            const args = ["req", "-new", "-key", path.join(dir, "key.pem"), "-subj", subjectString(inputs.subject as Subject), "-config", "/dev/null"];
+            fs.writeFileSync(path.join(dir, "req.cnf"), "[req]\ndistinguished_name = dn\n[dn]\n");
+            const args = ["req", "-new", "-key", path.join(dir, "key.pem"), "-subj", subjectString(inputs.subject as Subject), "-config", path.join(dir, "req.cnf")];
             if (san.length > 0) args.push("-addext", `subjectAltName = ${san.join(", ")}`);
             return openssl(args);
         });
