@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { missingBinaries } from "./cluster/paths";
+import { str } from "./providers/server";
 import { type Engine, chartArchive, pulumi, record, stacksOf, tail } from "./run";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -54,7 +55,7 @@ function reveal(value: unknown): unknown {
 function leaves(value: unknown): string[] {
     if (Array.isArray(value)) return value.flatMap(leaves);
     if (value !== null && typeof value === "object") return Object.values(value).flatMap(leaves);
-    return value === undefined || value === null ? [] : [String(value)];
+    return value === undefined || value === null ? [] : [str(value)];
 }
 
 /**
@@ -84,7 +85,7 @@ function checkStackReference(lab: Engine, dir: string, owner: string, reader: st
     record(`kind lab: ${reader}'s entry for ${owner} is ${owner}'s exported clustermesh endpoint`, entry !== undefined && want.length > 0 && missing.length === 0, `${owner} clustermeshEndpoint: ${JSON.stringify(ownerOut.clustermeshEndpoint)}\n${reader}'s entry: ${JSON.stringify(entry)}`);
 }
 
-export async function kindLab(engine: Engine): Promise<void> {
+export function kindLab(engine: Engine): void {
     const missing = ensureClusterBinaries();
     if (missing.length > 0) {
         record("kind lab: the test cluster's binaries", false, missing.join("\n"));

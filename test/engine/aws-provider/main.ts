@@ -7,7 +7,7 @@
  * nothing to change. Started by the CLI as a plugin (see scripts/engine/README.md).
  */
 import * as crypto from "node:crypto";
-import { type Failure, type Props, ProviderError, type ResourceType, UNKNOWN, serve, urnName, urnType } from "../providers/server";
+import { type Failure, type Props, ProviderError, type ResourceType, UNKNOWN, serve, str, urnName, urnType } from "../providers/server";
 import { AWS_TYPES, type AwsType } from "./resources";
 
 /** The version @pulumi/aws in package-lock.json asks for (the engine matches it exactly). */
@@ -30,12 +30,12 @@ function service(token: string): string {
 }
 
 function idFor(t: AwsType, urn: string, inputs: Props, reg: string): string {
-    const name = String(inputs.name ?? inputs.keyName ?? inputs.nodeGroupName ?? inputs.addonName ?? urnName(urn));
+    const name = str(inputs.name ?? inputs.keyName ?? inputs.nodeGroupName ?? inputs.addonName ?? urnName(urn));
     switch (t.id) {
         case "name":
-            return urnType(urn) === "aws:eks/addon:Addon" || urnType(urn) === "aws:eks/nodeGroup:NodeGroup" ? `${String(inputs.clusterName)}:${name}` : name;
+            return urnType(urn) === "aws:eks/addon:Addon" || urnType(urn) === "aws:eks/nodeGroup:NodeGroup" ? `${str(inputs.clusterName)}:${name}` : name;
         case "arn":
-            return `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/${String(inputs.url ?? "").replace(/^https:\/\//, "")}`;
+            return `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/${str(inputs.url).replace(/^https:\/\//, "")}`;
         case "uuid": {
             const h = hash(urn, 32);
             return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
@@ -99,18 +99,18 @@ function resourceType(token: string, t: AwsType): ResourceType {
         check(news): Failure[] {
             return t.required.filter((k) => news[k] === undefined || news[k] === null).map((k) => ({ property: k, reason: `Missing required argument: ${k} is required by ${token}` }));
         },
-        async create(inputs, ctx) {
+        create(inputs, ctx) {
             const reg = region(ctx.config);
             if (ctx.preview) return { id: "", outs: { ...inputs, ...Object.fromEntries(t.computed.map((k) => [k, inputs[k] ?? UNKNOWN])) } };
             const id = idFor(t, ctx.urn, inputs, reg);
             return { id, outs: { ...inputs, ...computed(t, token, id, inputs, reg) } };
         },
-        async update(id, olds, news, ctx) {
+        update(id, olds, news, ctx) {
             const reg = region(ctx.config);
             return { ...olds, ...news, ...computed(t, token, id, news, reg) };
         },
-        async delete() {
-            return;
+        delete() {
+            // Nothing outside this process holds the resource.
         },
     };
 }
@@ -125,17 +125,17 @@ void serve({
     version: AWS_VERSION,
     resources: Object.fromEntries(Object.entries(AWS_TYPES).map(([token, t]) => [token, resourceType(token, t)])),
     invokes: {
-        "aws:index/getCallerIdentity:getCallerIdentity": async () => ({ id: ACCOUNT_ID, accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/engine-test`, userId: "AIDAENGINETEST00000001" }),
-        "aws:index/getPartition:getPartition": async () => ({ id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" }),
-        "aws:index/getAvailabilityZones:getAvailabilityZones": async (_args, ctx) => zones(region(ctx.config)),
-        "aws:iam/getSessionContext:getSessionContext": async (args) => ({ id: String(args.arn), arn: String(args.arn), issuerArn: String(args.arn), issuerId: "", issuerName: "", sessionName: "" }),
-        "aws:ec2/getAmi:getAmi": async (args, ctx) => {
+        "aws:index/getCallerIdentity:getCallerIdentity": () => ({ id: ACCOUNT_ID, accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/engine-test`, userId: "AIDAENGINETEST00000001" }),
+        "aws:index/getPartition:getPartition": () => ({ id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" }),
+        "aws:index/getAvailabilityZones:getAvailabilityZones": (_args, ctx) => zones(region(ctx.config)),
+        "aws:iam/getSessionContext:getSessionContext": (args) => ({ id: str(args.arn), arn: str(args.arn), issuerArn: str(args.arn), issuerId: "", issuerName: "", sessionName: "" }),
+        "aws:ec2/getAmi:getAmi": (args, ctx) => {
             const id = `ami-${hash(`${region(ctx.config)}/${JSON.stringify(args.filters ?? [])}`, 17)}`;
             return { ...args, id, imageId: id, architecture: "x86_64", name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20260101", virtualizationType: "hvm", rootDeviceName: "/dev/sda1" };
         },
-        "aws:ec2/getNetworkInterfaces:getNetworkInterfaces": async (args, ctx) => ({ id: region(ctx.config), ids: [], filters: args.filters ?? [] }),
-        "aws:ec2/getNetworkInterface:getNetworkInterface": async (args) => {
-            throw new ProviderError(`aws (engine-test provider): no network interface ${String(args.id)}`);
+        "aws:ec2/getNetworkInterfaces:getNetworkInterfaces": (args, ctx) => ({ id: region(ctx.config), ids: [], filters: args.filters ?? [] }),
+        "aws:ec2/getNetworkInterface:getNetworkInterface": (args) => {
+            throw new ProviderError(`aws (engine-test provider): no network interface ${str(args.id)}`);
         },
     },
 });

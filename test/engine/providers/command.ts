@@ -7,7 +7,7 @@
  * an SSH host the tests do not have: it previews, and says so if asked to run.
  */
 import { spawn } from "node:child_process";
-import { type Props, ProviderError, type ResourceType, UNKNOWN, isUnknown, urnName } from "./server";
+import { type Props, ProviderError, type ResourceType, UNKNOWN, isUnknown, str, urnName } from "./server";
 
 interface Ran {
     stdout: string;
@@ -46,24 +46,24 @@ const localCommand: ResourceType = {
         if (ctx.preview) return { ...news, stdout: UNKNOWN, stderr: UNKNOWN };
         // No update command: upstream runs create again.
         const cmd = typeof news.update === "string" ? news.update : typeof news.create === "string" ? news.create : undefined;
-        const env: Record<string, string> = news.addPreviousOutputInEnv === false ? {} : { PULUMI_COMMAND_STDOUT: String(olds.stdout ?? ""), PULUMI_COMMAND_STDERR: String(olds.stderr ?? "") };
-        const ran = cmd === undefined ? { stdout: String(olds.stdout ?? ""), stderr: String(olds.stderr ?? "") } : await run(cmd, news, env, `command ${urnName(ctx.urn)}`);
+        const env: Record<string, string> = news.addPreviousOutputInEnv === false ? {} : { PULUMI_COMMAND_STDOUT: str(olds.stdout), PULUMI_COMMAND_STDERR: str(olds.stderr) };
+        const ran = cmd === undefined ? { stdout: str(olds.stdout), stderr: str(olds.stderr) } : await run(cmd, news, env, `command ${urnName(ctx.urn)}`);
         return { ...news, ...ran };
     },
     async delete(_id, outs, ctx) {
         if (typeof outs.delete !== "string") return;
-        const env: Record<string, string> = outs.addPreviousOutputInEnv === false ? {} : { PULUMI_COMMAND_STDOUT: String(outs.stdout ?? ""), PULUMI_COMMAND_STDERR: String(outs.stderr ?? "") };
+        const env: Record<string, string> = outs.addPreviousOutputInEnv === false ? {} : { PULUMI_COMMAND_STDOUT: str(outs.stdout), PULUMI_COMMAND_STDERR: str(outs.stderr) };
         await run(outs.delete, outs, env, `command ${urnName(ctx.urn)} (delete)`);
     },
 };
 
 const remoteCommand: ResourceType = {
     replaceOnChanges: ["triggers"],
-    async create(inputs, ctx) {
+    create(inputs, ctx) {
         if (ctx.preview || isUnknown(inputs)) return { id: "", outs: { ...inputs, stdout: UNKNOWN, stderr: UNKNOWN } };
         throw new ProviderError(`command ${urnName(ctx.urn)}: remote commands need an SSH host; the engine tests have none (preview only)`);
     },
-    async update(_id, _olds, news, ctx) {
+    update(_id, _olds, news, ctx) {
         if (ctx.preview) return { ...news, stdout: UNKNOWN, stderr: UNKNOWN };
         throw new ProviderError(`command ${urnName(ctx.urn)}: remote commands need an SSH host; the engine tests have none (preview only)`);
     },

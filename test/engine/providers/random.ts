@@ -26,7 +26,7 @@ const randomPassword: ResourceType = {
         if (mins > length) failures.push({ property: "length", reason: `length ${length} is less than the sum of the minimums (${mins})` });
         return failures;
     },
-    async create(inputs, ctx) {
+    create(inputs, ctx) {
         if (ctx.preview) return { id: "", outs: { ...inputs, result: UNKNOWN } };
         const on = (k: string) => inputs[k] !== false;
         const special = typeof inputs.overrideSpecial === "string" ? inputs.overrideSpecial : DEFAULT_SPECIAL;

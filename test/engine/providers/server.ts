@@ -36,15 +36,15 @@ export interface ResourceType {
     readonly replaceOnChanges?: readonly string[];
     check?(news: Props, olds: Props): Failure[];
     /** Outputs for a new resource; in a preview, unknown computed outputs are `UNKNOWN`. */
-    create(inputs: Props, ctx: CallContext): Promise<{ id: string; outs: Props }>;
-    update?(id: string, olds: Props, news: Props, ctx: CallContext): Promise<Props>;
-    delete?(id: string, outs: Props, ctx: CallContext): Promise<void>;
+    create(inputs: Props, ctx: CallContext): Promise<{ id: string; outs: Props }> | { id: string; outs: Props };
+    update?(id: string, olds: Props, news: Props, ctx: CallContext): Promise<Props> | Props;
+    delete?(id: string, outs: Props, ctx: CallContext): Promise<void> | void;
     /** The resource as it is now, or undefined if it is gone (a refresh then drops it). */
     read?(id: string, outs: Props, ctx: CallContext): Promise<Props | undefined>;
 }
 
 /** A data source (invoke). */
-export type Invoke = (args: Props, ctx: CallContext) => Promise<Props>;
+export type Invoke = (args: Props, ctx: CallContext) => Promise<Props> | Props;
 
 export interface CallContext {
     /** The provider's configuration (`aws:region` and the like, or an explicit provider's inputs), by key without the package prefix. */
@@ -98,7 +98,15 @@ function struct(props: Props | undefined): structproto.Struct {
 }
 
 function plain(s: structproto.Struct | undefined): Props {
-    return (s?.toJavaScript() ?? {}) as Props;
+    return s?.toJavaScript() ?? {};
+}
+
+/** A property value as text: strings as they are, anything else as JSON ("" when absent). */
+export function str(value: unknown): string {
+    if (value === undefined || value === null) return "";
+    if (typeof value === "string") return value;
+    if (typeof value === "number" || typeof value === "boolean") return `${value}`;
+    return JSON.stringify(value);
 }
 
 type Callback<T> = (error: grpc.ServiceError | null, value?: T) => void;

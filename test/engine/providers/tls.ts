@@ -12,7 +12,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type Failure, type Props, type ResourceType, UNKNOWN, isUnknown } from "./server";
+import { type Failure, type Props, type ResourceType, UNKNOWN, isUnknown, str } from "./server";
 
 const ALGORITHMS = ["RSA", "ECDSA", "ED25519"] as const;
 // terraform-provider-tls: ecdsa_curve one of P224, P256, P384, P521.
@@ -111,16 +111,16 @@ const privateKey: ResourceType = {
     check(news) {
         const failures: Failure[] = [];
         if (!ALGORITHMS.includes(news.algorithm as never)) failures.push({ property: "algorithm", reason: `expected one of ${ALGORITHMS.join(", ")}, got ${JSON.stringify(news.algorithm)}` });
-        if (news.ecdsaCurve !== undefined && !(String(news.ecdsaCurve) in CURVES)) failures.push({ property: "ecdsaCurve", reason: `expected one of ${Object.keys(CURVES).join(", ")}` });
+        if (news.ecdsaCurve !== undefined && !(str(news.ecdsaCurve) in CURVES)) failures.push({ property: "ecdsaCurve", reason: `expected one of ${Object.keys(CURVES).join(", ")}` });
         return failures;
     },
-    async create(inputs, ctx) {
+    create(inputs, ctx) {
         if (ctx.preview) {
             const computed = ["privateKeyPem", "privateKeyPemPkcs8", "privateKeyOpenssh", "publicKeyPem", "publicKeyOpenssh", "publicKeyFingerprintMd5", "publicKeyFingerprintSha256"];
             return { id: "", outs: { ...inputs, ...Object.fromEntries(computed.map((k) => [k, UNKNOWN])) } };
         }
         const algorithm = String(inputs.algorithm);
-        const curve = String(inputs.ecdsaCurve ?? "P224");
+        const curve = str(inputs.ecdsaCurve ?? "P224");
         const rsaBits = Number(inputs.rsaBits ?? 2048);
         const { privateKey: key, publicKey: pub } =
             algorithm === "RSA"
@@ -222,7 +222,7 @@ const selfSignedCert: ResourceType = {
         if (news.privateKeyPem === undefined) failures.push({ property: "privateKeyPem", reason: "Missing required argument" });
         return failures;
     },
-    async create(inputs, ctx) {
+    create(inputs, ctx) {
         if (ctx.preview || isUnknown(inputs)) return { id: "", outs: preview(inputs) };
         const certPem = withTemp((dir) => {
             fs.writeFileSync(path.join(dir, "key.pem"), String(inputs.privateKeyPem), { mode: 0o600 });
@@ -236,7 +236,7 @@ const selfSignedCert: ResourceType = {
 
 const certRequest: ResourceType = {
     replaceOnChanges: ["privateKeyPem", "subject", "dnsNames", "ipAddresses", "uris"],
-    async create(inputs, ctx) {
+    create(inputs, ctx) {
         if (ctx.preview || isUnknown(inputs)) return { id: "", outs: { ...inputs, certRequestPem: UNKNOWN, keyAlgorithm: UNKNOWN } };
         const pem = withTemp((dir) => {
             fs.writeFileSync(path.join(dir, "key.pem"), String(inputs.privateKeyPem), { mode: 0o600 });
@@ -257,7 +257,7 @@ const locallySignedCert: ResourceType = {
         for (const k of ["certRequestPem", "caCertPem", "caPrivateKeyPem", "validityPeriodHours"]) if (news[k] === undefined) failures.push({ property: k, reason: "Missing required argument" });
         return failures;
     },
-    async create(inputs, ctx) {
+    create(inputs, ctx) {
         if (ctx.preview || isUnknown(inputs)) return { id: "", outs: { ...preview(inputs), caKeyAlgorithm: UNKNOWN } };
         const certPem = withTemp((dir) => {
             fs.writeFileSync(path.join(dir, "csr.pem"), String(inputs.certRequestPem));
