@@ -162,10 +162,10 @@ export function caOwner(dir: string, stacks: readonly string[]): string {
 }
 
 /**
- * Every stack's preview. The CA owner previews in full; the others read its state through a
- * StackReference, which the engine refuses while the owner was never deployed (pulumi #16591,
- * README "Bootstrap order"): before the owner is up that refusal, naming the owner, is what is checked
- * (the kind lab previews east again once west is up).
+ * Every stack's preview. The CA owner previews in full; the others read the CA from its state
+ * through a StackReference, which has nothing to read until the owner is deployed (README
+ * "Bootstrap order"): before the owner is up, a clear refusal is what is checked (the kind lab
+ * previews east again once west is up).
  */
 function previews(engine: Engine, projects: readonly string[]): void {
     for (const project of projects) {
@@ -184,9 +184,11 @@ function previews(engine: Engine, projects: readonly string[]): void {
             if (stack === owner) {
                 record(`preview ${label}`, r.status === 0, tail(r));
             } else {
-                const projectName = /^name:\s*(\S+)/m.exec(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"))?.[1] ?? "";
-                const refused = r.status !== 0 && tail(r, 400).includes(`unknown stack "organization/${projectName}/${owner}"`);
-                record(`preview ${label} before ${owner} is up: refused, naming ${owner}'s stack`, refused, tail(r));
+                // The owner's stack exists (its preview created it) but has no outputs: the program
+                // says so and what to do, without a stack trace (lib/contract.ts missingCaOutputMessage).
+                const out = tail(r, 400);
+                const refused = r.status !== 0 && out.includes(`the CA owner's stack ${owner} has no output meshCaCertPem`) && !/\n\s+at .*stackReference/.test(out);
+                record(`preview ${label} before ${owner} is up: refused, saying to deploy ${owner} first`, refused, tail(r));
             }
         }
     }
