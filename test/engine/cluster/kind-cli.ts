@@ -362,6 +362,25 @@ export async function kind(argv: string[], env: NodeJS.ProcessEnv = process.env,
     }
 }
 
+/**
+ * Ends every cluster the kind stand-in made under `dir` and forgets its nodes (for a test run's
+ * cleanup, whatever state its `pulumi destroy` left); returns the names it found running.
+ */
+export async function deleteAllStandInClusters(dir: string): Promise<string[]> {
+    const root = join(dir, "clusters");
+    const names = existsSync(root) ? readdirSync(root).sort() : [];
+    const running = names.filter((n) => readyCluster(join(root, n)) !== undefined);
+    for (const name of names) {
+        await stopClusterAt(clusterDataDir(dir, name));
+    }
+    if (existsSync(dir)) {
+        await withState(dir, (state) => {
+            state.containers = {};
+        });
+    }
+    return running;
+}
+
 if (require.main === module) {
     void kind(process.argv.slice(2)).then((r) => {
         process.stdout.write(r.stdout);
