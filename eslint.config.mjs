@@ -24,7 +24,7 @@ export default tseslint.config(
         },
     },
     {
-        files: ["**/*.test.ts"],
+        files: ["**/*.test.ts", "**/*.engine-test.ts"],
         rules: {
             "@typescript-eslint/no-explicit-any": "off",
             "@typescript-eslint/no-floating-promises": "off",

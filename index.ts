@@ -26,6 +26,7 @@ import {
     loadBalancerEndpoint,
     nodePortEndpoint,
     STACK_OUTPUTS,
+    missingCaOutputMessage,
     type ClusterMeshPeer,
     type MemberNetworkOutputs,
     type TransitGatewayOutputs,
@@ -73,9 +74,15 @@ const ca: MeshCaMaterial =
     ownCa ??
     (() => {
         const ref = new pulumi.StackReference(`${name}-ca-ref`, { name: `${stackPrefix}/${caOwner.stack}` });
+        // Not requireOutput: on a stack that exists without the output it fails with a stack trace.
+        const read = (output: string): pulumi.Output<string> =>
+            ref.getOutput(output).apply((value: unknown) => {
+                if (typeof value !== "string") throw new pulumi.RunError(missingCaOutputMessage(caOwner.stack, output));
+                return value;
+            });
         return {
-            certPem: ref.requireOutput(STACK_OUTPUTS.caCertPem) as pulumi.Output<string>,
-            privateKeyPem: pulumi.secret(ref.requireOutput(STACK_OUTPUTS.caKeyPem) as pulumi.Output<string>),
+            certPem: read(STACK_OUTPUTS.caCertPem),
+            privateKeyPem: pulumi.secret(read(STACK_OUTPUTS.caKeyPem)),
         };
     })();
 
@@ -130,6 +137,7 @@ const cilium = new CiliumRelease(`${name}-cilium`, {
     clusterId: self.cluster.id,
     podCIDR: self.cluster.podCIDR,
     cilium: self.cilium,
+    chartArchive: self.cilium.chart,
     ca,
     peers: link.peers,
     nativeRoutingCIDR: self.cilium.routingMode === "native" ? coveringCidr(mesh.members.map((m) => m.cluster.podCIDR)) : undefined,

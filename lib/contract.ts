@@ -26,6 +26,16 @@ export const STACK_OUTPUTS = {
 } as const;
 
 /**
+ * Why a member cannot read the mesh CA from the CA owner's stack: the stack exists but has no
+ * such output (never deployed, destroyed, or its first `up` failed). Found by the real engine:
+ * `requireOutput` fails there with an unhandled exception and a stack trace (the mock engine
+ * answers every stack reference).
+ */
+export function missingCaOutputMessage(owner: string, output: string): string {
+    return `the CA owner's stack ${owner} has no output ${output}: it was never deployed, or was destroyed. Deploy it first (pulumi up -s ${owner}, README: Bootstrap order), or let npm run mesh -- up do the order`;
+}
+
+/**
  * Environment variable the program reads: peers (stack or cluster names, comma-separated) left
  * out of this run's link, because they are about to be destroyed (`npm run mesh -- destroy`).
  */

@@ -280,6 +280,19 @@ export const ciliumSchema = z
             .boolean()
             .default(false)
             .describe("Enable the Multi-Cluster Services API (ServiceExport, `clusterset.local`). Default false."),
+        chart: z
+            .string()
+            .regex(/(^|\/)cilium-\d+\.\d+\.\d+\.tgz$/, { message: "is not a Cilium chart archive such as /charts/cilium-1.19.6.tgz (the file `helm pull cilium/cilium --version 1.19.6` writes)" })
+            .optional()
+            .describe(
+                "Install the chart from this local archive instead of the Helm repository, for machines without internet (the engine tests use `../shared/reference/cilium-<version>.tgz`). Its file name must carry `version`. An absolute path, or relative to the repository root. Default: the Helm repository.",
+            ),
+    })
+    .superRefine((cilium, ctx) => {
+        const archived = cilium.chart === undefined ? undefined : /cilium-(\d+\.\d+\.\d+)\.tgz$/.exec(cilium.chart)?.[1];
+        if (archived !== undefined && archived !== cilium.version) {
+            ctx.addIssue({ code: "custom", path: ["chart"], message: `is the chart of Cilium ${archived}, but version is ${cilium.version}; use cilium-${cilium.version}.tgz or set version: ${archived}` });
+        }
     })
     .describe("The Cilium release of the cluster (`clustermesh:cilium`).");
 export type CiliumConfig = z.infer<typeof ciliumSchema>;

@@ -38,6 +38,8 @@ export interface CiliumReleaseArgs {
     operatorRoleArn?: pulumi.Input<string>;
     /** Helm repository of the chart. Default `https://helm.cilium.io/`. */
     chartRepository?: string;
+    /** A local chart archive (`cilium-<version>.tgz`) to install instead of the repository's (no internet). Default: the repository. */
+    chartArchive?: string;
     /** Seconds Helm waits for the release. Default 900. */
     timeoutSeconds?: number;
 }
@@ -140,10 +142,12 @@ export class CiliumRelease extends pulumi.ComponentResource {
             `${name}-release`,
             {
                 name: "cilium",
-                chart: "cilium",
-                version: args.cilium.version,
+                // A local archive is resolved by the provider from the file (its version is in it);
+                // otherwise the named chart at the version from the repository.
+                ...(args.chartArchive !== undefined
+                    ? { chart: args.chartArchive }
+                    : { chart: "cilium", version: args.cilium.version, repositoryOpts: { repo: args.chartRepository ?? "https://helm.cilium.io/" } }),
                 namespace: "kube-system",
-                repositoryOpts: { repo: args.chartRepository ?? "https://helm.cilium.io/" },
                 values: this.values,
                 // On EKS no node exists until Cilium is in (the node group waits for this
                 // release), so waiting for pods would never end; k3s's server node is there.

@@ -1,0 +1,141 @@
+/**
+ * `pulumi-resource-aws` for the engine tests only (never shipped, never a provider for users):
+ * pulumi-aws's provider cannot be built from Go modules (it compiles against a locally patched
+ * Terraform provider), so the real engine talks to this one instead. It answers for the types in
+ * ./resources.ts and the data sources below with deterministic outputs: an id is the type's AWS
+ * prefix and a hash of the URN, so two runs (and two machines) agree, and a second `up` has
+ * nothing to change. Started by the CLI as a plugin (see scripts/engine/README.md).
+ */
+import * as crypto from "node:crypto";
+import { type Failure, type Props, ProviderError, type ResourceType, UNKNOWN, serve, str, urnName, urnType } from "../providers/server";
+import { AWS_TYPES, type AwsType } from "./resources";
+
+/** The version @pulumi/aws in package-lock.json asks for (the engine matches it exactly). */
+export const AWS_VERSION = "7.48.0";
+export const ACCOUNT_ID = "123456789012";
+
+function hash(text: string, length: number): string {
+    return crypto.createHash("sha256").update(text).digest("hex").slice(0, length);
+}
+
+function region(config: Readonly<Record<string, string>>): string {
+    const r = config.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    if (!r) throw new ProviderError("aws (engine-test provider): no region: set aws:region or the provider's region");
+    return r;
+}
+
+function service(token: string): string {
+    const mod = token.split(":")[1]?.split("/")[0] ?? "";
+    return mod === "ec2transitgateway" || mod === "vpc" ? "ec2" : mod;
+}
+
+function idFor(t: AwsType, urn: string, inputs: Props, reg: string): string {
+    const name = str(inputs.name ?? inputs.keyName ?? inputs.nodeGroupName ?? inputs.addonName ?? urnName(urn));
+    switch (t.id) {
+        case "name":
+            return urnType(urn) === "aws:eks/addon:Addon" || urnType(urn) === "aws:eks/nodeGroup:NodeGroup" ? `${str(inputs.clusterName)}:${name}` : name;
+        case "arn":
+            return `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/${str(inputs.url).replace(/^https:\/\//, "")}`;
+        case "uuid": {
+            const h = hash(urn, 32);
+            return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+        }
+        default:
+            return `${t.id}${hash(`${reg}/${urn}`, 17)}`;
+    }
+}
+
+/** Deterministic values for what AWS computes. */
+function computed(t: AwsType, token: string, id: string, inputs: Props, reg: string): Props {
+    const out: Props = {};
+    const svc = service(token);
+    const kind = token.split(":")[2]?.replace(/^[A-Z]/, (c) => c.toLowerCase()) ?? "";
+    for (const k of t.computed) {
+        switch (k) {
+            case "arn":
+                out.arn = svc === "iam" ? `arn:aws:iam::${ACCOUNT_ID}:${kind}/${id}` : `arn:aws:${svc}:${reg}:${ACCOUNT_ID}:${kind}/${id}`;
+                break;
+            case "tagsAll":
+                out.tagsAll = inputs.tags ?? {};
+                break;
+            case "ownerId":
+            case "vpcOwnerId":
+            case "instanceOwnerId":
+                out[k] = ACCOUNT_ID;
+                break;
+            case "privateIp":
+                out.privateIp = inputs.privateIp ?? `10.${parseInt(hash(id, 2), 16) % 256}.0.${(parseInt(hash(id + "h", 2), 16) % 250) + 4}`;
+                break;
+            case "publicIp":
+                out.publicIp = `203.0.113.${(parseInt(hash(id, 2), 16) % 250) + 4}`;
+                break;
+            case "endpoint":
+                out.endpoint = `https://${hash(id, 32).toUpperCase()}.gr7.${reg}.eks.amazonaws.com`;
+                break;
+            case "certificateAuthority":
+                out.certificateAuthority = { data: Buffer.from(`engine-test CA for ${id}`).toString("base64") };
+                break;
+            case "identities":
+                out.identities = [{ oidcs: [{ issuer: `https://oidc.eks.${reg}.amazonaws.com/id/${hash(id, 32).toUpperCase()}` }] }];
+                break;
+            case "status":
+            case "state":
+            case "instanceState":
+                out[k] = k === "instanceState" ? "running" : "ACTIVE";
+                break;
+            case "acceptStatus":
+                out.acceptStatus = "active";
+                break;
+            default:
+                out[k] = inputs[k] ?? `${k}-${hash(`${id}/${k}`, 12)}`;
+        }
+    }
+    return out;
+}
+
+function resourceType(token: string, t: AwsType): ResourceType {
+    return {
+        replaceOnChanges: t.replace,
+        check(news): Failure[] {
+            return t.required.filter((k) => news[k] === undefined || news[k] === null).map((k) => ({ property: k, reason: `Missing required argument: ${k} is required by ${token}` }));
+        },
+        create(inputs, ctx) {
+            const reg = region(ctx.config);
+            if (ctx.preview) return { id: "", outs: { ...inputs, ...Object.fromEntries(t.computed.map((k) => [k, inputs[k] ?? UNKNOWN])) } };
+            const id = idFor(t, ctx.urn, inputs, reg);
+            return { id, outs: { ...inputs, ...computed(t, token, id, inputs, reg) } };
+        },
+        update(id, olds, news, ctx) {
+            const reg = region(ctx.config);
+            return { ...olds, ...news, ...computed(t, token, id, news, reg) };
+        },
+        delete() {
+            // Nothing outside this process holds the resource.
+        },
+    };
+}
+
+function zones(reg: string): Props {
+    const letters = ["a", "b", "c"];
+    return { id: reg, names: letters.map((l) => `${reg}${l}`), zoneIds: letters.map((_, i) => `${reg.replace(/-/g, "").slice(0, 4)}-az${i + 1}`), groupNames: [reg], state: "available" };
+}
+
+void serve({
+    name: "aws",
+    version: AWS_VERSION,
+    resources: Object.fromEntries(Object.entries(AWS_TYPES).map(([token, t]) => [token, resourceType(token, t)])),
+    invokes: {
+        "aws:index/getCallerIdentity:getCallerIdentity": () => ({ id: ACCOUNT_ID, accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/engine-test`, userId: "AIDAENGINETEST00000001" }),
+        "aws:index/getPartition:getPartition": () => ({ id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" }),
+        "aws:index/getAvailabilityZones:getAvailabilityZones": (_args, ctx) => zones(region(ctx.config)),
+        "aws:iam/getSessionContext:getSessionContext": (args) => ({ id: str(args.arn), arn: str(args.arn), issuerArn: str(args.arn), issuerId: "", issuerName: "", sessionName: "" }),
+        "aws:ec2/getAmi:getAmi": (args, ctx) => {
+            const id = `ami-${hash(`${region(ctx.config)}/${JSON.stringify(args.filters ?? [])}`, 17)}`;
+            return { ...args, id, imageId: id, architecture: "x86_64", name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20260101", virtualizationType: "hvm", rootDeviceName: "/dev/sda1" };
+        },
+        "aws:ec2/getNetworkInterfaces:getNetworkInterfaces": (args, ctx) => ({ id: region(ctx.config), ids: [], filters: args.filters ?? [] }),
+        "aws:ec2/getNetworkInterface:getNetworkInterface": (args) => {
+            throw new ProviderError(`aws (engine-test provider): no network interface ${str(args.id)}`);
+        },
+    },
+});

@@ -1,0 +1,157 @@
+/**
+ * The kind lab through the real engine: `pulumi up` of west then east, then linked, a second
+ * `up` of each with `--expect-no-changes`, east's preview once west is up, `destroy`; then
+ * `npm run mesh -- up` and `destroy` through the Automation API. The clusters are the test
+ * harness's (test/engine/cluster: a control plane with kwok nodes on loopback behind stand-in
+ * `kind` and `docker` executables); the chart is the archive in ../shared/reference
+ * (`clustermesh:cilium.chart`), as there is no internet.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { missingBinaries } from "./cluster/paths";
+import { str } from "./providers/server";
+import { type Engine, chartArchive, pulumi, record, stacksOf, tail } from "./run";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const LAB = "examples/kind-lab";
+
+/** `kind` and `docker` on PATH: the harness's stand-ins (test/engine/cluster/*-cli.ts). */
+function writeStandIns(dir: string): void {
+    const loader = `file://${path.join(ROOT, "node_modules/tsx/dist/loader.mjs")}`;
+    for (const [name, entry] of [["kind", "kind-cli.ts"], ["docker", "docker-cli.ts"]] as const) {
+        fs.writeFileSync(path.join(dir, name), `#!/bin/sh\n# stand-in ${name} for the engine tests (test/engine/cluster/${entry})\nexec node --import ${JSON.stringify(loader)} ${JSON.stringify(path.join(ROOT, "test/engine/cluster", entry))} "$@"\n`, { mode: 0o755 });
+    }
+}
+
+function ensureClusterBinaries(): string[] {
+    if (missingBinaries().length === 0) return [];
+    const r = spawnSync("bash", [path.join(ROOT, "scripts/engine/build-cluster.sh")], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
+    return r.status === 0 ? missingBinaries() : [`scripts/engine/build-cluster.sh exited ${r.status}`];
+}
+
+/** The resources left in a stack's state (`pulumi stack export`). */
+function resourcesInState(engine: Engine, dir: string, stack: string): string[] {
+    const r = pulumi(engine, dir, ["stack", "export", "--stack", stack]);
+    if (r.status !== 0) return [`(export failed: ${tail(r, 3)})`];
+    const state = JSON.parse(r.stdout) as { deployment?: { resources?: Array<{ urn: string }> } };
+    return (state.deployment?.resources ?? []).map((res) => res.urn);
+}
+
+function kindClusters(engine: Engine): string[] {
+    const r = spawnSync("kind", ["get", "clusters"], { env: engine.env, encoding: "utf8" });
+    return r.stdout.split("\n").filter((l) => l.trim() !== "" && !/^No kind clusters/.test(l));
+}
+
+/** A secret in `stack export --show-secrets` is `{ <sig>: …, plaintext: "<json>" }`: its value. */
+function reveal(value: unknown): unknown {
+    if (value !== null && typeof value === "object" && "plaintext" in value) return reveal(JSON.parse(String((value as { plaintext: string }).plaintext)));
+    if (Array.isArray(value)) return value.map(reveal);
+    if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
+    return value;
+}
+
+function leaves(value: unknown): string[] {
+    if (Array.isArray(value)) return value.flatMap(leaves);
+    if (value !== null && typeof value === "object") return Object.values(value).flatMap(leaves);
+    return value === undefined || value === null ? [] : [str(value)];
+}
+
+/**
+ * What east read through its StackReference is west's real state: the mesh CA east's Cilium
+ * release trusts is west's exported CA, and east's entry for west carries west's exported
+ * clustermesh endpoint.
+ */
+function checkStackReference(lab: Engine, dir: string, owner: string, reader: string): void {
+    const outputs = pulumi(lab, dir, ["stack", "output", "--json", "--show-secrets", "--stack", owner]);
+    const exported = pulumi(lab, dir, ["stack", "export", "--show-secrets", "--stack", reader]);
+    if (outputs.status !== 0 || exported.status !== 0) {
+        record(`kind lab: ${reader} reads ${owner}'s real outputs`, false, tail(outputs.status !== 0 ? outputs : exported));
+        return;
+    }
+    const ownerOut = JSON.parse(outputs.stdout) as { meshCaCertPem?: string; clustermeshEndpoint?: unknown };
+    const state = reveal(JSON.parse(exported.stdout)) as { deployment: { resources: Array<{ urn: string; type: string; outputs?: { values?: Record<string, unknown> } }> } };
+    const release = state.deployment.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.urn.endsWith("-cilium-release"));
+    const values = release?.outputs?.values as { tls?: { ca?: { cert?: string } }; clustermesh?: { config?: { clusters?: Array<Record<string, unknown>> } } } | undefined;
+    const caCert = values?.tls?.ca?.cert ?? "";
+    const ownerCa = ownerOut.meshCaCertPem ?? "";
+    const sameCa = ownerCa !== "" && (caCert === ownerCa || caCert === Buffer.from(ownerCa).toString("base64"));
+    record(`kind lab: ${reader}'s Cilium trusts ${owner}'s exported mesh CA (read through the StackReference)`, sameCa, `${owner} meshCaCertPem: ${ownerCa.slice(0, 80)}…\n${reader} tls.ca.cert: ${caCert.slice(0, 80)}…`);
+    const entry = values?.clustermesh?.config?.clusters?.find((c) => c.name === owner);
+    const want = leaves(ownerOut.clustermeshEndpoint);
+    const have = new Set(leaves(entry));
+    const missing = want.filter((w) => !have.has(w));
+    record(`kind lab: ${reader}'s entry for ${owner} is ${owner}'s exported clustermesh endpoint`, entry !== undefined && want.length > 0 && missing.length === 0, `${owner} clustermeshEndpoint: ${JSON.stringify(ownerOut.clustermeshEndpoint)}\n${reader}'s entry: ${JSON.stringify(entry)}`);
+}
+
+export function kindLab(engine: Engine): void {
+    const missing = ensureClusterBinaries();
+    if (missing.length > 0) {
+        record("kind lab: the test cluster's binaries", false, missing.join("\n"));
+        return;
+    }
+    const standIns = path.join(engine.tmp, "stand-ins");
+    fs.mkdirSync(standIns, { recursive: true });
+    writeStandIns(standIns);
+    const env = {
+        ...engine.env,
+        PATH: [standIns, engine.env.PATH ?? ""].join(path.delimiter),
+        CLUSTERMESH_KIND_STATE_DIR: path.join(engine.tmp, "kind"),
+        CLUSTERMESH_KIND_OWNER_PID: String(process.pid),
+        KUBECONFIG: path.join(engine.tmp, "kubeconfig"),
+    };
+    const lab: Engine = { ...engine, env };
+    const dir = path.join(lab.work, LAB);
+    const stacks = stacksOf(dir);
+    for (const stack of stacks) {
+        const file = parse(fs.readFileSync(path.join(dir, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, { version?: string }> };
+        const version = file.config["clustermesh:cilium"]?.version ?? "";
+        pulumi(lab, dir, ["stack", "select", "--create", stack]);
+        const set = pulumi(lab, dir, ["config", "set", "--path", "--stack", stack, "clustermesh:cilium.chart", chartArchive(version)]);
+        if (set.status !== 0) record(`kind lab ${stack}: set the chart archive`, false, tail(set));
+    }
+    const up = (stack: string, label: string, extra: string[] = []): boolean => {
+        const r = pulumi(lab, dir, ["up", "--yes", "--skip-preview", "--stack", stack, ...extra], 20 * 60_000);
+        record(`kind lab: ${label}`, r.status === 0, tail(r, 60));
+        return r.status === 0;
+    };
+    const west = "west";
+    const east = "east";
+    if (!up(west, "up west")) return;
+    const previewEast = pulumi(lab, dir, ["preview", "--stack", east]);
+    record("kind lab: preview east once west is up", previewEast.status === 0, tail(previewEast));
+    if (!up(east, "up east")) return;
+    for (const stack of [west, east]) pulumi(lab, dir, ["config", "set", "--path", "--stack", stack, "clustermesh:mesh.link", "true"]);
+    if (!up(west, "up west linked") || !up(east, "up east linked")) return;
+    checkStackReference(lab, dir, west, east);
+    up(west, "second up of west shows no changes", ["--expect-no-changes"]);
+    up(east, "second up of east shows no changes", ["--expect-no-changes"]);
+
+    for (const stack of [east, west]) {
+        const r = pulumi(lab, dir, ["destroy", "--yes", "--skip-preview", "--stack", stack], 20 * 60_000);
+        record(`kind lab: destroy ${stack}`, r.status === 0, tail(r, 60));
+    }
+    const left = stacks.flatMap((s) => resourcesInState(lab, dir, s));
+    record("kind lab: nothing left in the state after destroy", left.length === 0, left.join("\n"));
+    const clusters = kindClusters(lab);
+    record("kind lab: no cluster left after destroy", clusters.length === 0, clusters.join("\n"));
+
+    // The mesh runner through the Automation API (its progress from the engine's events).
+    const mesh = (args: string[]) =>
+        spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(lab.work, "scripts/mesh.ts"), ...args], {
+            cwd: dir,
+            env: { ...env, CLUSTERMESH_PROJECT_DIR: dir },
+            encoding: "utf8",
+            timeout: 30 * 60_000,
+        });
+    for (const stack of stacks) pulumi(lab, dir, ["config", "set", "--path", "--stack", stack, "clustermesh:mesh.link", "false"]);
+    const meshUp = mesh(["up", "--yes", "--logs", path.join(engine.tmp, "mesh-logs")]);
+    record("kind lab: npm run mesh -- up (Automation API)", meshUp.status === 0, `${meshUp.stdout}${meshUp.stderr}`.trimEnd().split("\n").slice(-40).join("\n"));
+    const meshDown = mesh(["destroy", "--yes", "--logs", path.join(engine.tmp, "mesh-logs")]);
+    record("kind lab: npm run mesh -- destroy (Automation API)", meshDown.status === 0, `${meshDown.stdout}${meshDown.stderr}`.trimEnd().split("\n").slice(-40).join("\n"));
+    const leftAfterMesh = stacks.flatMap((s) => resourcesInState(lab, dir, s));
+    record("kind lab: nothing left in the state after mesh destroy", leftAfterMesh.length === 0, leftAfterMesh.join("\n"));
+    const clustersAfterMesh = kindClusters(lab);
+    record("kind lab: no cluster left after mesh destroy", clustersAfterMesh.length === 0, clustersAfterMesh.join("\n"));
+}
