@@ -15,7 +15,8 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { formatProblem, inspectMesh } from "../../stacks";
 import { LiveView } from "../common/live-view";
-import { MESH_COMMANDS, MeshPlanError, planOrder, selectStacks, stackStatus, type MeshCommand, type StackStatus } from "./plan-order";
+import { byClusterId, MESH_COMMANDS, MeshPlanError, planOrder, selectStacks, stackStatus, type MeshCommand, type StackStatus } from "./plan-order";
+import { dryRunDocument, formatDryRunJson, formatDryRunTable, fromMeshSteps, type DryRunDocument } from "./dry-run";
 import { describeStep, errorTail, formatSummary, MeshProgress } from "./progress";
 import { removalRefusal } from "./removal-guard";
 import { phasesOf, runSteps, type StepState } from "./runner";
@@ -23,14 +24,23 @@ import { MissingPulumiCliError, type MeshWorkspace } from "./workspace";
 
 export const DEFAULT_PARALLEL = 8;
 
-export const usage = `usage: npm run mesh -- preview|up|destroy [--stacks a,b] [--parallel N] [--logs DIR] [--yes]
+export const usage = `usage: npm run mesh -- preview|up|destroy [--stacks a,b] [--parallel N] [--logs DIR] [--yes] [--dry-run [--json] [--state auto|backend|new|deployed]]
   preview   preview every stack (or those in --stacks) as its file says
   up        build and link the mesh: the CA owner, then new clusters unlinked, then every stack linked
   destroy   remove the stacks in --stacks (the others are updated without them first), or all of them,
             the CA owner last; needs --yes
   --stacks a,b    only these members (and what the order needs)
   --parallel N    at most N stacks at once within a phase (default ${DEFAULT_PARALLEL}); phases never overlap
-  --logs DIR      where each stack's Pulumi output goes, DIR/<stack>.log (default: a new temporary directory)`;
+  --logs DIR      where each stack's Pulumi output goes, DIR/<stack>.log (default: a new temporary directory)
+  --dry-run       print the steps (wave, stack, action, what changes) and run nothing; destroy needs no --yes
+  --json          with --dry-run: one JSON document on stdout (scripts/mesh/dry-run.ts documents it)
+  --state S       with --dry-run, where the stacks' states come from: backend (through the Pulumi CLI;
+                  fails without it), new (taken as never deployed; no CLI needed), deployed (taken as
+                  all deployed; no CLI needed), or auto (default: the backend when the CLI is
+                  installed, else new for up and preview, deployed for destroy)`;
+
+export type DryRunState = "auto" | "backend" | "new" | "deployed";
+const DRY_RUN_STATES: readonly DryRunState[] = ["auto", "backend", "new", "deployed"];
 
 /** What the CLI is told about each step as it runs; `stop` is called once every step has ended. */
 export interface ProgressSink {
@@ -76,6 +86,9 @@ export async function meshCli(argv: readonly string[], deps: MeshCliDeps): Promi
                 parallel: { type: "string" },
                 logs: { type: "string" },
                 yes: { type: "boolean" },
+                "dry-run": { type: "boolean" },
+                json: { type: "boolean" },
+                state: { type: "string" },
                 help: { type: "boolean", short: "h" },
             },
         });
@@ -105,6 +118,20 @@ export async function meshCli(argv: readonly string[], deps: MeshCliDeps): Promi
     if (!Number.isInteger(parallel) || parallel < 1) {
         deps.err(`--parallel ${parsed.values.parallel} is not a whole number of at least 1\n${usage}`);
         return 2;
+    }
+
+    const dryRun = parsed.values["dry-run"] === true;
+    if (!dryRun && (parsed.values.json || parsed.values.state !== undefined)) {
+        deps.err(`${parsed.values.json ? "--json" : "--state"} goes with --dry-run\n${usage}`);
+        return 2;
+    }
+    const state = (parsed.values.state ?? "auto") as DryRunState;
+    if (!DRY_RUN_STATES.includes(state)) {
+        deps.err(`--state ${parsed.values.state} is not one of ${DRY_RUN_STATES.join(", ")}\n${usage}`);
+        return 2;
+    }
+    if (dryRun) {
+        return meshDryRun(meshCommand, stacks, state, parsed.values.json === true, deps);
     }
 
     const { members, problems } = inspectMesh(deps.dir);
@@ -206,5 +233,94 @@ export async function meshCli(argv: readonly string[], deps: MeshCliDeps): Promi
     for (const line of plan.next) {
         deps.out(`next: ${line}`);
     }
+    return 0;
+}
+
+/**
+ * `--dry-run`: the steps the run would take, from the same planOrder, with nothing run. The
+ * states come from the backend when the Pulumi CLI is there (or `--state backend` demands it),
+ * else every stack is taken as not deployed yet (`--state assumed`), which the output says.
+ * With `--json` only the document goes to stdout; everything else to stderr.
+ */
+const ASSUMED_NOTE: Record<Exclude<DryRunDocument["state"], "backend">, string> = {
+    "assumed-new": "the stacks' states were not read (no Pulumi CLI, or --state new): every stack is taken as never deployed; with the CLI they come from the backend",
+    "assumed-deployed": "the stacks' states were not read (no Pulumi CLI, or --state deployed): every stack is taken as deployed; with the CLI they come from the backend",
+};
+
+async function meshDryRun(command: MeshCommand, stacks: readonly string[] | undefined, state: DryRunState, json: boolean, deps: MeshCliDeps): Promise<number> {
+    const info = json ? deps.err : deps.out;
+    const { members, problems } = inspectMesh(deps.dir);
+    if (problems.length > 0) {
+        deps.err(`The mesh configuration has problems; nothing was planned:\n${problems.map((p) => `  - ${formatProblem(p)}`).join("\n")}`);
+        return 1;
+    }
+    try {
+        selectStacks(members, stacks);
+    } catch (e) {
+        if (e instanceof MeshPlanError) {
+            deps.err(e.message);
+            return 2;
+        }
+        throw e;
+    }
+    const assumed: DryRunDocument["state"] =
+        state === "deployed" || (state === "auto" && command === "destroy") ? "assumed-deployed" : "assumed-new";
+    let source: DryRunDocument["state"] = assumed;
+    const status = new Map<string, StackStatus>();
+    if (state === "auto" || state === "backend") {
+        try {
+            info(`Pulumi CLI ${await deps.checkCli()}`);
+            source = "backend";
+        } catch (e) {
+            if (!(e instanceof MissingPulumiCliError)) {
+                deps.err(`The Pulumi CLI is there but did not answer; nothing was planned.\n${errorTail((e as Error).message)}`);
+                return 1;
+            }
+            if (state === "backend") {
+                deps.err(e.message);
+                return 2;
+            }
+        }
+    }
+    if (source === "backend") {
+        const workspace = deps.workspace(deps.dir, path.join(os.tmpdir(), "clustermesh-mesh-dry-run"));
+        try {
+            for (const [stack, s] of await readStatus(workspace, members.map((m) => m.stack))) {
+                status.set(stack, s);
+            }
+        } catch (e) {
+            deps.err(`Could not read the stacks' state from the Pulumi backend; nothing was planned. Are you logged in (pulumi login)?\n${errorTail((e as Error).message)}`);
+            return 1;
+        }
+        const refusal = await removalRefusal(command, members, workspace);
+        if (refusal) {
+            deps.err(refusal);
+            return 2;
+        }
+    } else if (source === "assumed-deployed") {
+        for (const m of members) {
+            status.set(m.stack, "deployed");
+        }
+    }
+    let plan;
+    try {
+        plan = planOrder({ members, command, stacks, status });
+    } catch (e) {
+        if (e instanceof MeshPlanError) {
+            deps.err(e.message);
+            return 2;
+        }
+        throw e;
+    }
+    const doc = dryRunDocument({
+        command,
+        state: source,
+        members: byClusterId(members).map((m) => ({ stack: m.stack, clusterId: m.cluster.id, status: status.get(m.stack) ?? "missing" })),
+        steps: fromMeshSteps(plan.steps),
+        notes: source === "backend" ? plan.notes : [ASSUMED_NOTE[source], ...plan.notes],
+        next: plan.next,
+    });
+    const text = json ? formatDryRunJson(doc) : formatDryRunTable(doc);
+    deps.out(text.endsWith("\n") ? text.slice(0, -1) : text);
     return 0;
 }
