@@ -1,6 +1,6 @@
 /**
- * npm run plan -- --stack <name> [--json] [--dir DIR]
- * npm run plan -- --all [--json] [--dir DIR] [--workers N]
+ * clustermesh plan --stack <name> [--json] [--dir DIR]   (npm run plan -- ...)
+ * clustermesh plan --all [--json] [--dir DIR] [--workers N]
  *
  * Runs the real program under Pulumi's mock engine: no Pulumi CLI, no cloud account, no
  * credentials. Prints the resources the stack would build, its Cilium values (secrets redacted)
@@ -11,27 +11,40 @@ import { parseArgs } from "util";
 import { checkConnectivity, pairsOf } from "../../connectivity/model";
 import { formatConnectivity, formatPairMessage } from "../../connectivity/format";
 import { inspectMesh, MeshConfigError, networkSummary } from "../../stacks";
+import { errorDocument, EXIT, EXIT_CODES_HELP, formatErrorDocument, resolveProjectDir } from "../common/flags";
 import { formatDuration, LiveView } from "../common/live-view";
 import { planMembers } from "./plan-members";
 import { planMesh, type MeshPlan, type PlanProgress } from "./plan-mesh";
 import { planStack } from "./plan-stack";
 import { formatMeshTable, formatNetwork, formatPlan, formatProblems, memberRow, toJson, type PlanDocument } from "./report";
 
-export const usage = `usage: npm run plan -- --stack <name> [--json] [--dir DIR]
-       npm run plan -- --all [--json] [--dir DIR] [--workers N]
+export const usage = `usage: clustermesh plan --stack <name> [--json] [--dir DIR]
+       clustermesh plan --all [--json] [--dir DIR] [--workers N]
+  (npm run plan -- ... is the same; pipe it with npm run -s plan -- ..., or npm prints its banner on stdout)
   --stack NAME  plan one stack: its resources, Cilium values and the mesh table
   --all         plan every stack in one process: the mesh table, each stack's summary and any
                 problem; with --json, one document with every stack's whole plan
   --json        print JSON (stable key order, secrets redacted) instead of text
   --no-connectivity  with --stack: skip the connectivity check (which plans every other member
                 too once any stack links)
-  --dir DIR     the directory holding the Pulumi.<stack>.yaml files (default: here)
+  --dir DIR     the directory holding the Pulumi.<stack>.yaml files (default: $CLUSTERMESH_PROJECT_DIR,
+                else the current directory)
   --workers N   with --all: worker threads planning beside the main one (default 0: the fastest
-                on a busy 2-CPU machine; try 1-3 where cores are idle)`;
+                on a busy 2-CPU machine; try 1-3 where cores are idle)
+
+examples:
+  clustermesh plan --stack west                 what west builds, its Cilium values, the mesh
+  clustermesh plan --all                        every stack, the mesh and its connectivity
+  clustermesh plan --all --json | jq '.mesh.members[].name'
+  clustermesh plan --stack east --dir examples/kind-lab
+
+${EXIT_CODES_HELP}`;
 
 export interface PlanCliDeps {
     readonly out: (text: string) => void;
     readonly err: (text: string) => void;
+    /** Where CLUSTERMESH_PROJECT_DIR is read; default process.env. */
+    readonly env?: NodeJS.ProcessEnv;
     /** Progress of `--all`; default: a live view on stderr once it has taken 2 s. */
     readonly progress?: (p: PlanProgress) => void;
 }
@@ -160,7 +173,7 @@ export async function planCli(argv: readonly string[], deps: PlanCliDeps): Promi
         deps.err(`${usage}\n`);
         return 2;
     }
-    const dir = path.resolve(args.dir ?? process.cwd());
+    const dir = resolveProjectDir(args.dir, deps.env);
     if (args.all) {
         const progress = deps.progress ? { onProgress: deps.progress, done: () => undefined } : planProgress();
         try {
@@ -183,7 +196,10 @@ export async function planCli(argv: readonly string[], deps: PlanCliDeps): Promi
     } catch (err) {
         if (err instanceof MeshConfigError) {
             deps.err(formatProblems(err.problems));
-            return 1;
+            if (args.json) {
+                deps.out(formatErrorDocument(errorDocument("plan", EXIT.failed, "config", err.message, err.problems)));
+            }
+            return EXIT.failed;
         }
         throw err;
     }
