@@ -10,7 +10,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { checkConnectivity, pairsOf } from "../../connectivity/model";
 import { formatConnectivity, formatPairMessage } from "../../connectivity/format";
-import { inspectMesh, MeshConfigError, networkSummary } from "../../stacks";
+import { findPlaceholders, formatPlaceholder, inspectMesh, MeshConfigError, networkSummary, type PlaceholderWarning } from "../../stacks";
 import { errorDocument, EXIT, EXIT_CODES_HELP, formatErrorDocument, resolveProjectDir } from "../common/flags";
 import { formatDuration, LiveView } from "../common/live-view";
 import { planMembers } from "./plan-members";
@@ -83,13 +83,19 @@ function failingPairLines(pairs: ReturnType<typeof pairsOf>): string {
 }
 
 /** Prints `--all`: the mesh, each stack's summary (or, with --json, its whole plan), the connectivity report. */
+/** The placeholder warnings as the text plan shows them (empty when there are none). */
+function placeholderLines(found: readonly PlaceholderWarning[]): string[] {
+    return found.length === 0 ? [] : [`Warning: ${found.length} placeholder value${found.length === 1 ? "" : "s"} no real deploy can use (fine for this offline plan):`, ...found.map((w) => `  - ${formatPlaceholder(w)}`)];
+}
+
 function printAll(result: MeshPlan, dir: string, json: boolean, deps: PlanCliDeps): number {
     const { members, problems, notes, others, plans, failed } = result;
+    const placeholders = findPlaceholders(dir);
     const connectivity = failed.length === 0 && plans.length > 0 ? checkConnectivity(plans) : undefined;
     if (json) {
         deps.out(
             toJson({
-                mesh: { members: members.map(memberRow), ...(members.length > 0 ? { network: networkSummary(members) } : {}), notes, problems: problems.map((p) => ({ ...p })) },
+                mesh: { members: members.map(memberRow), ...(members.length > 0 ? { network: networkSummary(members) } : {}), notes, placeholders, problems: problems.map((p) => ({ ...p })) },
                 stacks: plans.map((p) => ({ stack: p.stack, resources: p.resources.length, linkedPeers: p.mesh.linkedPeers, pendingPeers: p.mesh.pendingPeers })),
                 failed,
                 plans,
@@ -105,6 +111,7 @@ function printAll(result: MeshPlan, dir: string, json: boolean, deps: PlanCliDep
             lines.push(`Not mesh members (clustermesh:member: false): ${others.join(", ")}`);
         }
         lines.push(...notes.map((note) => `Note: ${note}`));
+        lines.push(...placeholderLines(placeholders));
         for (const plan of plans) {
             const pending = plan.mesh.pendingPeers.length > 0 ? `; not linked: ${plan.mesh.pendingPeers.map((p) => p.name).join(", ")}` : "";
             lines.push(`  ${plan.stack}: ${plan.resources.length} resources, linked to ${plan.mesh.linkedPeers.join(", ") || "none"}${pending}`);
@@ -186,11 +193,14 @@ export async function planCli(argv: readonly string[], deps: PlanCliDeps): Promi
         const doc = await planStack(dir, args.stack!);
         const connectivity = args["no-connectivity"] ? undefined : await stackConnectivity(dir, doc);
         const pairs = connectivity ? pairsOf(connectivity, doc.stack) : [];
+        const placeholders = findPlaceholders(dir);
         if (args.json) {
-            deps.out(toJson(connectivity ? { ...doc, connectivity: { members: connectivity.members, pairs, quotas: connectivity.quotas } } : doc));
+            const withPlaceholders = { ...doc, mesh: { ...doc.mesh, placeholders } };
+            deps.out(toJson(connectivity ? { ...withPlaceholders, connectivity: { members: connectivity.members, pairs, quotas: connectivity.quotas } } : withPlaceholders));
             deps.err(failingPairLines(pairs));
         } else {
-            deps.out(formatPlan(doc) + (connectivity ? `\n${formatConnectivity(connectivity, doc.stack)}` : ""));
+            const warnings = placeholderLines(placeholders);
+            deps.out(formatPlan(doc) + (warnings.length > 0 ? `\n${warnings.join("\n")}\n` : "") + (connectivity ? `\n${formatConnectivity(connectivity, doc.stack)}` : ""));
         }
         return pairs.some((p) => p.status === "fail") ? 1 : 0;
     } catch (err) {
