@@ -7,6 +7,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { parseArgs } from "util";
 import { z } from "zod";
 import { markerConfigKeys, secretConfigKeys, stackConfigSchemas } from "../stacks/schema";
 import { exitWhenFlushed } from "./common/main";
@@ -119,32 +120,64 @@ export function spliceReference(readme: string, reference: string): string {
     return readme.slice(0, start) + reference + readme.slice(end + END.length);
 }
 
-function main(): number {
-    if (process.argv.includes("--help") || process.argv.includes("-h")) {
-        process.stdout.write("usage: npm run docs [-- --check]\n  regenerates README.md's config reference from stacks/schema.ts; --check only says whether it is up to date (exit 1 if not)\n");
-        return 0;
+export const usage = `usage: clustermesh docs [--check] [--json]
+  (npm run docs -- ... is the same)
+  regenerates README.md's config reference from the zod schemas in stacks/schema.ts
+  --check   only say whether it is up to date (exit 1 if not); CI runs this
+  --json    {"readme", "upToDate", "written"} on stdout
+  docs works on this repository's README.md, so it takes no --dir or --stack
+
+examples:
+  clustermesh docs
+  clustermesh docs --check
+
+exit codes: 0 up to date (or regenerated); 1 out of date (--check) or a key without a description; 2 usage`;
+
+export function docsCli(argv: readonly string[], io: { out: (t: string) => void; err: (t: string) => void }): Promise<number> {
+    let args;
+    try {
+        args = parseArgs({ args: [...argv], options: { check: { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, strict: true }).values;
+    } catch (err) {
+        io.err(`docs: ${(err as Error).message}\n${usage}\n`);
+        return Promise.resolve(2);
+    }
+    if (args.help) {
+        io.out(`${usage}\n`);
+        return Promise.resolve(0);
     }
     const readmePath = path.join(__dirname, "..", "README.md");
     const readme = fs.readFileSync(readmePath, "utf8");
     const undocumented = undocumentedFields();
     if (undocumented.length > 0) {
-        process.stderr.write(`These config keys have no description in stacks/schema.ts (add .describe(...)):\n${undocumented.map((k) => `  - ${k}`).join("\n")}\n`);
-        return 1;
+        io.err(`These config keys have no description in stacks/schema.ts (add .describe(...)):\n${undocumented.map((k) => `  - ${k}`).join("\n")}\n`);
+        return Promise.resolve(1);
     }
     const updated = spliceReference(readme, renderConfigReference());
-    if (process.argv.includes("--check")) {
-        if (updated !== readme) {
-            process.stderr.write("README.md's config reference is out of date with stacks/schema.ts; run: npm run docs\n");
-            return 1;
+    const report = (text: string, upToDate: boolean, written: boolean) => {
+        if (args.json) {
+            io.err(`${text}\n`);
+            io.out(`${JSON.stringify({ readme: readmePath, upToDate, written })}\n`);
+        } else if (upToDate || written) {
+            io.out(`${text}\n`);
+        } else {
+            io.err(`${text}\n`);
         }
-        process.stdout.write("README.md's config reference matches stacks/schema.ts\n");
-        return 0;
+    };
+    if (args.check) {
+        if (updated !== readme) {
+            report("README.md's config reference is out of date with stacks/schema.ts; run: clustermesh docs", false, false);
+            return Promise.resolve(1);
+        }
+        report("README.md's config reference matches stacks/schema.ts", true, false);
+        return Promise.resolve(0);
     }
-    fs.writeFileSync(readmePath, updated);
-    process.stdout.write("README.md's config reference regenerated from stacks/schema.ts\n");
-    return 0;
+    if (updated !== readme) {
+        fs.writeFileSync(readmePath, updated);
+    }
+    report("README.md's config reference regenerated from stacks/schema.ts", true, updated !== readme);
+    return Promise.resolve(0);
 }
 
 if (require.main === module) {
-    exitWhenFlushed(main());
+    void docsCli(process.argv.slice(2), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then(exitWhenFlushed);
 }

@@ -73,10 +73,13 @@ describe("list-stacks CLI", () => {
         assert.equal(out, '["east","west"]\n');
     });
 
-    it("exits 1 with the reason on stderr and nothing on stdout", () => {
+    it("exits 1 with the reason on stderr and, being JSON output, a JSON error document on stdout", () => {
         const run = spawnSync(process.execPath, ["--import", "tsx", script, projectWith(["Pulumi.a;b.yaml"])], { encoding: "utf8" });
         assert.equal(run.status, 1);
-        assert.equal(run.stdout, "");
+        const doc = JSON.parse(run.stdout);
+        assert.equal(doc.format, "clustermesh-error/v1");
+        assert.equal(doc.exitCode, 1);
+        assert.match(doc.message, /Pulumi\.a;b\.yaml/);
         assert.match(run.stderr, /list-stacks: Pulumi\.a;b\.yaml/);
     });
 });

@@ -1,20 +1,8 @@
 /**
- * npm run mesh -- preview|up|destroy [--stacks a,b] [--parallel N] [--logs DIR] [--yes]
- *
- * Entry point; the command lives in scripts/mesh/cli.ts, the order in scripts/mesh/plan-order.ts,
- * the concurrent runner in scripts/mesh/runner.ts and its progress view in scripts/mesh/progress.ts.
+ * `node --import tsx scripts/mesh.ts ...`: the same as `clustermesh mesh ...` (scripts/clustermesh/commands.ts),
+ * kept for the tools that start this file directly (the benchmark, the examples' tests).
  */
-import { projectDir } from "../stacks";
 import { runMain } from "./common/main";
-import { meshCli } from "./mesh/cli";
-import { AutomationWorkspace, pulumiCliVersion } from "./mesh/workspace";
+import { clustermesh } from "./clustermesh/commands";
 
-runMain("mesh", () =>
-    meshCli(process.argv.slice(2), {
-        dir: projectDir(),
-        checkCli: () => pulumiCliVersion(),
-        workspace: (dir, logDir) => new AutomationWorkspace(dir, logDir),
-        out: (line) => process.stdout.write(`${line}\n`),
-        err: (line) => process.stderr.write(`${line}\n`),
-    }),
-);
+runMain("mesh", () => clustermesh(["mesh", ...process.argv.slice(2)], { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), env: process.env, cwd: process.cwd() }));

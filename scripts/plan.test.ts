@@ -141,7 +141,7 @@ describe("bad input", () => {
     it("explains its usage", async () => {
         const run = await plan([]);
         assert.equal(run.status, 2);
-        assert.match(run.stderr, /usage: npm run plan -- --stack <name>/);
+        assert.match(run.stderr, /usage: clustermesh plan --stack <name>/);
     });
 });
 

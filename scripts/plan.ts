@@ -1,16 +1,8 @@
 /**
- * npm run plan -- --stack <name> [--json] [--dir DIR]
- * npm run plan -- --all [--json] [--dir DIR] [--workers N]
- *
- * Entry point; the command lives in scripts/plan/cli.ts, the mock engine and the program runner
- * beside it in scripts/plan/.
+ * `node --import tsx scripts/plan.ts ...`: the same as `clustermesh plan ...` (scripts/clustermesh/commands.ts),
+ * kept for the tools that start this file directly (the benchmark, the examples' tests).
  */
 import { runMain } from "./common/main";
-import { planCli } from "./plan/cli";
+import { clustermesh } from "./clustermesh/commands";
 
-runMain("plan", () =>
-    planCli(process.argv.slice(2), {
-        out: (text) => process.stdout.write(text),
-        err: (text) => process.stderr.write(text),
-    }),
-);
+runMain("plan", () => clustermesh(["plan", ...process.argv.slice(2)], { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), env: process.env, cwd: process.cwd() }));

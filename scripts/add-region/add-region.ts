@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parse, stringify } from "yaml";
+import { isMap, parseDocument, type Document } from "yaml";
 import { ciliumAtLeast, isClusterName } from "../../lib/cilium-version";
 import { AddressingError, planNewMember, type NewMemberAddresses } from "../../stacks/addressing";
 import { inspectMesh } from "../../stacks";
@@ -15,6 +15,7 @@ import { loadStacks, stackFileNames, stackNameOf, type MeshMember } from "../../
 import { Suggestions } from "../../stacks/suggest";
 import { factsOfMember } from "../../stacks/validate";
 import { formatProblem, sortProblems } from "../../stacks/problems";
+import { placeholdersOf, type PlaceholderWarning } from "../../stacks/placeholders";
 
 export interface AddRegionOptions {
     /** Stack and cluster name of the new member. */
@@ -25,6 +26,8 @@ export interface AddRegionOptions {
     readonly kind?: "k3s" | "eks";
     /** Stack whose file is copied; default: the AWS-built member of the same kind with the highest id. */
     readonly from?: string;
+    /** How the user named the project directory (`--dir`), repeated in the next steps; none: the current one. */
+    readonly dirArg?: string;
 }
 
 export interface AddedRegion {
@@ -33,6 +36,8 @@ export interface AddedRegion {
     readonly addresses: NewMemberAddresses;
     /** What to run next, one command a line. */
     readonly next: string[];
+    /** Placeholders the new file carries (copied from the template): a real deploy needs real values there. */
+    readonly placeholders: PlaceholderWarning[];
 }
 
 /** The region cannot be added; the message says why and what to do. */
@@ -103,54 +108,82 @@ export function addRegion(dir: string, options: AddRegionOptions): AddedRegion {
         throw err instanceof AddressingError ? new AddRegionError(err.message) : err;
     }
 
-    const raw = parse(fs.readFileSync(path.join(dir, template.file), "utf8")) as { config?: Record<string, unknown> };
-    const config: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(raw.config ?? {})) {
-        // Secrets are encrypted per stack; a copy would not decrypt in the new one.
-        if (value !== null && typeof value === "object" && "secure" in value) continue;
-        config[key] = value;
+    // The template as a YAML document, so its comments (why a value is what it is) carry over.
+    const doc = parseDocument(fs.readFileSync(path.join(dir, template.file), "utf8"));
+    const config = doc.get("config");
+    if (!isMap(config)) {
+        throw new AddRegionError(`${template.file} has no config map to copy`);
     }
-    const templateCluster = (config["clustermesh:cluster"] ?? {}) as Record<string, unknown>;
-    config["clustermesh:cluster"] = {
-        ...templateCluster,
-        name: options.name,
-        id: addresses.id,
-        kind,
-        region: options.region,
-        vpcCIDR: addresses.vpcCIDR,
-        podCIDR: addresses.podCIDR,
-        serviceCIDR: addresses.serviceCIDR,
+    for (const item of [...config.items]) {
+        // Secrets are encrypted per stack; a copy would not decrypt in the new one.
+        const value = doc.getIn(["config", item.key]);
+        if (isMap(value) && value.has("secure")) {
+            doc.deleteIn(["config", item.key]);
+        }
+    }
+    const setIn = (section: string, key: string, value: unknown) => {
+        if (!doc.hasIn(["config", section])) {
+            doc.setIn(["config", section], doc.createNode({}));
+        }
+        doc.setIn(["config", section, key], value);
     };
-    // A new member comes up unlinked (README: Bootstrap order); `npm run mesh -- up` links it.
-    config["clustermesh:mesh"] = { ...((config["clustermesh:mesh"] ?? {}) as Record<string, unknown>), link: false };
-    const k3s = { ...((config["clustermesh:k3s"] ?? {}) as Record<string, unknown>) };
-    delete k3s.host;
-    delete k3s.agentHosts;
-    if (kind === "k3s" && Object.keys(k3s).length > 0) config["clustermesh:k3s"] = k3s;
-    else delete config["clustermesh:k3s"];
-    if (kind !== "eks") delete config["clustermesh:eks"];
+    setIn("clustermesh:cluster", "name", options.name);
+    setIn("clustermesh:cluster", "id", addresses.id);
+    setIn("clustermesh:cluster", "kind", kind);
+    setIn("clustermesh:cluster", "region", options.region);
+    setIn("clustermesh:cluster", "vpcCIDR", addresses.vpcCIDR);
+    setIn("clustermesh:cluster", "podCIDR", addresses.podCIDR);
+    setIn("clustermesh:cluster", "serviceCIDR", addresses.serviceCIDR);
+    // A new member comes up unlinked (README: Bootstrap order); `clustermesh mesh up` links it.
+    setIn("clustermesh:mesh", "link", false);
+    for (const key of ["host", "agentHosts"]) {
+        if (doc.hasIn(["config", "clustermesh:k3s", key])) doc.deleteIn(["config", "clustermesh:k3s", key]);
+    }
+    const k3s = doc.getIn(["config", "clustermesh:k3s"]);
+    if (k3s !== undefined && (kind !== "k3s" || (isMap(k3s) && k3s.items.length === 0))) {
+        doc.deleteIn(["config", "clustermesh:k3s"]);
+    }
+    if (kind !== "eks" && doc.hasIn(["config", "clustermesh:eks"])) doc.deleteIn(["config", "clustermesh:eks"]);
     const nodePort = nodePortFor(loaded.members, template);
     if (nodePort !== undefined) {
-        config["clustermesh:cilium"] = { ...((config["clustermesh:cilium"] ?? {}) as Record<string, unknown>), apiserverNodePort: nodePort };
+        setIn("clustermesh:cilium", "apiserverNodePort", nodePort);
     }
+    retitle(doc, template.stack, options.name);
 
     const file = `Pulumi.${options.name}.yaml`;
     const target = path.join(dir, file);
-    fs.writeFileSync(target, stringify({ config }), { flag: "wx" });
+    const text = doc.toString();
+    fs.writeFileSync(target, text, { flag: "wx" });
     const check = inspectMesh(dir);
     if (check.problems.length > 0) {
         fs.rmSync(target);
         throw new AddRegionError(`the mesh would not validate with ${file}, so it was not written:\n${sortProblems(check.problems).map(formatProblem).join("\n")}`);
     }
+    const dirFlag = options.dirArg !== undefined ? ` --dir ${shellWord(options.dirArg)}` : "";
     return {
         file,
         template: template.stack,
         addresses,
         next: [
-            `npm run plan -- --stack ${options.name}`,
-            `git add ${file}`,
-            `pulumi stack init ${options.name}`,
-            `npm run mesh -- up --stacks ${options.name}`,
+            `clustermesh plan --stack ${options.name}${dirFlag}`,
+            `git add ${options.dirArg !== undefined ? shellWord(path.join(options.dirArg, file)) : file}`,
+            `pulumi stack init ${options.name}${options.dirArg !== undefined ? ` --cwd ${shellWord(options.dirArg)}` : ""}`,
+            `clustermesh mesh up --stacks ${options.name}${dirFlag}`,
         ],
+        placeholders: placeholdersOf(file, doc.toJS()),
     };
+}
+
+/** `word` as one shell word: as is when plain, else single-quoted. */
+function shellWord(word: string): string {
+    return /^[A-Za-z0-9_./:@%+=-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * The template's head comment names it ("The east member of the mesh ..."); the copy's says
+ * where it came from instead, the rest of the comment kept.
+ */
+function retitle(doc: Document, from: string, to: string): void {
+    const note = ` Pulumi.${to}.yaml: written by clustermesh add-region from Pulumi.${from}.yaml; the comments below are that file's.`;
+    doc.commentBefore = doc.commentBefore ? `${note}\n${doc.commentBefore}` : note;
 }

@@ -388,7 +388,7 @@ describe("npm run mesh", () => {
         for (const argv of [[], ["launch"], ["up", "down"], ["up", "--force"], ["up", "--stacks", " , "]]) {
             const c = cli(twoDir, new FakeWorkspace(), noCli);
             assert.equal(await meshCli(argv, c.deps), 2, argv.join(" "));
-            assert.match(c.err.join("\n"), /usage: npm run mesh -- preview\|up\|destroy \[--stacks a,b\] \[--parallel N\] \[--logs DIR\] \[--yes\]/);
+            assert.match(c.err.join("\n"), /usage: clustermesh mesh preview\|up\|destroy \[--stacks a,b\] \[--parallel N\] \[--logs DIR\] \[--yes\]/);
         }
         const c = cli(twoDir, new FakeWorkspace(), noCli);
         assert.equal(await oneByOne(["up", "--stacks", "west,mars"], c.deps), 2);

@@ -35,6 +35,9 @@ export interface MeshWorkspace {
     linkedPeers?(stack: string): Promise<readonly string[] | undefined>;
 }
 
+/** The secrets provider for stacks the mesh runner creates; CI sets it from the PULUMI_SECRETS_PROVIDER variable. */
+export const SECRETS_PROVIDER_ENV = "PULUMI_SECRETS_PROVIDER";
+
 export class MissingPulumiCliError extends Error {
     constructor(command = "pulumi") {
         super(
@@ -144,7 +147,10 @@ export class AutomationWorkspace implements MeshWorkspace {
 
     async selectStack(name: string): Promise<void> {
         const { LocalWorkspace } = await this.automation();
-        const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: this.workDir });
+        // A stack created here (a new member) encrypts its secrets with SECRETS_PROVIDER_ENV when
+        // set (awskms://..., passphrase, ...); an existing stack keeps the one it has.
+        const secretsProvider = process.env[SECRETS_PROVIDER_ENV] || undefined;
+        const stack = await LocalWorkspace.createOrSelectStack({ stackName: name, workDir: this.workDir }, secretsProvider ? { secretsProvider } : {});
         this.stacks.set(name, stack);
         this.baseEnv.set(name, { ...stack.workspace.envVars });
     }

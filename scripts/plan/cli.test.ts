@@ -15,7 +15,7 @@ describe("npm run plan (in process)", () => {
         const err: string[] = [];
         const deps = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
         assert.equal(await planCli(["--help"], deps), 0);
-        assert.match(out.join(""), /^usage: npm run plan -- --stack <name>[^]*--workers N/);
+        assert.match(out.join(""), /^usage: clustermesh plan --stack <name>[^]*--workers N/);
         assert.equal(await planCli(["--stack", "west", "--workers", "2"], deps), 2);
         assert.equal(await planCli(["--all", "--workers", "-1"], deps), 2);
     });

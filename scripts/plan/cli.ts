@@ -1,6 +1,6 @@
 /**
- * npm run plan -- --stack <name> [--json] [--dir DIR]
- * npm run plan -- --all [--json] [--dir DIR] [--workers N]
+ * clustermesh plan --stack <name> [--json] [--dir DIR]   (npm run plan -- ...)
+ * clustermesh plan --all [--json] [--dir DIR] [--workers N]
  *
  * Runs the real program under Pulumi's mock engine: no Pulumi CLI, no cloud account, no
  * credentials. Prints the resources the stack would build, its Cilium values (secrets redacted)
@@ -10,28 +10,41 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { checkConnectivity, pairsOf } from "../../connectivity/model";
 import { formatConnectivity, formatPairMessage } from "../../connectivity/format";
-import { inspectMesh, MeshConfigError, networkSummary } from "../../stacks";
+import { findPlaceholders, formatPlaceholder, inspectMesh, MeshConfigError, networkSummary, type PlaceholderWarning } from "../../stacks";
+import { errorDocument, EXIT, EXIT_CODES_HELP, formatErrorDocument, resolveProjectDir } from "../common/flags";
 import { formatDuration, LiveView } from "../common/live-view";
 import { planMembers } from "./plan-members";
 import { planMesh, type MeshPlan, type PlanProgress } from "./plan-mesh";
 import { planStack } from "./plan-stack";
 import { formatMeshTable, formatNetwork, formatPlan, formatProblems, memberRow, toJson, type PlanDocument } from "./report";
 
-export const usage = `usage: npm run plan -- --stack <name> [--json] [--dir DIR]
-       npm run plan -- --all [--json] [--dir DIR] [--workers N]
+export const usage = `usage: clustermesh plan --stack <name> [--json] [--dir DIR]
+       clustermesh plan --all [--json] [--dir DIR] [--workers N]
+  (npm run plan -- ... is the same; pipe it with npm run -s plan -- ..., or npm prints its banner on stdout)
   --stack NAME  plan one stack: its resources, Cilium values and the mesh table
   --all         plan every stack in one process: the mesh table, each stack's summary and any
                 problem; with --json, one document with every stack's whole plan
   --json        print JSON (stable key order, secrets redacted) instead of text
   --no-connectivity  with --stack: skip the connectivity check (which plans every other member
                 too once any stack links)
-  --dir DIR     the directory holding the Pulumi.<stack>.yaml files (default: here)
+  --dir DIR     the directory holding the Pulumi.<stack>.yaml files (default: $CLUSTERMESH_PROJECT_DIR,
+                else the current directory)
   --workers N   with --all: worker threads planning beside the main one (default 0: the fastest
-                on a busy 2-CPU machine; try 1-3 where cores are idle)`;
+                on a busy 2-CPU machine; try 1-3 where cores are idle)
+
+examples:
+  clustermesh plan --stack west                 what west builds, its Cilium values, the mesh
+  clustermesh plan --all                        every stack, the mesh and its connectivity
+  clustermesh plan --all --json | jq '.mesh.members[].name'
+  clustermesh plan --stack east --dir examples/kind-lab
+
+${EXIT_CODES_HELP}`;
 
 export interface PlanCliDeps {
     readonly out: (text: string) => void;
     readonly err: (text: string) => void;
+    /** Where CLUSTERMESH_PROJECT_DIR is read; default process.env. */
+    readonly env?: NodeJS.ProcessEnv;
     /** Progress of `--all`; default: a live view on stderr once it has taken 2 s. */
     readonly progress?: (p: PlanProgress) => void;
 }
@@ -70,13 +83,19 @@ function failingPairLines(pairs: ReturnType<typeof pairsOf>): string {
 }
 
 /** Prints `--all`: the mesh, each stack's summary (or, with --json, its whole plan), the connectivity report. */
+/** The placeholder warnings as the text plan shows them (empty when there are none). */
+function placeholderLines(found: readonly PlaceholderWarning[]): string[] {
+    return found.length === 0 ? [] : [`Warning: ${found.length} placeholder value${found.length === 1 ? "" : "s"} no real deploy can use (fine for this offline plan):`, ...found.map((w) => `  - ${formatPlaceholder(w)}`)];
+}
+
 function printAll(result: MeshPlan, dir: string, json: boolean, deps: PlanCliDeps): number {
     const { members, problems, notes, others, plans, failed } = result;
+    const placeholders = findPlaceholders(dir);
     const connectivity = failed.length === 0 && plans.length > 0 ? checkConnectivity(plans) : undefined;
     if (json) {
         deps.out(
             toJson({
-                mesh: { members: members.map(memberRow), ...(members.length > 0 ? { network: networkSummary(members) } : {}), notes, problems: problems.map((p) => ({ ...p })) },
+                mesh: { members: members.map(memberRow), ...(members.length > 0 ? { network: networkSummary(members) } : {}), notes, placeholders, problems: problems.map((p) => ({ ...p })) },
                 stacks: plans.map((p) => ({ stack: p.stack, resources: p.resources.length, linkedPeers: p.mesh.linkedPeers, pendingPeers: p.mesh.pendingPeers })),
                 failed,
                 plans,
@@ -92,6 +111,7 @@ function printAll(result: MeshPlan, dir: string, json: boolean, deps: PlanCliDep
             lines.push(`Not mesh members (clustermesh:member: false): ${others.join(", ")}`);
         }
         lines.push(...notes.map((note) => `Note: ${note}`));
+        lines.push(...placeholderLines(placeholders));
         for (const plan of plans) {
             const pending = plan.mesh.pendingPeers.length > 0 ? `; not linked: ${plan.mesh.pendingPeers.map((p) => p.name).join(", ")}` : "";
             lines.push(`  ${plan.stack}: ${plan.resources.length} resources, linked to ${plan.mesh.linkedPeers.join(", ") || "none"}${pending}`);
@@ -160,7 +180,7 @@ export async function planCli(argv: readonly string[], deps: PlanCliDeps): Promi
         deps.err(`${usage}\n`);
         return 2;
     }
-    const dir = path.resolve(args.dir ?? process.cwd());
+    const dir = resolveProjectDir(args.dir, deps.env);
     if (args.all) {
         const progress = deps.progress ? { onProgress: deps.progress, done: () => undefined } : planProgress();
         try {
@@ -173,17 +193,23 @@ export async function planCli(argv: readonly string[], deps: PlanCliDeps): Promi
         const doc = await planStack(dir, args.stack!);
         const connectivity = args["no-connectivity"] ? undefined : await stackConnectivity(dir, doc);
         const pairs = connectivity ? pairsOf(connectivity, doc.stack) : [];
+        const placeholders = findPlaceholders(dir);
         if (args.json) {
-            deps.out(toJson(connectivity ? { ...doc, connectivity: { members: connectivity.members, pairs, quotas: connectivity.quotas } } : doc));
+            const withPlaceholders = { ...doc, mesh: { ...doc.mesh, placeholders } };
+            deps.out(toJson(connectivity ? { ...withPlaceholders, connectivity: { members: connectivity.members, pairs, quotas: connectivity.quotas } } : withPlaceholders));
             deps.err(failingPairLines(pairs));
         } else {
-            deps.out(formatPlan(doc) + (connectivity ? `\n${formatConnectivity(connectivity, doc.stack)}` : ""));
+            const warnings = placeholderLines(placeholders);
+            deps.out(formatPlan(doc) + (warnings.length > 0 ? `\n${warnings.join("\n")}\n` : "") + (connectivity ? `\n${formatConnectivity(connectivity, doc.stack)}` : ""));
         }
         return pairs.some((p) => p.status === "fail") ? 1 : 0;
     } catch (err) {
         if (err instanceof MeshConfigError) {
             deps.err(formatProblems(err.problems));
-            return 1;
+            if (args.json) {
+                deps.out(formatErrorDocument(errorDocument("plan", EXIT.failed, "config", err.message, err.problems)));
+            }
+            return EXIT.failed;
         }
         throw err;
     }

@@ -456,3 +456,32 @@ describe("runChecks --failover", () => {
         assert.match(byName(results, "failover: replicas restored").detail, /affinity remote: local answers are not expected/);
     });
 });
+
+describe("the reachability probe", () => {
+    it("fails fast on an unreachable cluster: one FAIL, no other check run, no wait on the clock", async () => {
+        const cluster = new FakeCluster();
+        const clock = new FakeClock();
+        let probed = 0;
+        const unreachable = Object.assign(cluster, {
+            probe: (timeoutMs: number) => {
+                probed = timeoutMs;
+                return Promise.reject(new Error("dial tcp 10.10.0.88:6443: i/o timeout"));
+            },
+            ciliumStatus: () => Promise.reject(new Error("must not be called")),
+        });
+        const results = await runChecks(unreachable, expectation(), options(clock));
+        assert.deepEqual(
+            results.map((r) => [r.name, r.ok]),
+            [["cluster reachable", false]],
+        );
+        assert.match(results[0].detail, /API server of west did not answer within 10s \(dial tcp .*\); no other check was run/);
+        assert.equal(probed, 10_000);
+        assert.equal(clock.now(), 0, "no check waited");
+    });
+
+    it("a reachable cluster goes on to the checks", async () => {
+        const cluster = Object.assign(new FakeCluster(), { probe: () => Promise.resolve() });
+        const results = await runChecks(cluster, expectation(), options(new FakeClock()));
+        assert.ok(results.some((r) => r.name === "mesh peers connected" && r.ok));
+    });
+});

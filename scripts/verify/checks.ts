@@ -47,7 +47,15 @@ export interface ClusterClient {
     scale(namespace: string, deployment: string, replicas: number): Promise<void>;
     /** The clustermesh certificates the cluster holds (mesh CA, apiserver certificates), when the client can read them. */
     certificates?(): Promise<CertificateSource[]>;
+    /**
+     * One quick request to the cluster's API server (`/version`), failing within `timeoutMs`:
+     * an unreachable cluster fails this one probe instead of every check's whole deadline.
+     */
+    probe?(timeoutMs: number): Promise<void>;
 }
+
+/** How long the reachability probe waits for the API server before verify gives up. */
+export const PROBE_TIMEOUT_MS = 10_000;
 
 /** Time, injected: the real one sleeps, the tests' one only moves its hands. */
 export interface Clock {
@@ -642,6 +650,20 @@ export async function runChecks(client: ClusterClient, mesh: MeshExpectation, op
             return !(e instanceof AbortedError);
         }
     };
+    if (client.probe) {
+        const probe = client.probe.bind(client);
+        const timeout = Math.min(PROBE_TIMEOUT_MS, options.timeoutMs);
+        try {
+            await probe(timeout);
+        } catch (e) {
+            results.push({
+                name: "cluster reachable",
+                ok: false,
+                detail: e instanceof AbortedError ? "interrupted" : `the API server of ${mesh.local} did not answer within ${timeout / 1000}s (${errorText(e)}); no other check was run`,
+            });
+            return results;
+        }
+    }
     if (client.certificates) {
         const read = client.certificates.bind(client);
         await guarded("certificate expiry", async () => checkCertificates(await read(), (options.today ?? (() => new Date()))()));

@@ -228,7 +228,7 @@ describe("verifyCli", () => {
     it("exits 2 on usage errors, an unknown stack, and an unreadable or empty kubeconfig", async () => {
         const usage = deps();
         assert.equal(await verifyCli(["--requests", "3"], usage.value), 2);
-        assert.match(usage.err[0], /--stack is required[\s\S]*usage: npm run verify/);
+        assert.match(usage.err[0], /--stack is required[\s\S]*usage: clustermesh verify/);
 
         const unknown = deps();
         assert.equal(await verifyCli(["--stack", "north"], unknown.value), 2);

@@ -1,5 +1,6 @@
 /**
- * npm run verify -- --stack <name> [--kubeconfig FILE] [--failover] [--requests N] [--timeout S]
+ * clustermesh verify --stack <name> [--kubeconfig FILE] [--failover] [--requests N] [--timeout S] [--dir DIR] [--json]
+ * (npm run verify -- ... is the same)
  *
  * Checks a deployed mesh from one member's cluster, the way the hand-run setups were tested:
  * every Cilium agent connected to every peer, the global service answered by the clusters the
@@ -18,14 +19,27 @@ import { expectationFromMesh, runChecks, serviceUrl, systemClock, type CheckResu
 import { KubectlClient } from "./kubectl-client";
 import { onOutputGone } from "../common/main";
 
-export const usage = `usage: npm run verify -- --stack <name> [--kubeconfig FILE] [--failover] [--requests N] [--timeout S]
+export const usage = `usage: clustermesh verify --stack <name> [--kubeconfig FILE] [--failover] [--requests N] [--timeout S] [--dir DIR] [--json]
+  (npm run verify -- ... is the same)
   --stack NAME       the mesh member to verify from (its Pulumi.<name>.yaml)
+  --dir DIR          the project (default: $CLUSTERMESH_PROJECT_DIR, else the current directory)
+  --json             the results as one JSON document on stdout; progress on stderr
   --kubeconfig FILE  kubeconfig of that cluster; default: the stack's output, read with
                      pulumi stack output kubeconfig --show-secrets -s <name>
   --failover         also scale the local deployment to 0, check that remote clusters answer,
                      and scale it back (always, even when a check fails or is interrupted)
   --requests N       requests per measurement (default 30)
-  --timeout S        longest any single wait may take, in seconds (default 120)`;
+  --timeout S        longest any single wait may take, in seconds (default 120); the first check,
+                     one request to the API server, fails after 10 s, so an unreachable cluster
+                     fails at once
+
+examples:
+  clustermesh verify --stack west
+  clustermesh verify --stack east --kubeconfig ./east.kubeconfig --failover
+  clustermesh verify --stack west --json | jq '.results[] | select(.ok | not)'
+
+exit codes: 0 every check passed; 1 a check failed (or the cluster is unreachable); 2 usage, a
+  missing tool (kubectl, or the Pulumi CLI without --kubeconfig), an unknown stack, no kubeconfig`;
 
 export class UsageError extends Error {
     constructor(message: string) {
@@ -41,6 +55,10 @@ export interface VerifyArgs {
     readonly requests: number;
     readonly timeoutSeconds: number;
     readonly help: boolean;
+    /** `--dir`: the project directory, when given. */
+    readonly dir?: string;
+    /** `--json`: the results as one JSON document on stdout. */
+    readonly json?: boolean;
 }
 
 function positiveInteger(flag: string, text: string | undefined, fallback: number, max: number): number {
@@ -66,6 +84,8 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
                 failover: { type: "boolean", default: false },
                 requests: { type: "string" },
                 timeout: { type: "string" },
+                dir: { type: "string" },
+                json: { type: "boolean" },
                 help: { type: "boolean", short: "h", default: false },
             },
             allowPositionals: false,
@@ -91,6 +111,8 @@ export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
         requests: positiveInteger("--requests", values.requests, 30, 1000),
         timeoutSeconds: positiveInteger("--timeout", values.timeout, 120, 3600),
         help: false,
+        ...(values.dir !== undefined ? { dir: values.dir } : {}),
+        ...(values.json ? { json: true } : {}),
     };
 }
 
@@ -188,14 +210,18 @@ export async function verifyCli(argv: readonly string[], deps: VerifyDeps): Prom
         return 0;
     }
 
-    const { members, problems } = inspectMesh(deps.dir);
+    const dir = args.dir !== undefined ? path.resolve(args.dir) : deps.dir;
+    const json = args.json === true;
+    // With --json, stdout carries the one document; the lines for people go to stderr.
+    const info = json ? deps.err : deps.out;
+    const { members, problems } = inspectMesh(dir);
     const self = members.find((m) => m.stack === args.stack);
     if (!self) {
         const own = problems.filter((p) => p.file === `Pulumi.${args.stack}.yaml` || p.file === `Pulumi.${args.stack}.yml`);
         deps.err(
             own.length > 0
                 ? `Pulumi.${args.stack}.yaml has problems; fix them first (npm run plan -- --stack ${args.stack} shows them):\n${own.map((p) => `  - ${formatProblem(p)}`).join("\n")}`
-                : `${args.stack} is not a mesh member in ${deps.dir}; members: ${members.map((m) => m.stack).join(", ") || "none"}`,
+                : `${args.stack} is not a mesh member in ${dir}; members: ${members.map((m) => m.stack).join(", ") || "none"}`,
         );
         return 2;
     }
@@ -211,7 +237,7 @@ export async function verifyCli(argv: readonly string[], deps: VerifyDeps): Prom
 
     let kubeconfig: string;
     try {
-        kubeconfig = args.kubeconfig !== undefined ? deps.readFile(args.kubeconfig) : await deps.stackKubeconfig(args.stack, deps.dir);
+        kubeconfig = args.kubeconfig !== undefined ? deps.readFile(args.kubeconfig) : await deps.stackKubeconfig(args.stack, dir);
     } catch (e) {
         const from = args.kubeconfig !== undefined ? `--kubeconfig ${args.kubeconfig}` : `the outputs of stack ${args.stack}`;
         deps.err(`Could not read the kubeconfig from ${from}: ${e instanceof Error ? e.message : String(e)}`);
@@ -224,7 +250,7 @@ export async function verifyCli(argv: readonly string[], deps: VerifyDeps): Prom
 
     const mesh = expectationFromMesh(self, members);
     const timeoutMs = args.timeoutSeconds * 1000;
-    deps.out(
+    info(
         `verify ${args.stack}: cluster ${mesh.local}, peers ${mesh.peers.join(", ") || "none"}; ` +
             `${serviceUrl(mesh.app)} (affinity ${mesh.app.affinity}), ${args.requests} requests, ${args.timeoutSeconds}s per wait${args.failover ? ", with failover" : ""}`,
     );
@@ -245,7 +271,8 @@ export async function verifyCli(argv: readonly string[], deps: VerifyDeps): Prom
             failover: args.failover,
             clock: deps.clock,
             signal: abort.signal,
-            log: (line) => deps.out(`  … ${line}`),
+            // Progress, not results: stderr.
+            log: (line) => deps.err(`  … ${line}`),
             prepareClient: () => session.prepare(timeoutMs),
         });
     } finally {
@@ -255,7 +282,11 @@ export async function verifyCli(argv: readonly string[], deps: VerifyDeps): Prom
         unsubscribe?.();
     }
     for (const line of formatResults(results)) {
-        deps.out(line);
+        info(line);
+    }
+    if (json) {
+        const passed = results.filter((r) => r.ok).length;
+        deps.out(JSON.stringify({ format: "clustermesh-verify/v1", stack: args.stack, cluster: mesh.local, peers: mesh.peers, interrupted, passed, failed: results.length - passed, results }, null, 2));
     }
     if (interrupted) {
         deps.err("interrupted: the checks above did not all run.");

@@ -113,6 +113,12 @@ export class KubectlClient implements ClusterClient {
         return this.run(["--kubeconfig", this.kubeconfigPath, ...args], { timeoutMs });
     }
 
+    /** `kubectl get --raw /version` with a short request timeout: is the API server there at all? */
+    async probe(timeoutMs: number): Promise<void> {
+        const seconds = Math.max(1, Math.ceil(timeoutMs / 1000));
+        await this.kubectl(["get", "--raw", "/version", `--request-timeout=${seconds}s`], timeoutMs + 2000);
+    }
+
     /** Creates the curl pod in the app namespace unless a running one is there, and waits for it. */
     async prepare(timeoutMs: number): Promise<void> {
         const phase = (await this.kubectl(["-n", this.namespace, "get", "pod", CLIENT_POD, "--ignore-not-found", "-o", "jsonpath={.status.phase}"])).trim();
