@@ -27,7 +27,6 @@ function edited(plan: MemberPlan, edit: (resources: PlannedResource[]) => Planne
     return { ...plan, resources: edit(structuredClone([...plan.resources])) };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test edits of planned Helm values
 const valuesOf = (resources: PlannedResource[]): any => resources.find((r) => r.type === RELEASE)!.inputs!.values;
 
 describe("readiness: the BGP LoadBalancer path", () => {

@@ -40,11 +40,11 @@ export function plannedWaits(plan: MemberPlan): PlannedWait[] {
         } else if (r.type === TYPES.addon) {
             waits.push({ waiter: r, kind: "EKS add-on", object: `EKS add-on ${String(inputs.addonName)}` });
         } else if (r.type === TYPES.deployment && !skipsAwait(r)) {
-            waits.push({ waiter: r, kind: "Deployment", object: `Deployment ${String(record(inputs.metadata).name ?? r.name)}` });
+            waits.push({ waiter: r, kind: "Deployment", object: `Deployment ${nameOf(inputs, r.name)}` });
         } else if (r.type === TYPES.service && record(inputs.spec).type === "LoadBalancer" && !skipsAwait(r)) {
             const annotations = record(record(inputs.metadata).annotations);
             const ip = annotations["lbipam.cilium.io/ips"] ?? record(inputs.spec).loadBalancerIP;
-            waits.push({ waiter: r, kind: "LoadBalancer Service", object: `LoadBalancer Service ${String(record(inputs.metadata).name ?? r.name)}`, loadBalancerIP: typeof ip === "string" ? ip : undefined });
+            waits.push({ waiter: r, kind: "LoadBalancer Service", object: `LoadBalancer Service ${nameOf(inputs, r.name)}`, loadBalancerIP: typeof ip === "string" ? ip : undefined });
         }
     }
     return waits;
@@ -138,4 +138,10 @@ export function readinessProblems(plan: MemberPlan, kind: "eks" | "k3s" | "kind"
         }
     }
     return problems;
+}
+
+/** The Kubernetes name a planned object's inputs give it, else its Pulumi name. */
+function nameOf(inputs: Record<string, unknown>, fallback: string): string {
+    const name = record(inputs.metadata).name;
+    return typeof name === "string" ? name : fallback;
 }

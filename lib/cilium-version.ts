@@ -28,8 +28,9 @@ export const SUPPORTED_CILIUM_MINORS: ReadonlyArray<{
     {
         minor: "1.19",
         referenceChart: "1.19.6",
-        kubernetes: { oldest: "1.30", newest: "1.34" },
-        source: "chart 1.19.6 (kubeVersion >= 1.21); Kubernetes minors in standard support while 1.19 is current",
+        kubernetes: { oldest: "1.30", newest: "1.35" },
+        // 1.35 (December 2025) was released before 1.19 branched; the kind lab needs its CoreDNS for MCS-API (stacks/version-gates.ts).
+        source: "chart 1.19.6 (kubeVersion >= 1.21); Kubernetes minors in standard support while 1.19 is current (1.35 since December 2025)",
     },
 ];
 

@@ -110,6 +110,8 @@ export function formatPlaceholder(w: PlaceholderWarning): string {
 
 /** The placeholders of every stack file in `dir` (files that do not parse are the loader's problem). */
 export function findPlaceholders(dir: string): PlaceholderWarning[] {
+    // A missing folder is the loader's problem (it names the folder and the fix).
+    if (!fs.existsSync(dir)) return [];
     return stackFileNames(dir).flatMap((file) => {
         try {
             return placeholdersOf(file, parseYaml(fs.readFileSync(path.join(dir, file), "utf8")));

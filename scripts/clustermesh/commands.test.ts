@@ -1,3 +1,4 @@
+import { departingEnv } from "../../lib/contract";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -175,7 +176,8 @@ describe("clustermesh mesh step", () => {
         const plan = path.join(dir, "plan.json");
         fs.writeFileSync(plan, out.join("\n"));
         assert.equal(await meshCli(["step", "--plan", plan, "--wave", "3", "--stack", "east", "--logs", dir], deps), 0, err.join("\n"));
-        assert.deepEqual(calls, ["select east", "set east clustermesh:mesh.link=true", 'up east {"CLUSTERMESH_DEPARTING":""}']);
+        // As the runner does: the wave's stack file first, then the program, with the departing marker (issue 19).
+        assert.deepEqual(calls, ["set east clustermesh:mesh.link=true", "select east", `up east ${JSON.stringify(departingEnv([]))}`]);
         assert.equal(await meshCli(["step", "--plan", plan, "--wave", "1", "--stack", "east"], deps), 2);
         assert.match(err.join("\n"), /wave 1 of the plan has no step for east; its stacks: west/);
     });

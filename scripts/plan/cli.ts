@@ -88,6 +88,11 @@ function placeholderLines(found: readonly PlaceholderWarning[]): string[] {
     return found.length === 0 ? [] : [`Warning: ${found.length} placeholder value${found.length === 1 ? "" : "s"} no real deploy can use (fine for this offline plan):`, ...found.map((w) => `  - ${formatPlaceholder(w)}`)];
 }
 
+/** A stack's plan document with the mesh's placeholder warnings, as `--stack --json` prints it. */
+function withPlaceholders(doc: PlanDocument, placeholders: readonly PlaceholderWarning[]): PlanDocument {
+    return { ...doc, mesh: { ...doc.mesh, placeholders } } as PlanDocument;
+}
+
 function printAll(result: MeshPlan, dir: string, json: boolean, deps: PlanCliDeps): number {
     const { members, problems, notes, others, plans, failed } = result;
     const placeholders = findPlaceholders(dir);
@@ -98,7 +103,8 @@ function printAll(result: MeshPlan, dir: string, json: boolean, deps: PlanCliDep
                 mesh: { members: members.map(memberRow), ...(members.length > 0 ? { network: networkSummary(members) } : {}), notes, placeholders, problems: problems.map((p) => ({ ...p })) },
                 stacks: plans.map((p) => ({ stack: p.stack, resources: p.resources.length, linkedPeers: p.mesh.linkedPeers, pendingPeers: p.mesh.pendingPeers })),
                 failed,
-                plans,
+                // Each plan as --stack prints it (the placeholders are in both).
+                plans: plans.map((p) => withPlaceholders(p, placeholders)),
                 ...(connectivity ? { connectivity } : {}),
             }),
         );
@@ -195,8 +201,8 @@ export async function planCli(argv: readonly string[], deps: PlanCliDeps): Promi
         const pairs = connectivity ? pairsOf(connectivity, doc.stack) : [];
         const placeholders = findPlaceholders(dir);
         if (args.json) {
-            const withPlaceholders = { ...doc, mesh: { ...doc.mesh, placeholders } };
-            deps.out(toJson(connectivity ? { ...withPlaceholders, connectivity: { members: connectivity.members, pairs, quotas: connectivity.quotas } } : withPlaceholders));
+            const marked = withPlaceholders(doc, placeholders);
+            deps.out(toJson(connectivity ? { ...marked, connectivity: { members: connectivity.members, pairs, quotas: connectivity.quotas } } : marked));
             deps.err(failingPairLines(pairs));
         } else {
             const warnings = placeholderLines(placeholders);

@@ -228,7 +228,7 @@ export class MockEngine implements pulumi.runtime.Mocks {
                 return { privateIp: instancePrivateIp(subnet, args.name), publicIp: `198.51.100.${octet("public")}`, arn: `arn:aws:ec2:mock:instance/${args.name}` };
             }
             case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-                return { arn: `arn:aws:iam::123456789012:oidc-provider/${String(inputs.url ?? args.name).replace(/^https:\/\//, "")}` };
+                return { arn: `arn:aws:iam::123456789012:oidc-provider/${(typeof inputs.url === "string" ? inputs.url : args.name).replace(/^https:\/\//, "")}` };
             case "aws:iam/role:Role":
                 // IAM names a role without a name after the resource (with a suffix AWS picks).
                 return { name: typeof inputs.name === "string" ? inputs.name : args.name, arn: `arn:aws:iam::123456789012:role/${typeof inputs.name === "string" ? inputs.name : args.name}` };
