@@ -6,23 +6,12 @@
  * prefix and a hash of the URN, so two runs (and two machines) agree, and a second `up` has
  * nothing to change. Started by the CLI as a plugin (see scripts/engine/README.md).
  */
-import * as crypto from "node:crypto";
-import { type Failure, type Props, ProviderError, type ResourceType, UNKNOWN, serve, str, urnName, urnType } from "../providers/server";
+import { type Failure, type Props, type ResourceType, UNKNOWN, serve, str, urnName, urnType } from "../providers/server";
+import { ACCOUNT_ID, AWS_DATA_SOURCES, hash, region } from "./data-sources";
 import { AWS_TYPES, type AwsType } from "./resources";
 
 /** The version @pulumi/aws in package-lock.json asks for (the engine matches it exactly). */
 export const AWS_VERSION = "7.48.0";
-export const ACCOUNT_ID = "123456789012";
-
-function hash(text: string, length: number): string {
-    return crypto.createHash("sha256").update(text).digest("hex").slice(0, length);
-}
-
-function region(config: Readonly<Record<string, string>>): string {
-    const r = config.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-    if (!r) throw new ProviderError("aws (engine-test provider): no region: set aws:region or the provider's region");
-    return r;
-}
 
 function service(token: string): string {
     const mod = token.split(":")[1]?.split("/")[0] ?? "";
@@ -115,27 +104,9 @@ function resourceType(token: string, t: AwsType): ResourceType {
     };
 }
 
-function zones(reg: string): Props {
-    const letters = ["a", "b", "c"];
-    return { id: reg, names: letters.map((l) => `${reg}${l}`), zoneIds: letters.map((_, i) => `${reg.replace(/-/g, "").slice(0, 4)}-az${i + 1}`), groupNames: [reg], state: "available" };
-}
-
 void serve({
     name: "aws",
     version: AWS_VERSION,
     resources: Object.fromEntries(Object.entries(AWS_TYPES).map(([token, t]) => [token, resourceType(token, t)])),
-    invokes: {
-        "aws:index/getCallerIdentity:getCallerIdentity": () => ({ id: ACCOUNT_ID, accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/engine-test`, userId: "AIDAENGINETEST00000001" }),
-        "aws:index/getPartition:getPartition": () => ({ id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" }),
-        "aws:index/getAvailabilityZones:getAvailabilityZones": (_args, ctx) => zones(region(ctx.config)),
-        "aws:iam/getSessionContext:getSessionContext": (args) => ({ id: str(args.arn), arn: str(args.arn), issuerArn: str(args.arn), issuerId: "", issuerName: "", sessionName: "" }),
-        "aws:ec2/getAmi:getAmi": (args, ctx) => {
-            const id = `ami-${hash(`${region(ctx.config)}/${JSON.stringify(args.filters ?? [])}`, 17)}`;
-            return { ...args, id, imageId: id, architecture: "x86_64", name: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20260101", virtualizationType: "hvm", rootDeviceName: "/dev/sda1" };
-        },
-        "aws:ec2/getNetworkInterfaces:getNetworkInterfaces": (args, ctx) => ({ id: region(ctx.config), ids: [], filters: args.filters ?? [] }),
-        "aws:ec2/getNetworkInterface:getNetworkInterface": (args) => {
-            throw new ProviderError(`aws (engine-test provider): no network interface ${str(args.id)}`);
-        },
-    },
+    invokes: AWS_DATA_SOURCES,
 });
