@@ -32,7 +32,29 @@ export const SUPPORTED_CILIUM_MINORS: ReadonlyArray<{
         // 1.35 (December 2025) was released before 1.19 branched; the kind lab needs its CoreDNS for MCS-API (stacks/version-gates.ts).
         source: "chart 1.19.6 (kubeVersion >= 1.21); Kubernetes minors in standard support while 1.19 is current (1.35 since December 2025)",
     },
+    {
+        minor: "1.20",
+        referenceChart: "1.20.0",
+        kubernetes: { oldest: "1.31", newest: "1.35" },
+        // The reference material holds the 1.20.0 chart but not its compatibility page: the window is
+        // the Kubernetes minors in standard support when 1.20 branched, kept inside 1.19's newest so
+        // an upgrade never has to move Kubernetes in the same step.
+        source: "chart 1.20.0 (kubeVersion >= 1.21; clustermesh certificates only as pre-created Secrets, templates/validate.yaml); Kubernetes minors in standard support when 1.20 branched",
+    },
 ];
+
+/**
+ * How far apart members' Cilium minors may be: one. Cilium upgrades and rolls back one minor at a
+ * time (docs.cilium.io operations/upgrade, "upgrade to the latest patch of the current minor, then
+ * one minor"), and its CI tests ClusterMesh with one cluster upgraded and the other not (cilium
+ * #28355), so a mesh half on N and half on N+1 is the tested state of a rolling upgrade.
+ */
+export const MAX_CILIUM_MINOR_SKEW = 1;
+
+/** The minor's position in SUPPORTED_CILIUM_MINORS, or -1. */
+export function supportedMinorIndex(version: string): number {
+    return SUPPORTED_CILIUM_MINORS.findIndex((row) => row.minor === ciliumMinor(version));
+}
 
 /** Oldest Cilium minor the program supports (the first row of SUPPORTED_CILIUM_MINORS). */
 export const OLDEST_CILIUM = { major: 1, minor: Number(SUPPORTED_CILIUM_MINORS[0].minor.split(".")[1]) } as const;
@@ -42,7 +64,7 @@ export const OLDEST_CILIUM = { major: 1, minor: Number(SUPPORTED_CILIUM_MINORS[0
  * load-balancing (cilium #40848).
  */
 export const REFUSED_CILIUM_RELEASES: Readonly<Record<string, { reason: string; fix: string }>> = {
-    "1.18.0": { reason: "breaks global-service load-balancing (cilium #40848)", fix: "use 1.18.1 or later, e.g. 1.19.6" },
+    "1.18.0": { reason: "breaks global-service load-balancing (cilium #40848)", fix: "use 1.18.1 or later, e.g. 1.18.12" },
 };
 
 function versionParts(version: string): [number, number, number] {

@@ -130,11 +130,22 @@ const badConfigurations: Array<{ rule: string; specs: MemberSpec[]; expected: st
         expected: ["Pulumi.east.yaml: clustermesh:cilium.tunnelProtocol geneve differs from vxlan on west (Pulumi.west.yaml); set vxlan on every member"],
     },
     {
-        rule: "Cilium minor differing",
-        specs: [west, { ...east, cilium: { version: "1.18.12" } }],
-        expected: [
-            "Pulumi.east.yaml: clustermesh:cilium.version 1.18 differs from minor 1.19 on west (Pulumi.west.yaml); every member runs the same Cilium minor; set minor 1.19 on every member",
+        rule: "Cilium minors two apart (more than a rolling upgrade passes through)",
+        specs: [
+            { ...west, cilium: { version: "1.20.0" } },
+            { ...east, cilium: { version: "1.18.12" } },
         ],
+        expected: [
+            "Pulumi.west.yaml: clustermesh:cilium.version 1.20.0 is 2 minors from 1.18.12 on east (Pulumi.east.yaml); members of one mesh may be one minor apart while it is upgraded, one minor at a time (Cilium's upgrade guide; ClusterMesh across one minor is what cilium #28355 tests); upgrade east (Pulumi.east.yaml) to 1.19 first (clustermesh mesh upgrade --cilium 1.19.6), or set 1.18.12 here",
+        ],
+    },
+    {
+        rule: "Cilium minors one apart (a rolling upgrade half done) are accepted",
+        specs: [
+            { ...west, cilium: { version: "1.20.0" } },
+            { ...east, cilium: { version: "1.19.6" } },
+        ],
+        expected: [],
     },
     {
         rule: "Cilium 1.18.0",
@@ -142,7 +153,7 @@ const badConfigurations: Array<{ rule: string; specs: MemberSpec[]; expected: st
             { ...west, cilium: { version: "1.18.0" } },
             { ...east, cilium: { version: "1.18.12" } },
         ],
-        expected: ["Pulumi.west.yaml: clustermesh:cilium.version 1.18.0 breaks global-service load-balancing (cilium #40848); use 1.18.1 or later, e.g. 1.19.6"],
+        expected: ["Pulumi.west.yaml: clustermesh:cilium.version 1.18.0 breaks global-service load-balancing (cilium #40848); use 1.18.1 or later, e.g. 1.18.12"],
     },
     {
         rule: "Cilium of a minor the program does not support",
@@ -151,8 +162,8 @@ const badConfigurations: Array<{ rule: string; specs: MemberSpec[]; expected: st
             { ...east, cilium: { version: "1.15.3", apiserverNodePort: 32380 } },
         ],
         expected: [
-            "Pulumi.east.yaml: clustermesh:cilium.version 1.15.3 is of Cilium 1.15, which this program does not support (it supports 1.18, 1.19: the minors with a reference chart its values are checked against); use e.g. 1.19.6",
-            "Pulumi.west.yaml: clustermesh:cilium.version 1.15.3 is of Cilium 1.15, which this program does not support (it supports 1.18, 1.19: the minors with a reference chart its values are checked against); use e.g. 1.19.6",
+            "Pulumi.east.yaml: clustermesh:cilium.version 1.15.3 is of Cilium 1.15, which this program does not support (it supports 1.18, 1.19, 1.20: the minors with a reference chart its values are checked against); use e.g. 1.20.0",
+            "Pulumi.west.yaml: clustermesh:cilium.version 1.15.3 is of Cilium 1.15, which this program does not support (it supports 1.18, 1.19, 1.20: the minors with a reference chart its values are checked against); use e.g. 1.20.0",
         ],
     },
     {
@@ -333,7 +344,7 @@ describe("reporting", () => {
     it("reports every problem at once, across files", () => {
         const problems = problemsOf([
             { ...west, cilium: { version: "1.18.0" } },
-            { ...east, id: 1, block: 2, cluster: { podCIDR: "10.11.0.0/16" } },
+            { ...east, id: 1, block: 2, cluster: { podCIDR: "10.11.0.0/16" }, cilium: { version: "1.20.0" } },
         ]);
         const keys = problems.map((p) => p.split(" ").slice(0, 2).join(" "));
         for (const key of [

@@ -8,7 +8,7 @@ import { checkVersionGates } from "./version-gates";
 import { findOverlaps, overlaps, parseAddress, parseCidr, type CidrRange } from "../lib/cidr";
 import { AWS_QUOTAS } from "../lib/aws-quotas";
 import { quotaExcesses, regionHubs, topologyCounts, type MeshVpc, type Topology, type TopologyCounts } from "../lib/topology";
-import { ciliumAtLeast, ciliumMinor, ciliumVersionProblem, CLUSTER_NAME_MAX_LENGTH, isClusterName } from "../lib/cilium-version";
+import { ciliumAtLeast, ciliumVersionProblem, CLUSTER_NAME_MAX_LENGTH, isClusterName, MAX_CILIUM_MINOR_SKEW, SUPPORTED_CILIUM_MINORS, supportedMinorIndex } from "../lib/cilium-version";
 import { isAwsBuilt } from "./build";
 import { checkRangeUses } from "./cidr-rules";
 import { checkMemberInputs } from "./member-rules";
@@ -205,10 +205,32 @@ function checkVersions(members: readonly MeshMember[]): Problem[] {
             problems.push({ file: m.file, key, value: version, message: problem.reason, fix: problem.fix });
         }
     }
-    return [
-        ...problems,
-        ...checkAgreement(members, "clustermesh:cilium.version", (m) => ciliumMinor(m.cilium.version), (v) => `minor ${v}`, "; every member runs the same Cilium minor"),
-    ];
+    return [...problems, ...checkMinorSkew(members.filter((m) => supportedMinorIndex(m.cilium.version) >= 0))];
+}
+
+/**
+ * Members may differ by one Cilium minor (MAX_CILIUM_MINOR_SKEW: the state a rolling upgrade
+ * passes through, which Cilium tests), never more. Every member further than that from the
+ * oldest minor in the mesh is refused, naming both versions.
+ */
+function checkMinorSkew(members: readonly MeshMember[]): Problem[] {
+    if (members.length === 0) {
+        return [];
+    }
+    const oldestIndex = Math.min(...members.map((m) => supportedMinorIndex(m.cilium.version)));
+    const oldest = members.filter((m) => supportedMinorIndex(m.cilium.version) === oldestIndex);
+    const stepMinor = SUPPORTED_CILIUM_MINORS[oldestIndex + MAX_CILIUM_MINOR_SKEW];
+    return members
+        .filter((m) => supportedMinorIndex(m.cilium.version) - oldestIndex > MAX_CILIUM_MINOR_SKEW)
+        .map((m) => ({
+            file: m.file,
+            key: "clustermesh:cilium.version",
+            value: m.cilium.version,
+            message:
+                `is ${supportedMinorIndex(m.cilium.version) - oldestIndex} minors from ${oldest[0].cilium.version} on ${listOf(oldest)}; ` +
+                `members of one mesh may be one minor apart while it is upgraded, one minor at a time (Cilium's upgrade guide; ClusterMesh across one minor is what cilium #28355 tests)`,
+            fix: `upgrade ${listOf(oldest)} to ${stepMinor.minor} first (clustermesh mesh upgrade --cilium ${stepMinor.referenceChart}), or set ${oldest[0].cilium.version} here`,
+        }));
 }
 
 function checkRouting(members: readonly MeshMember[]): Problem[] {
