@@ -5,9 +5,10 @@
  * `address` -> that host name as written. Every check is a few map lookups on indexes built
  * once per member, so a pair costs O(1) for the plans the program makes.
  */
+import * as crypto from "node:crypto";
 import type { CidrRange } from "../lib/cidr";
 import { admits, contains, covers, isPrivate, routeFor, transitProblem, type MeshNetwork } from "./network";
-import { parseRange, type Hop, type MemberIndex, type PeerEntry } from "./plans";
+import { certificateBlocks, parseRange, type Hop, type MemberIndex, type PeerEntry } from "./plans";
 
 export type PairStatus = "ok" | "not linked" | "fail";
 
@@ -174,6 +175,17 @@ function checkAdmission(net: MeshNetwork, from: MemberIndex, to: MemberIndex, pr
     }
 }
 
+/** A CA as messages name it: the start of its certificate's SHA-256 (the plan shows the same). */
+export function caName(caCertPem: string | undefined): string {
+    const [block] = certificateBlocks(caCertPem ?? "");
+    return block ? `the CA sha256:${crypto.createHash("sha256").update(block).digest("hex").slice(0, 12)}` : "no CA";
+}
+
+/** `caCertPem` is one certificate block, as indexMember keeps it. */
+function trusts(m: MemberIndex, caCertPem: string): boolean {
+    return m.trustedCaCertPems.includes(caCertPem);
+}
+
 function controlPlane(net: MeshNetwork, a: MemberIndex, b: MemberIndex): void {
     const entry = a.entries.get(b.name);
     const release = a.published?.resource ?? `${a.stack}: the Cilium Helm release`;
@@ -209,12 +221,33 @@ function controlPlane(net: MeshNetwork, a: MemberIndex, b: MemberIndex): void {
             `export ips for ${b.stack}'s endpoint (dialled as ${b.name}.${a.meshDomain}, which *.${a.meshDomain} covers) as cilium-cli does, or add ${host} to the server certificate`,
         );
     }
-    if (!b.server.caCertPem || b.server.caCertPem !== a.clientCaCertPem) {
+    // Where the chart reads the certificates: Secrets of fixed names, which nothing else writes
+    // once certificates are not values (Cilium 1.20 refuses them as values).
+    for (const m of [b, a]) {
+        if (m.certificateSources.missingSecrets.length > 0) {
+            fail(
+                "certificate",
+                m.certificateSources.resource,
+                `mounts ${m.certificateSources.missingSecrets.join(", ")} in kube-system, which neither the chart nor the plan creates: the clustermesh-apiserver and agents of ${m.name} start without certificates`,
+                "create the clustermesh-apiserver certificate Secrets before the release (CiliumRelease does, from the mesh CA)",
+            );
+        }
+    }
+    // Mutual TLS: each side's certificate chains to a CA the other trusts (tls.caBundle, or ca.crt).
+    if (!b.server.caCertPem || !trusts(a, b.server.caCertPem)) {
         fail(
             "certificate",
             b.server.resource,
-            `is signed by a different CA than the one ${a.name} trusts ("Cilium CA certificates do not match")`,
-            "issue every member's clustermesh certificates from the one mesh CA (the CA owner's meshCaCertPem)",
+            `is issued by ${caName(b.server.caCertPem)}, which ${a.name} does not trust (its trust bundle holds ${a.trustedCaCertPems.length} CA(s), not that one): "Cilium CA certificates do not match"`,
+            "issue every member's clustermesh certificates from the mesh CA, and during a CA rotation trust the old and the new CA on every member before re-issuing any (clustermesh mesh rotate-ca)",
+        );
+    }
+    if (!a.clientCaCertPem || !trusts(b, a.clientCaCertPem)) {
+        fail(
+            "certificate",
+            `${a.stack}: clustermesh-apiserver remote certificate`,
+            `is issued by ${caName(a.clientCaCertPem)}, which ${b.name} does not trust: ${b.name}'s clustermesh-apiserver refuses ${a.name}'s agents`,
+            "issue every member's clustermesh certificates from the mesh CA, and during a CA rotation trust the old and the new CA on every member before re-issuing any (clustermesh mesh rotate-ca)",
         );
     }
     // Port: the one B publishes.

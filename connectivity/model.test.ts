@@ -41,11 +41,12 @@ function valuesOf(resources: PlannedResource[]): any {
 const linked = { link: true };
 let sample: PlanDocument[];
 let mcs118: PlanDocument[];
+let mixed: PlanDocument[];
 
 before(async () => {
     // The linked sample mesh of scripts/plan/sample-mesh.ts (k3s, EKS with MCS-API on 1.19, k3s)
     // and an EKS + k3s mesh with MCS-API on 1.18, planned in parallel.
-    [sample, mcs118] = await Promise.all([
+    [sample, mcs118, mixed] = await Promise.all([
         planMesh([
             { stack: "west", id: 1, mesh: linked },
             { stack: "east", id: 2, kind: "eks", mesh: linked, cilium: { mcsAPI: true }, app: { serviceExport: true } },
@@ -54,6 +55,11 @@ before(async () => {
         planMesh([
             { stack: "west", id: 1, mesh: linked, cilium: { version: "1.18.12", mcsAPI: true } },
             { stack: "east", id: 2, kind: "eks", mesh: linked, cilium: { version: "1.18.12", mcsAPI: true } },
+        ]),
+        // Half way through a rolling upgrade: one member on 1.20, the other still on 1.19.
+        planMesh([
+            { stack: "west", id: 1, mesh: linked, cilium: { version: "1.20.0" } },
+            { stack: "east", id: 2, mesh: linked, cilium: { version: "1.19.6" } },
         ]),
     ]);
 });
@@ -183,5 +189,68 @@ describe("the in-memory plans of the property tests and the benchmark (test-plan
             const mine = synthetic.find((p) => p.stack === real.stack)!;
             assert.deepEqual(valuesOf([...mine.resources]).clustermesh.config, valuesOf([...real.resources]).clustermesh.config);
         }
+    });
+});
+
+const SECRET = "kubernetes:core/v1:Secret";
+const SIGNED = "tls:index/locallySignedCert:LocallySignedCert";
+const otherCa = "-----BEGIN CERTIFICATE-----\nb3RoZXIgY2E=\n-----END CERTIFICATE-----\n";
+
+describe("certificates as Cilium 1.20 reads them, and trust through tls.caBundle", () => {
+    const pairs = (plans: readonly MemberPlan[]) => checkConnectivity(plans).pairs.map((p) => `${p.from}->${p.to} ${p.status}${p.hop ? ` ${p.hop}` : ""}`);
+
+    it("connects a mesh half on 1.20 and half on 1.19; every member plans the chart's four certificate Secrets and no certificate value", () => {
+        assert.deepEqual(pairs(mixed), ["west->east ok", "east->west ok"]);
+        for (const plan of mixed) {
+            const secrets = plan.resources.filter((r) => r.type === SECRET).map((r) => String((r.inputs?.metadata as { name?: string } | undefined)?.name)).sort();
+            assert.deepEqual(secrets, ["clustermesh-apiserver-admin-cert", "clustermesh-apiserver-local-cert", "clustermesh-apiserver-remote-cert", "clustermesh-apiserver-server-cert"], plan.stack);
+            const tls = valuesOf([...plan.resources]).clustermesh.apiserver.tls;
+            assert.equal(tls.server ?? tls.admin ?? tls.remote, undefined, plan.stack);
+        }
+    });
+
+    it("old behaviour: certificates the 1.20 chart no longer writes, and no Secret planned for them", () => {
+        const report = checkConnectivity(edited(mixed, "west", (rs) => rs.filter((r) => !(r.type === SECRET && /server-cert|remote-cert/.test(r.name)))));
+        const failing = report.pairs.filter((p) => p.status === "fail");
+        assert.deepEqual(failing.map((p) => `${p.from}->${p.to} ${p.hop}`), ["west->east certificate", "east->west certificate"]);
+        assert.match(failing[0].message!, /mounts clustermesh-apiserver-server-cert, clustermesh-apiserver-remote-cert in kube-system, which neither the chart nor the plan creates/);
+    });
+
+    it("a member that does not trust its peer's issuer fails both ways: the peer's server, and the peer's agents at its own server", () => {
+        const report = checkConnectivity(
+            edited(mixed, "west", (rs) => {
+                valuesOf(rs).tls.caBundle.content = otherCa;
+                return rs;
+            }),
+        );
+        const failing = report.pairs.filter((p) => p.status === "fail");
+        assert.deepEqual(failing.map((p) => `${p.from}->${p.to} ${p.hop}`), ["west->east certificate", "east->west certificate"]);
+        assert.match(failing[0].message!, /is issued by the CA sha256:[0-9a-f]{12}, which west does not trust/);
+        assert.match(failing[1].message!, /which west does not trust: west's clustermesh-apiserver refuses east's agents/);
+    });
+
+    it("a CA rotation's states: both trusted, then one member re-issued, connect; dropping the old CA before every member is re-issued does not", () => {
+        const trustBoth = (plans: readonly MemberPlan[]) =>
+            plans.flatMap((p) =>
+                edited([p], p.stack, (rs) => {
+                    const values = valuesOf(rs);
+                    values.tls.caBundle.content = `${values.tls.caBundle.content}${otherCa}`;
+                    return rs;
+                }),
+            );
+        const reissue = (plans: readonly MemberPlan[], stack: string) =>
+            edited(plans, stack, (rs) => rs.map((r) => (r.type === SIGNED ? { ...r, inputs: { ...r.inputs, caCertPem: otherCa } } : r)));
+        const dropOld = (plans: readonly MemberPlan[], stack: string) =>
+            edited(plans, stack, (rs) => {
+                valuesOf(rs).tls.caBundle.content = otherCa;
+                return rs;
+            });
+        const wave1 = trustBoth(mixed);
+        assert.deepEqual(pairs(wave1), ["west->east ok", "east->west ok"]);
+        const halfReissued = reissue(wave1, "west");
+        assert.deepEqual(pairs(halfReissued), ["west->east ok", "east->west ok"]);
+        assert.deepEqual(pairs(dropOld(halfReissued, "west")), ["west->east fail certificate", "east->west fail certificate"]);
+        const wave2 = reissue(halfReissued, "east");
+        assert.deepEqual(pairs(dropOld(dropOld(wave2, "west"), "east")), ["west->east ok", "east->west ok"]);
     });
 });

@@ -6,6 +6,8 @@
  */
 import { AWS_QUOTAS } from "../lib/aws-quotas";
 import { parseAddress, parseCidr, type CidrRange } from "../lib/cidr";
+import { ciliumAtLeast } from "../lib/cilium-version";
+import { CLUSTERMESH_CERTIFICATE_SECRETS } from "../components/cilium/values";
 import { readinessProblems } from "./readiness";
 
 /** One planned resource, as in a plan document. */
@@ -49,7 +51,55 @@ export const TYPES = {
     deployment: "kubernetes:apps/v1:Deployment",
     service: "kubernetes:core/v1:Service",
     lbPool: "kubernetes:cilium.io/v2:CiliumLoadBalancerIPPool",
+    secret: "kubernetes:core/v1:Secret",
 } as const;
+
+/**
+ * The Cilium chart version a Helm release installs: its `version` from the repository, or the
+ * version in a local archive's name (`cilium-1.20.0.tgz`, clustermesh:cilium.chart); undefined
+ * for any other chart.
+ */
+export function ciliumChartVersion(inputs: Readonly<Record<string, unknown>>): string | undefined {
+    const chart = typeof inputs.chart === "string" ? inputs.chart : "";
+    if (chart === "cilium") {
+        return typeof inputs.version === "string" ? inputs.version : undefined;
+    }
+    return /(?:^|\/)cilium-(\d+\.\d+\.\d+)\.tgz$/.exec(chart)?.[1];
+}
+
+/** The PEM certificate blocks of `text`, each once. */
+export function certificateBlocks(text: string): string[] {
+    return [...new Set(text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [])];
+}
+
+function trustedCas(values: Record<string, unknown>, issuer: string | undefined): string[] {
+    const bundle = record(record(values.tls).caBundle);
+    if (bundle.enabled === true) {
+        // Without content the chart creates no ConfigMap and mounts it optionally: nothing is trusted.
+        return typeof bundle.content === "string" ? certificateBlocks(bundle.content) : [];
+    }
+    return issuer ? certificateBlocks(issuer) : [];
+}
+
+/**
+ * The clustermesh-apiserver certificate Secrets the chart mounts but will not write itself, and
+ * that no planned Secret provides: with `tls.auto.enabled` false, 1.20 writes none (certificates
+ * as values are refused), 1.18 and 1.19 none once `enableSecrets` is false.
+ */
+function missingCertificateSecrets(values: Record<string, unknown>, version: string | undefined, secrets: readonly PlannedResource[]): string[] {
+    const tls = record(record(record(values.clustermesh).apiserver).tls);
+    if (record(values.clustermesh).useAPIServer !== true || record(tls.auto).enabled !== false) {
+        return [];
+    }
+    const chartWrites = version !== undefined && !ciliumAtLeast(version, 1, 20) && tls.enableSecrets !== false;
+    if (chartWrites) {
+        return [];
+    }
+    const planned = new Set(
+        secrets.filter((r) => (record(r.inputs?.metadata).namespace ?? "default") === "kube-system").map((r) => record(r.inputs?.metadata).name),
+    );
+    return Object.values(CLUSTERMESH_CERTIFICATE_SECRETS).filter((name) => !planned.has(name));
+}
 
 /** AWS quotas that fail a deploy, as a member declares them (stack output `meshQuotas`). */
 export interface AwsQuotas {
@@ -123,8 +173,15 @@ export interface MemberIndex {
     readonly exported?: PeerEntry;
     /** The server certificate's names and the CA that signed it. */
     readonly server?: { readonly resource: string; readonly dnsNames: readonly string[]; readonly ipAddresses: readonly string[]; readonly caCertPem?: string };
-    /** The CA this member's clustermesh clients present certificates from and trust. */
+    /** The CA that issued the client certificate this member presents to its peers (the remote certificate). */
     readonly clientCaCertPem?: string;
+    /**
+     * The CA certificates this member validates its peers against: `tls.caBundle` when it is on
+     * (it overrides every certificate's `ca.crt`), else the `ca.crt` of its certificates, their issuer.
+     */
+    readonly trustedCaCertPems: readonly string[];
+    /** Where the chart reads the clustermesh-apiserver certificates from, and the ones that are not planned there. */
+    readonly certificateSources: { readonly missingSecrets: readonly string[]; readonly resource: string };
     readonly network?: { readonly vpcId: string; readonly vpcCidr: CidrRange; readonly routeTableId: string; readonly securityGroupId?: string };
     /** Where this member's nodes send from: its VPC, or its hosts' addresses. */
     readonly nodeRanges: readonly CidrRange[];
@@ -233,7 +290,8 @@ export function indexMember(plan: MemberPlan): MemberIndex {
     const serverCsr = csrs.find((r) => r.name.endsWith("-server-csr"));
     const caOf = (suffix: string): string | undefined => {
         const cert = signed.find((r) => r.name.endsWith(suffix));
-        return typeof cert?.inputs?.caCertPem === "string" ? cert.inputs.caCertPem : undefined;
+        // One block, as the trust bundle is read: the CA is compared by its certificate.
+        return typeof cert?.inputs?.caCertPem === "string" ? certificateBlocks(cert.inputs.caCertPem)[0] : undefined;
     };
     const server = serverCsr
         ? {
@@ -286,6 +344,8 @@ export function indexMember(plan: MemberPlan): MemberIndex {
             : undefined,
         server,
         clientCaCertPem: caOf("-remote-cert"),
+        trustedCaCertPems: trustedCas(values, caOf("-server-cert")),
+        certificateSources: { missingSecrets: missingCertificateSecrets(values, ciliumChartVersion(release?.inputs ?? {}), of(TYPES.secret)), resource: releaseName },
         network,
         nodeRanges,
         podRanges,

@@ -7,7 +7,7 @@
  */
 import { parseAddress, parseCidr } from "../lib/cidr";
 import { CLUSTER_PROVIDES, ciliumChartWaits, READINESS, type Need, type WaitedKind } from "../lib/readiness";
-import { record, TYPES, where, type MemberPlan, type MemberProblem, type PlannedResource } from "./plans";
+import { ciliumChartVersion, record, TYPES, where, type MemberPlan, type MemberProblem, type PlannedResource } from "./plans";
 
 /** One wait of the deploy: who waits, on what, and why it waits. */
 export interface PlannedWait {
@@ -19,7 +19,6 @@ export interface PlannedWait {
     readonly loadBalancerIP?: string;
 }
 
-const CILIUM_CHART = "cilium";
 
 function skipsAwait(r: PlannedResource): boolean {
     return record(record(r.inputs?.metadata).annotations)["pulumi.com/skipAwait"] === "true";
@@ -30,9 +29,10 @@ export function plannedWaits(plan: MemberPlan): PlannedWait[] {
     const waits: PlannedWait[] = [];
     for (const r of plan.resources) {
         const inputs = r.inputs ?? {};
-        if (r.type === TYPES.release && inputs.chart === CILIUM_CHART && typeof inputs.version === "string") {
+        const chartVersion = r.type === TYPES.release ? ciliumChartVersion(inputs) : undefined;
+        if (chartVersion !== undefined) {
             // Without skipAwait Helm waits on everything it renders; with it, on its hooks only.
-            for (const o of ciliumChartWaits(inputs.version, record(inputs.values))) {
+            for (const o of ciliumChartWaits(chartVersion, record(inputs.values))) {
                 if (o.hook || inputs.skipAwait !== true) {
                     waits.push({ waiter: r, kind: o.kind, object: `${o.kind === "Job hook" ? "hook Job" : o.kind} ${o.name}`, loadBalancerIP: o.loadBalancerIP });
                 }

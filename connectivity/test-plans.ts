@@ -6,7 +6,7 @@
  * milliseconds. `test-plans.test.ts` holds it to the real program: on a real mesh both give
  * the same connectivity verdicts and the same network resources.
  */
-import { buildCiliumValues, leafCertificateSubjects } from "../components/cilium/values";
+import { buildCiliumValues, CLUSTERMESH_CERTIFICATE_SECRETS, leafCertificateSubjects } from "../components/cilium/values";
 import { CLUSTERMESH_LB_ANNOTATIONS } from "../components/cluster/eks-config";
 import { meshIngress, ownedPeerings } from "../components/mesh/mesh-network";
 import { fakePem } from "../scripts/plan/mock-engine";
@@ -47,7 +47,7 @@ export function syntheticPlans(members: readonly MeshMember[]): MemberPlan[] {
             cilium: self.cilium,
             apiServerHost: "(known after deploy)",
             apiServerPort: eks ? 443 : 6443,
-            certificates: { ca: pair, server: pair, admin: pair, remote: pair },
+            certificates: { ca: pair, trustBundle: ca },
             peers: linked.map((p) => toPeer({ name: p.cluster.name, stack: p.stack, file: p.file, defaultPort: p.cilium.apiserverNodePort }, outputs[p.stack].clustermeshEndpoint)),
             nativeRoutingCIDR: self.cilium.routingMode === "native" ? nativeCidr : undefined,
             apiserverServiceAnnotations: eks ? CLUSTERMESH_LB_ANNOTATIONS : undefined,
@@ -58,6 +58,9 @@ export function syntheticPlans(members: readonly MeshMember[]): MemberPlan[] {
         add(TYPES.certRequest, `${n}-cilium-server-csr`, { dnsNames: server.dnsNames, ipAddresses: server.ipAddresses, subject: { commonName: server.commonName } });
         for (const role of ["server", "remote"]) {
             add(TYPES.signedCert, `${n}-cilium-${role}-cert`, { caCertPem: ca });
+        }
+        for (const [role, secretName] of Object.entries(CLUSTERMESH_CERTIFICATE_SECRETS)) {
+            add(TYPES.secret, `${n}-cilium-${role}-cert-secret`, { metadata: { name: secretName, namespace: "kube-system" }, type: "kubernetes.io/tls" });
         }
         if (self.cilium.mcsAPI) {
             add(TYPES.clusterRole, `${n}-cilium-coredns-mcsapi`, { rules: [{ apiGroups: ["multicluster.x-k8s.io"], resources: ["serviceimports"], verbs: ["list", "watch"] }] });

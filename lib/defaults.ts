@@ -5,7 +5,7 @@
  */
 
 /** Cilium Helm chart version. */
-export const DEFAULT_CILIUM_VERSION = "1.19.6";
+export const DEFAULT_CILIUM_VERSION = "1.20.0";
 /** k3s release installed (INSTALL_K3S_VERSION). */
 export const DEFAULT_K3S_VERSION = "v1.33.5+k3s1";
 /** Kubernetes version of EKS clusters. */

@@ -23,7 +23,7 @@ function planned(kind: CiliumValuesInput["kind"], cilium: Record<string, unknown
         cilium: m.cilium,
         apiServerHost: "10.10.0.10",
         apiServerPort: 6443,
-        certificates: { ca: certs("ca"), server: certs("server"), admin: certs("admin"), remote: certs("remote") },
+        certificates: { ca: certs("ca"), trustBundle: "-----BEGIN CERTIFICATE-----\nY2E=\n-----END CERTIFICATE-----\n" },
         peers: [{ name: "east", port: 32379, ips: ["10.20.0.10"] }],
         ...extra,
     });
@@ -41,14 +41,18 @@ function merge(a: HelmValues, b: HelmValues): HelmValues {
 
 /** The variants: what the program plans for each cluster kind and feature, and chart toggles it does not set today. */
 const VARIANTS: Array<[string, { version: string; values: HelmValues }]> = [
-    ["k3s, tunnel, 1.19", planned("k3s", {})],
+    ["k3s, tunnel, 1.19", planned("k3s", { version: "1.19.6" })],
+    ["k3s, tunnel, 1.20", planned("k3s", { version: "1.20.0" })],
     ["k3s, MCS-API, 1.18", planned("k3s", { version: "1.18.12", mcsAPI: true })],
-    ["kind, native, MCS-API with the chart's CoreDNS hook, 1.19", planned("kind", { routingMode: "native", mcsAPI: true }, { nativeRoutingCIDR: "10.0.0.0/8" })],
-    ["EKS ENI behind an NLB, 1.19", planned("eks", { ipam: "eni", routingMode: "native" }, { apiserverServiceAnnotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" }, operatorRoleArn: "arn:aws:iam::1:role/x" })],
-    ["BGP, 1.19", planned("k3s", { routingMode: "native" }, { bgpControlPlane: true, nativeRoutingCIDR: "10.0.0.0/8" })],
+    ["kind, native, MCS-API with the chart's CoreDNS hook, 1.19", planned("kind", { version: "1.19.6", routingMode: "native", mcsAPI: true }, { nativeRoutingCIDR: "10.0.0.0/8" })],
+    ["kind, native, MCS-API with the chart's CoreDNS hook, 1.20", planned("kind", { version: "1.20.0", routingMode: "native", mcsAPI: true }, { nativeRoutingCIDR: "10.0.0.0/8" })],
+    ["EKS ENI behind an NLB, 1.19", planned("eks", { version: "1.19.6", ipam: "eni", routingMode: "native" }, { apiserverServiceAnnotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" }, operatorRoleArn: "arn:aws:iam::1:role/x" })],
+    ["EKS ENI behind an NLB, 1.20", planned("eks", { version: "1.20.0", ipam: "eni", routingMode: "native" }, { apiserverServiceAnnotations: { "service.beta.kubernetes.io/aws-load-balancer-type": "nlb" }, operatorRoleArn: "arn:aws:iam::1:role/x" })],
+    ["BGP, 1.19", planned("k3s", { version: "1.19.6", routingMode: "native" }, { bgpControlPlane: true, nativeRoutingCIDR: "10.0.0.0/8" })],
+    ["BGP, 1.20", planned("k3s", { version: "1.20.0", routingMode: "native" }, { bgpControlPlane: true, nativeRoutingCIDR: "10.0.0.0/8" })],
     [
         "Hubble relay and UI, node-init, the ingress controller, an LB-IPAM apiserver (chart toggles)",
-        planned("k3s", {}, {}, { hubble: { relay: { enabled: true }, ui: { enabled: true } }, nodeinit: { enabled: true }, ingressController: { enabled: true }, clustermesh: { apiserver: { service: { type: "LoadBalancer", loadBalancerIP: "172.16.1.10" } } } }),
+        planned("k3s", { version: "1.19.6" }, {}, { hubble: { relay: { enabled: true }, ui: { enabled: true } }, nodeinit: { enabled: true }, ingressController: { enabled: true }, clustermesh: { apiserver: { service: { type: "LoadBalancer", loadBalancerIP: "172.16.1.10" } } } }),
     ],
     ["envoy off, 1.18", planned("k3s", { version: "1.18.12" }, {}, { envoy: { enabled: false } })],
 ];

@@ -32,9 +32,25 @@ for stack in west east north; do
   files+=("$out/sample-$stack.json")
 done
 rm -rf "$sample"
+# Every stack and example again at the newest two reference charts (lib/cilium-version.ts): the
+# release it upgrades to and the one it rolls back to, one minor at a time (the certificates
+# moved to Secrets in 1.20). Older minors are not tested on the Kubernetes the labs run.
+versions=$(node --import tsx -e 'const { SUPPORTED_CILIUM_MINORS } = require("./lib/cilium-version"); console.log(SUPPORTED_CILIUM_MINORS.map((r) => r.referenceChart).join(" "))')
+upgrade_versions=$(printf '%s\n' $versions | tail -2 | tr '\n' ' ')
+for version in $upgrade_versions; do
+  for project in . examples/*/; do
+    name=$(basename "$(cd "$project" && pwd)")
+    copy=$(node --import tsx scripts/plan/at-version.ts "$project" "$version")
+    for stack in $(node --import tsx scripts/list-stacks.ts "$copy" | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0, "utf8")).join(" "))'); do
+      npm run --silent plan -- --stack "$stack" --json --dir "$copy" --no-connectivity > "$out/$name-$stack-at-$version.json"
+      files+=("$out/$name-$stack-at-$version.json")
+    done
+    rm -rf "$copy"
+  done
+done
 "$check" --quiet "${files[@]}"
-# MCS-API values differ per chart (1.18: enableMCSAPISupport, 1.19: mcsapi.*): check both.
-for version in 1.18.12 1.19.6; do
+# MCS-API values differ per chart (1.18: enableMCSAPISupport, 1.19 on: mcsapi.*): check each.
+for version in $versions; do
   node --import tsx scripts/plan/mcs-values.ts "$version" > "$out/mcs-$version.json"
   "$check" --quiet --chart-version "$version" "$out/mcs-$version.json"
 done

@@ -26,6 +26,10 @@ import {
 
 export { DEFAULT_APISERVER_NODE_PORT, DEFAULT_CILIUM_VERSION, DEFAULT_EKS_VERSION, DEFAULT_K3S_VERSION };
 
+/** A version number part as semver writes it: no leading zero (`1.019.6` is not 1.19.6 to Helm or k3s). */
+const NUMBER = "(0|[1-9]\\d*)";
+const SEMVER = `${NUMBER}\\.${NUMBER}\\.${NUMBER}`;
+
 const cidr = z
     .string()
     .refine((text) => parseCidr(text) !== undefined, {
@@ -107,7 +111,7 @@ export const k3sSchema = z
     .strictObject({
         version: z
             .string()
-            .regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, { message: "is not a k3s release such as v1.33.5+k3s1" })
+            .regex(new RegExp(`^v${SEMVER}\\+k3s[1-9]\\d*$`), { message: "is not a k3s release such as v1.33.5+k3s1" })
             .default(DEFAULT_K3S_VERSION)
             .describe(`k3s release (INSTALL_K3S_VERSION). Default \`${DEFAULT_K3S_VERSION}\`.`),
         host: existingHostSchema
@@ -129,7 +133,7 @@ export const eksSchema = z
     .strictObject({
         version: z
             .string()
-            .regex(/^1\.\d+$/, { message: "is not a Kubernetes minor version such as 1.33" })
+            .regex(new RegExp(`^1\\.${NUMBER}$`), { message: "is not a Kubernetes minor version such as 1.33" })
             .default(DEFAULT_EKS_VERSION)
             .describe(`Kubernetes version of the control plane. Default \`${DEFAULT_EKS_VERSION}\`.`),
         instanceType: z.string().default(DEFAULT_EKS_INSTANCE_TYPE).describe(`Instance type of the managed node group. Default \`${DEFAULT_EKS_INSTANCE_TYPE}\`.`),
@@ -242,9 +246,9 @@ export const ciliumSchema = z
     .strictObject({
         version: z
             .string()
-            .regex(/^\d+\.\d+\.\d+$/, { message: "is not a Cilium release such as 1.19.6" })
+            .regex(new RegExp(`^${SEMVER}$`), { message: "is not a Cilium release such as 1.20.0" })
             .default(DEFAULT_CILIUM_VERSION)
-            .describe(`Cilium Helm chart version. Same minor on every member; 1.18.0 is refused (cilium #40848). Default \`${DEFAULT_CILIUM_VERSION}\`.`),
+            .describe(`Cilium Helm chart version. Members at most one minor apart (a rolling upgrade); 1.18.0 is refused (cilium #40848). Default \`${DEFAULT_CILIUM_VERSION}\`.`),
         routingMode: z
             .enum(["tunnel", "native"])
             .default("tunnel")
@@ -282,7 +286,7 @@ export const ciliumSchema = z
             .describe("Enable the Multi-Cluster Services API (ServiceExport, `clusterset.local`). Default false."),
         chart: z
             .string()
-            .regex(/(^|\/)cilium-\d+\.\d+\.\d+\.tgz$/, { message: "is not a Cilium chart archive such as /charts/cilium-1.19.6.tgz (the file `helm pull cilium/cilium --version 1.19.6` writes)" })
+            .regex(new RegExp(`(^|/)cilium-${SEMVER}\\.tgz$`), { message: "is not a Cilium chart archive such as /charts/cilium-1.20.0.tgz (the file `helm pull cilium/cilium --version 1.20.0` writes)" })
             .optional()
             .describe(
                 "Install the chart from this local archive instead of the Helm repository, for machines without internet (the engine tests use `../shared/reference/cilium-<version>.tgz`). Its file name must carry `version`. An absolute path, or relative to the repository root. Default: the Helm repository.",

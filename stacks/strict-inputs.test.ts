@@ -158,9 +158,17 @@ describe("what a component would refuse is refused first (stacks/member-rules.ts
         refused([west, { ...east, cluster: { region: "us-wset-2" } }], "Pulumi.east.yaml", "clustermesh:cluster.region", /not an AWS region.*did you mean us-west-2\?/);
     });
     it("k3s, EKS and kind versions outside the Kubernetes window", () => {
-        refused([west, { ...east, k3s: { version: "v1.19.5+k3s1" } }], "Pulumi.east.yaml", "clustermesh:k3s.version", /Kubernetes 1\.19, outside 1\.30-1\.3\d/);
+        refused([west, { ...east, k3s: { version: "v1.19.5+k3s1" } }], "Pulumi.east.yaml", "clustermesh:k3s.version", /Kubernetes 1\.19, outside 1\.3\d-1\.3\d, the minors Cilium 1\.\d+ is tested on/);
         refused([west, { ...east, kind: "eks", eks: { version: "1.99" } }], "Pulumi.east.yaml", "clustermesh:eks.version", /Kubernetes 1\.99/);
         refused([{ ...west, kind: "kind" }, { ...east, kind: "kind", cilium: { apiserverNodePort: 32380 }, kindNodes: { nodeImage: "kindest/node:v1.21.1" } }], "Pulumi.east.yaml", "clustermesh:kind.nodeImage", /Kubernetes 1\.21/);
+    });
+    it("version numbers with a leading zero, which Helm, k3s and EKS would not read as the number the checks saw", () => {
+        const both = (cilium: Record<string, unknown>) => [{ ...west, cilium }, { ...east, cilium: { ...cilium, apiserverNodePort: 32380 } }];
+        refused(both({ version: "1.019.6" }), "Pulumi.west.yaml", "clustermesh:cilium.version", /is not a Cilium release such as 1\.20\.0/);
+        refused(both({ version: "1.20.00" }), "Pulumi.west.yaml", "clustermesh:cilium.version", /is not a Cilium release/);
+        refused(both({ chart: "/charts/cilium-1.020.0.tgz" }), "Pulumi.west.yaml", "clustermesh:cilium.chart", /is not a Cilium chart archive/);
+        refused([west, { ...east, k3s: { version: "v1.033.5+k3s1" } }], "Pulumi.east.yaml", "clustermesh:k3s.version", /is not a k3s release/);
+        refused([west, { ...east, kind: "eks", eks: { version: "1.033" } }], "Pulumi.east.yaml", "clustermesh:eks.version", /is not a Kubernetes minor version/);
     });
     it("an Arm instance type for the k3s VMs (Ubuntu amd64 image)", () => {
         refused([west, { ...east, k3s: { instanceType: "t4g.medium" } }], "Pulumi.east.yaml", "clustermesh:k3s.instanceType", /Arm \(Graviton\)/);

@@ -3,6 +3,7 @@ import { RENEW_BEFORE_DAYS } from "../../scripts/verify/certificates";
 import { before, describe, it } from "node:test";
 import { installMockEngine, peek, settle, type MockEngine, type RecordedResource } from "../../scripts/plan/mock-engine";
 import { member } from "../../test/stack-files";
+import { DEFAULT_CILIUM_VERSION } from "../../lib/defaults";
 
 let engine: MockEngine;
 let cluster: import("../../test/test-cluster").TestCluster;
@@ -40,7 +41,7 @@ describe("CiliumRelease", () => {
         assert.equal(helm.provider, byName("west-provider").urn);
         assert.equal(helm.deletedWith, byName("west-provider").urn);
         assert.equal(helm.inputs.chart, "cilium");
-        assert.equal(helm.inputs.version, "1.19.6");
+        assert.equal(helm.inputs.version, DEFAULT_CILIUM_VERSION);
         assert.equal(helm.inputs.namespace, "kube-system");
         assert.equal(helm.inputs.name, "cilium");
         assert.equal(helm.inputs.skipAwait, false);
@@ -75,12 +76,24 @@ describe("CiliumRelease", () => {
         }
     });
 
-    it("creates KVStoreMesh's local certificate secret before the release", () => {
-        const secret = byName("west-cilium-local-cert-secret");
-        assert.equal(secret.type, "kubernetes:core/v1:Secret");
-        assert.deepEqual(secret.inputs.metadata, { name: "clustermesh-apiserver-local-cert", namespace: "kube-system" });
-        assert.ok(secret.secretInputs.includes("stringData"));
-        assert.ok(byName("west-cilium-release").dependsOn.includes(secret.urn));
+    it("creates the four certificate Secrets the chart mounts, before the release, as Pulumi secrets", () => {
+        for (const role of ["server", "admin", "remote", "local"]) {
+            const secret = byName(`west-cilium-${role}-cert-secret`);
+            assert.equal(secret.type, "kubernetes:core/v1:Secret");
+            assert.equal(secret.parent, byName("west-cilium").urn);
+            assert.deepEqual(secret.inputs.metadata, { name: `clustermesh-apiserver-${role}-cert`, namespace: "kube-system" });
+            assert.equal(secret.inputs.type, "kubernetes.io/tls");
+            assert.ok(secret.secretInputs.includes("stringData"), role);
+            assert.deepEqual(Object.keys(secret.inputs.stringData as object).sort(), ["ca.crt", "tls.crt", "tls.key"]);
+            assert.ok(byName("west-cilium-release").dependsOn.includes(secret.urn), role);
+        }
+    });
+
+    it("trusts the mesh CA through tls.caBundle, and gives no leaf certificate as a value", () => {
+        const values = byName("west-cilium-release").inputs.values as Record<string, any>;
+        assert.equal(values.tls.caBundle.enabled, true);
+        assert.equal(values.tls.caBundle.content, "-----BEGIN CERTIFICATE-----\nbW9jayBDRVJUSUZJQ0FURSBmb3IgbWVzaC1jYS1jZXJ0\n-----END CERTIFICATE-----\n");
+        assert.deepEqual(Object.keys(values.clustermesh.apiserver.tls), ["auto"]);
     });
 
     it("hands the release to the cluster (EKS joins its nodes after it)", () => {

@@ -6,7 +6,7 @@ import { failOnProblems } from "../problems";
 import type { MeshCaMaterial } from "../mesh/certificate-authority";
 import { issueLeafCertificate, type LeafCertificate } from "./leaf-certificate";
 import { ciliumAtLeast, REFUSED_CILIUM_RELEASES } from "../../lib/cilium-version";
-import { buildCiliumValues, leafCertificateSubjects, mcsApiCrdSpecs, type CiliumSettings, type ClusterMeshPeer, type HelmValues } from "./values";
+import { buildCiliumValues, CLUSTERMESH_CERTIFICATE_SECRETS, leafCertificateSubjects, mcsApiCrdSpecs, trustBundle, type CiliumSettings, type ClusterMeshPeer, type HelmValues } from "./values";
 import { clustersetServerBlock, CORE_DNS_SERVICE_IMPORT_RULES } from "./mcs-dns";
 
 export interface CiliumReleaseArgs {
@@ -18,8 +18,13 @@ export interface CiliumReleaseArgs {
     podCIDR: string;
     /** Cilium settings of this member (version, routing, kube-proxy replacement, NodePort, MCS-API). */
     cilium: CiliumSettings;
-    /** The mesh CA: the same for every member, or members do not trust each other. */
+    /** The CA that issues this member's certificates: the mesh CA (the new one once a CA rotation re-issues). */
     ca: MeshCaMaterial;
+    /**
+     * PEM certificates of every CA this member trusts (`tls.caBundle`). Default: `ca` alone.
+     * During a CA rotation the old and the new CA, so members issued by either are trusted.
+     */
+    trustedCaCertPems?: pulumi.Input<pulumi.Input<string>[]>;
     /** Peers to connect to (`clustermesh.config.clusters`), usually `ClusterMeshLink.peers`. Default: none yet. */
     peers?: pulumi.Input<ClusterMeshPeer[]>;
     /** Native routing only: a CIDR covering every member's pods. Default: none. */
@@ -68,28 +73,25 @@ export class CiliumRelease extends pulumi.ComponentResource {
         const { cluster } = args;
         const inCluster: pulumi.CustomResourceOptions = { parent: this, provider: cluster.provider, deletedWith: cluster.deletionAnchor };
 
+        // The clustermesh-apiserver's leaf certificates go in the Secrets the chart mounts
+        // (Cilium 1.20 takes them no other way), created before the release.
         const subjects = leafCertificateSubjects(cluster.clusterName);
-        const issue = (role: keyof typeof subjects): LeafCertificate =>
-            issueLeafCertificate(`${name}-${role}`, subjects[role], args.ca, { parent: this });
-        const server = issue("server");
-        const admin = issue("admin");
-        const remote = issue("remote");
-        const local = issue("local");
-
-        // KVStoreMesh's local client certificate: the chart creates it only with auto TLS, and
-        // the agents mount it optionally, so without it they cannot read the local cache.
-        const localSecret = new k8s.core.v1.Secret(
-            `${name}-local-cert-secret`,
-            {
-                metadata: { name: "clustermesh-apiserver-local-cert", namespace: "kube-system" },
-                type: "kubernetes.io/tls",
-                stringData: pulumi.secret({ "ca.crt": pulumi.output(args.ca.certPem), "tls.crt": local.certPem, "tls.key": local.keyPem }),
-            },
-            inCluster,
-        );
+        const roles = Object.keys(CLUSTERMESH_CERTIFICATE_SECRETS) as (keyof typeof CLUSTERMESH_CERTIFICATE_SECRETS)[];
+        const certificateSecrets = roles.map((role) => {
+            const leaf: LeafCertificate = issueLeafCertificate(`${name}-${role}`, subjects[role], args.ca, { parent: this });
+            return new k8s.core.v1.Secret(
+                `${name}-${role}-cert-secret`,
+                {
+                    metadata: { name: CLUSTERMESH_CERTIFICATE_SECRETS[role], namespace: "kube-system" },
+                    type: "kubernetes.io/tls",
+                    stringData: pulumi.secret({ "ca.crt": pulumi.output(args.ca.certPem), "tls.crt": leaf.certPem, "tls.key": leaf.keyPem }),
+                },
+                inCluster,
+            );
+        });
 
         const b64 = (pem: pulumi.Input<string>): pulumi.Output<string> => pulumi.output(pem).apply((text) => Buffer.from(text).toString("base64"));
-        const pair = (leaf: LeafCertificate) => ({ cert: b64(leaf.certPem), key: b64(leaf.keyPem) });
+        const trusted = pulumi.output(args.trustedCaCertPems ?? [args.ca.certPem]);
         this.values = pulumi.secret(
             pulumi
                 .output({
@@ -97,7 +99,7 @@ export class CiliumRelease extends pulumi.ComponentResource {
                     apiServerPort: cluster.apiServerPort,
                     peers: pulumi.output(args.peers ?? []),
                     operatorRoleArn: pulumi.output(args.operatorRoleArn),
-                    certificates: { ca: { cert: b64(args.ca.certPem), key: b64(args.ca.privateKeyPem) }, server: pair(server), admin: pair(admin), remote: pair(remote) },
+                    certificates: { ca: { cert: b64(args.ca.certPem), key: b64(args.ca.privateKeyPem) }, trustBundle: trusted.apply(trustBundle) },
                 })
                 .apply(({ apiServerHost, apiServerPort, peers, operatorRoleArn, certificates }) =>
                     buildCiliumValues({
@@ -156,7 +158,7 @@ export class CiliumRelease extends pulumi.ComponentResource {
                 maxHistory: 10,
                 cleanupOnFail: true,
             },
-            { ...inCluster, dependsOn: [localSecret, ...mcsCrds] },
+            { ...inCluster, dependsOn: [...certificateSecrets, ...mcsCrds] },
         );
         this.ready = [this.release, ...cluster.attachCni(this.release), ...this.clustersetDns(name, args, inCluster)];
         this.registerOutputs({ values: this.values, version: this.version, status: this.release.status });

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { member } from "../../test/stack-files";
-import { buildCiliumValues, leafCertificateSubjects, mcsApiValues, peerEntries, type CiliumValuesInput, type HelmValues } from "./values";
+import { ciliumAtLeast, SUPPORTED_CILIUM_MINORS } from "../../lib/cilium-version";
+import { buildCiliumValues, leafCertificateSubjects, mcsApiValues, peerEntries, trustBundle, type CiliumValuesInput, type HelmValues } from "./values";
 
 const certs = (tag: string) => ({ cert: `${tag}-cert`, key: `${tag}-key` });
 
@@ -15,7 +16,7 @@ function input(overrides: Partial<CiliumValuesInput> = {}, cilium: Record<string
         cilium: west.cilium,
         apiServerHost: "10.10.0.10",
         apiServerPort: 6443,
-        certificates: { ca: certs("ca"), server: certs("server"), admin: certs("admin"), remote: certs("remote") },
+        certificates: { ca: certs("ca"), trustBundle: "ca-bundle" },
         peers: [
             { name: "east", port: 32379, ips: ["10.20.0.10"] },
             { name: "west", port: 32379, ips: ["10.10.0.10"] },
@@ -42,12 +43,27 @@ describe("buildCiliumValues", () => {
         assert.equal(at(values, "clustermesh.maxConnectedClusters"), 255);
     });
 
-    it("gives every member the shared CA and Pulumi-issued leaf certificates, not helm's per-render ones", () => {
-        assert.deepEqual(at(values, "tls.ca"), { cert: "ca-cert", key: "ca-key" });
-        assert.equal(at(values, "clustermesh.apiserver.tls.auto.enabled"), false);
-        for (const role of ["server", "admin", "remote"]) {
-            assert.deepEqual(at(values, `clustermesh.apiserver.tls.${role}`), { cert: `${role}-cert`, key: `${role}-key` });
+    it("gives every member the shared CA and its trust bundle; no leaf certificate is a value on any minor", () => {
+        for (const row of SUPPORTED_CILIUM_MINORS) {
+            const v = buildCiliumValues(input({}, { version: row.referenceChart }));
+            assert.deepEqual(at(v, "tls.ca"), { cert: "ca-cert", key: "ca-key" });
+            assert.deepEqual(at(v, "tls.caBundle"), { content: "ca-bundle", enabled: true });
+            assert.equal(at(v, "clustermesh.apiserver.tls.auto.enabled"), false, row.minor);
+            for (const role of ["server", "admin", "remote"]) {
+                assert.equal(at(v, `clustermesh.apiserver.tls.${role}`), undefined, `${row.minor}: ${role} certificate given as a value`);
+            }
+            // Before 1.20 the chart would write empty Secrets over the program's own.
+            assert.equal(at(v, "clustermesh.apiserver.tls.enableSecrets"), ciliumAtLeast(row.referenceChart, 1, 20) ? undefined : false, row.minor);
         }
+    });
+
+    it("bundles each trusted CA once, in an order that does not depend on the input's", () => {
+        const pem = (tag: string) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(tag).toString("base64")}\n-----END CERTIFICATE-----\n`;
+        const oldCa = pem("old"), newCa = pem("new");
+        assert.equal(trustBundle([oldCa, newCa]), trustBundle([newCa, oldCa, oldCa]));
+        assert.equal(trustBundle([oldCa, newCa]).match(/BEGIN CERTIFICATE/g)?.length, 2);
+        assert.equal(trustBundle([`${oldCa}${newCa}`]), trustBundle([oldCa, newCa]));
+        assert.equal(trustBundle(["not a certificate"]), "");
     });
 
     it("lists every peer with its port, and not itself", () => {

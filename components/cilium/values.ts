@@ -13,7 +13,7 @@ export type { ClusterMeshPeer };
 
 /** The Cilium settings of one member that shape its values. */
 export interface CiliumSettings {
-    /** Cilium Helm chart version, e.g. `1.19.6`: the same minor on every member. */
+    /** Cilium Helm chart version, e.g. `1.20.0`: members at most one minor apart. */
     readonly version: string;
     /** `tunnel` (overlay) or `native` routing: the same on every member. */
     readonly routingMode: "tunnel" | "native";
@@ -37,12 +37,51 @@ export interface CertificatePair {
     readonly key: string;
 }
 
-/** The certificates of one member: the shared mesh CA and the clustermesh-apiserver leaf certificates it signed. */
+/**
+ * What the values say about one member's certificates. The clustermesh-apiserver's own leaf
+ * certificates are not values: they are Secrets the program creates before the release
+ * (CLUSTERMESH_CERTIFICATE_SECRETS), which Cilium 1.20 requires and 1.18/1.19 accept.
+ */
 export interface ClusterMeshCertificates {
+    /** The CA that issues this member's certificates (the chart's `tls.ca`, which Hubble's certificates come from too). */
     readonly ca: CertificatePair;
-    readonly server: CertificatePair;
-    readonly admin: CertificatePair;
-    readonly remote: CertificatePair;
+    /**
+     * The PEM certificates of every CA this member trusts (`tls.caBundle`, which overrides each
+     * certificate's `ca.crt`): the mesh CA, and during a CA rotation the old and the new one.
+     */
+    readonly trustBundle: string;
+}
+
+/**
+ * The Secrets the chart mounts for the clustermesh-apiserver and KVStoreMesh when
+ * `clustermesh.apiserver.tls.auto.enabled` is false (chart values.yaml: "you need to pre-create
+ * the following secrets"), by the leaf certificate each holds. Each has `tls.crt` and `tls.key`,
+ * and `ca.crt` (unused while `tls.caBundle` is on).
+ */
+export const CLUSTERMESH_CERTIFICATE_SECRETS = {
+    server: "clustermesh-apiserver-server-cert",
+    admin: "clustermesh-apiserver-admin-cert",
+    remote: "clustermesh-apiserver-remote-cert",
+    local: "clustermesh-apiserver-local-cert",
+} as const;
+
+/**
+ * One PEM bundle of the CAs a member trusts: each certificate once, in a fixed order (sorted), so
+ * the order the trust list is given in never shows as a diff.
+ */
+export function trustBundle(caCertPems: readonly string[]): string {
+    const blocks = caCertPems.flatMap((pem) => pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []);
+    return [...new Set(blocks)].sort(byCodePoint).map((block) => `${block}\n`).join("");
+}
+
+/**
+ * The values that keep the chart from writing the clustermesh-apiserver certificates itself.
+ * 1.20 refuses certificates as values (templates/validate.yaml: "The support for providing
+ * Cluster Mesh certs and keys as helm values has been removed") and has no `enableSecrets`; 1.18
+ * and 1.19 would render empty Secrets of those names over ours unless `enableSecrets` is false.
+ */
+export function clustermeshTlsValues(version: string): HelmValues {
+    return { auto: { enabled: false }, ...(ciliumAtLeast(version, 1, 20) ? {} : { enableSecrets: false }) };
 }
 
 export interface CiliumValuesInput {
@@ -152,7 +191,13 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
         k8sServiceHost: input.apiServerHost,
         k8sServicePort: input.apiServerPort,
         operator: { replicas: input.operatorReplicas ?? 1 },
-        tls: { ca: { cert: certificates.ca.cert, key: certificates.ca.key } },
+        tls: {
+            ca: { cert: certificates.ca.cert, key: certificates.ca.key },
+            // The chart writes the bundle to the cilium-root-ca.crt ConfigMap, and every
+            // clustermesh and Hubble component validates peers against it: trusting the old and
+            // the new CA at once is what lets a CA rotate with no downtime (chart values.yaml).
+            caBundle: { enabled: true, content: certificates.trustBundle },
+        },
         clustermesh: {
             useAPIServer: true,
             maxConnectedClusters: cilium.maxConnectedClusters,
@@ -171,14 +216,9 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
                               ...(input.apiserverLoadBalancerSourceRanges?.length ? { loadBalancerSourceRanges: [...input.apiserverLoadBalancerSourceRanges] } : {}),
                           }
                         : { type: "NodePort", nodePort: cilium.apiserverNodePort },
-                // Certificates issued by Pulumi (tls provider) instead of `auto.method: helm`,
-                // which re-issues them on every render and so shows a diff on every up.
-                tls: {
-                    auto: { enabled: false },
-                    server: { cert: certificates.server.cert, key: certificates.server.key },
-                    admin: { cert: certificates.admin.cert, key: certificates.admin.key },
-                    remote: { cert: certificates.remote.cert, key: certificates.remote.key },
-                },
+                // Certificates issued by Pulumi (tls provider) into Secrets, instead of
+                // `auto.method: helm`, which re-issues them on every render (a diff on every up).
+                tls: clustermeshTlsValues(cilium.version),
             },
         },
     };

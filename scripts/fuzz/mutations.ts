@@ -118,6 +118,12 @@ const wrongValue: fc.Arbitrary<Mutation> = fc.oneof(
         wrong: true,
         apply: (f: StackFile[]) => [0, 1, 2].reduce((acc, i) => setAt(acc, i, "cilium", ["version"], v), f),
     })),
+    // Two minors apart: more than a rolling upgrade passes through.
+    fc.tuple(fc.nat(2), fc.constantFrom<[string, string]>(["1.18.12", "1.20.0"], ["1.20.0", "1.18.1"])).map(([i, [one, rest]]) => ({
+        label: `cilium.version = ${one} on one member, ${rest} on the others`,
+        wrong: true,
+        apply: (f: StackFile[]) => setAt([0, 1, 2].reduce((acc, j) => setAt(acc, j, "cilium", ["version"], rest), f), i, "cilium", ["version"], one),
+    })),
     fc.constantFrom("v1.19.5+k3s1", "v1.99.0+k3s1", "1.33.5+k3s1", "v1.33.5").map((v) => ({ label: `k3s.version = ${v}`, wrong: true, apply: (f: StackFile[]) => setAt(f, 0, "k3s", ["version"], v) })),
     fc.constantFrom("t4g.medium", "a1.large", "m7gd.large", "", "T3.MEDIUM", "t3").map((v) => ({ label: `k3s.instanceType = ${JSON.stringify(v)}`, wrong: true, apply: (f: StackFile[]) => setAt(f, 0, "k3s", ["instanceType"], v) })),
     fc.constantFrom<[string, unknown]>(["minSize", 5], ["desiredSize", 9], ["maxSize", 0], ["version", "1.99"], ["version", "1.19"], ["instanceType", "large"]).map(([k, v]) => ({
@@ -222,7 +228,13 @@ const maybeRight: fc.Arbitrary<Mutation> = fc.oneof(
         apply: (f: StackFile[]) => setAt(f, i, "cluster", ["vpcCIDR"], cidrOf(10 + i * 10, prefix)),
     })),
     fc.tuple(fc.integer({ min: 1, max: 600 }), fc.nat(2)).map(([id, i]) => ({ label: `cluster.id = ${id}`, wrong: false, apply: (f: StackFile[]) => setAt(f, i, "cluster", ["id"], id) })),
-    fc.constantFrom("1.18.1", "1.18.12", "1.19.0", "1.19.6").map((v) => ({ label: `cilium.version = ${v} (every member)`, wrong: false, apply: (f: StackFile[]) => [0, 1, 2].reduce((acc, i) => setAt(acc, i, "cilium", ["version"], v), f) })),
+    fc.constantFrom("1.18.1", "1.18.12", "1.19.0", "1.19.6", "1.20.0").map((v) => ({ label: `cilium.version = ${v} (every member)`, wrong: false, apply: (f: StackFile[]) => [0, 1, 2].reduce((acc, i) => setAt(acc, i, "cilium", ["version"], v), f) })),
+    // One minor apart: half way through a rolling upgrade.
+    fc.tuple(fc.nat(2), fc.constantFrom<[string, string]>(["1.19.6", "1.20.0"], ["1.20.0", "1.19.6"], ["1.18.12", "1.19.6"])).map(([i, [one, rest]]) => ({
+        label: `cilium.version = ${one} on one member, ${rest} on the others`,
+        wrong: false,
+        apply: (f: StackFile[]) => setAt([0, 1, 2].reduce((acc, j) => setAt(acc, j, "cilium", ["version"], rest), f), i, "cilium", ["version"], one),
+    })),
     fc.tuple(fc.integer({ min: 0, max: 60 }), fc.constantFrom("t3.medium", "m5.large", "c7i.xlarge")).map(([agents, type]) => ({
         label: `k3s.agents = ${agents}, instanceType ${type}`,
         wrong: false,
