@@ -34,6 +34,14 @@ export class VirtualClock {
             if (settled) {
                 return watched;
             }
+            // Work that waits on real time (a dynamic import goes through the module loader's
+            // thread) gets up to a second of it before the simulation counts as stalled.
+            for (let waited = 0; this.timers.length === 0 && !settled && waited < 1000; waited += 5) {
+                await new Promise((resolve) => setTimeout(resolve, 5));
+            }
+            if (settled) {
+                return watched;
+            }
             if (this.timers.length === 0) {
                 throw new Error("simulation stalled: nothing is running and nothing is waiting on the clock");
             }

@@ -11,7 +11,7 @@ function refused(path: UpgradePath): string[] {
 
 function moves(path: UpgradePath): Extract<UpgradePath, { kind: "moves" }> {
     assert.equal(path.kind, "moves", JSON.stringify(path));
-    return path as Extract<UpgradePath, { kind: "moves" }>;
+    return path;
 }
 
 describe("upgrade path", () => {
