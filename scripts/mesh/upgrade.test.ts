@@ -210,6 +210,27 @@ describe("mesh upgrade", () => {
         assert.deepEqual(ups(ws), ["up r2", "up r3", "up r1"]);
     });
 
+    it("a stop (Ctrl-C) lets the running wave finish and starts no other", async () => {
+        const dir = project(3);
+        const ws = backend(dir);
+        let stop: (why: string) => void = () => undefined;
+        const { verify } = fakeVerify();
+        const stopping: VerifyMember = (d, stack) => {
+            stop("interrupted (SIGINT)");
+            return verify(d, stack);
+        };
+        const result = await run(dir, ["--cilium", "1.20.0", "--preflight-done"], ws, {
+            verify: stopping,
+            onStop: (handler) => {
+                stop = handler;
+                return () => undefined;
+            },
+        });
+        assert.equal(result.code, 1);
+        assert.match(result.err, /upgrade stopped \(interrupted \(SIGINT\)\) while wave 1 of 3 was verified: r2 is deployed on the new version/);
+        assert.deepEqual(ups(ws), ["up r2"]);
+    });
+
     it("moves a member behind the latest patch to it first, as its own wave", async () => {
         const dir = project(3, "1.19.6", { r3: "1.19.3" });
         const ws = backend(dir);

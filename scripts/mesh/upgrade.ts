@@ -399,6 +399,8 @@ async function runWaves(
             deps.err(`${why}: letting the running wave finish, starting no other`);
         }
     });
+    // Read through a function: the handler sets it while the waves run.
+    const stopReason = (): string | undefined => stopped;
     const states: StepState[] = [];
     const verified: Array<{ wave: number; from: string; ok: boolean; detail: string }> = [];
     const finish = (ok: boolean): void => {
@@ -453,6 +455,15 @@ async function runWaves(
             const moved = waveSteps.map((s) => s.stack);
             const from = [...moved, ...members.map((m) => m.stack).filter((s) => !moved.includes(s))];
             for (const stack of from) {
+                const why = stopReason();
+                if (why !== undefined) {
+                    deps.err(
+                        `upgrade stopped (${why}) while wave ${wave} of ${waves.length} was verified: ${moved.join(", ")} ${moved.length === 1 ? "is" : "are"} deployed on the new version. ` +
+                            `Check the mesh (npm run verify -- --stack ${stack}), then run ${rerun} to finish: members already on ${args.target} are skipped.`,
+                    );
+                    finish(false);
+                    return 1;
+                }
                 let outcome: VerifyOutcome;
                 try {
                     outcome = await verify(deps.dir, stack);
@@ -464,7 +475,9 @@ async function runWaves(
                     deps.err(
                         `wave ${wave}: verify from ${stack} failed after ${moved.join(", ")} moved to ${moveOf(waveSteps[0]).to}:\n${outcome.detail}\n` +
                             `upgrade stopped at wave ${wave} of ${waves.length}: ${moved.join(", ")} ${moved.length === 1 ? "is" : "are"} deployed on the new version, no later wave ran. ` +
-                            `Find the cause (npm run verify -- --stack ${stack}), then run ${rerun} again: ${moved.join(", ")} ${moved.length === 1 ? "is" : "are"} skipped and the next wave is verified with ${moved.length === 1 ? "it" : "them"}; ` +
+                            (wave < waves.length
+                                ? `Find the cause (npm run verify -- --stack ${stack}), then run ${rerun} again: ${moved.join(", ")} ${moved.length === 1 ? "is" : "are"} skipped and the next wave is verified with ${moved.length === 1 ? "it" : "them"}; `
+                                : `This was the last wave, so a rerun has nothing left to move: find the cause and check with npm run verify -- --stack ${stack}; `) +
                             `to go back instead, run npm run mesh -- upgrade --cilium ${moveOf(waveSteps[0]).from} --preflight-done.`,
                     );
                     finish(false);
