@@ -18,12 +18,22 @@ export const SUPPORTED_CILIUM_MINORS: ReadonlyArray<{
     /** Kubernetes minors Cilium e2e-tests this release on (inclusive). */
     readonly kubernetes: { readonly oldest: string; readonly newest: string };
     readonly source: string;
+    /**
+     * What to read before moving a mesh to this minor (`clustermesh mesh upgrade` prints it): the
+     * minor's upgrade notes in Cilium's upgrade guide, and the one change this program's users
+     * meet first.
+     */
+    readonly upgradeNotes: { readonly url: string; readonly summary: string };
 }> = [
     {
         minor: "1.18",
         referenceChart: "1.18.12",
         kubernetes: { oldest: "1.30", newest: "1.33" },
         source: "cilium v1.18 Documentation/network/kubernetes/compatibility.rst (1.30-1.33); chart kubeVersion >= 1.21",
+        upgradeNotes: {
+            url: "https://docs.cilium.io/en/v1.18/operations/upgrade/#upgrade-notes",
+            summary: "1.18.0 breaks global-service load-balancing (cilium #40848): use 1.18.1 or later",
+        },
     },
     {
         minor: "1.19",
@@ -31,6 +41,10 @@ export const SUPPORTED_CILIUM_MINORS: ReadonlyArray<{
         kubernetes: { oldest: "1.30", newest: "1.35" },
         // 1.35 (December 2025) was released before 1.19 branched; the kind lab needs its CoreDNS for MCS-API (stacks/version-gates.ts).
         source: "chart 1.19.6 (kubeVersion >= 1.21); Kubernetes minors in standard support while 1.19 is current (1.35 since December 2025)",
+        upgradeNotes: {
+            url: "https://docs.cilium.io/en/v1.19/operations/upgrade/#upgrade-notes",
+            summary: "MCS-API CRDs installed by the operator (clustermesh.mcsapi.installCRDs); clustermesh.enableMCSAPISupport becomes clustermesh.mcsapi.enabled",
+        },
     },
     {
         minor: "1.20",
@@ -40,6 +54,10 @@ export const SUPPORTED_CILIUM_MINORS: ReadonlyArray<{
         // the Kubernetes minors in standard support when 1.20 branched, kept inside 1.19's newest so
         // an upgrade never has to move Kubernetes in the same step.
         source: "chart 1.20.0 (kubeVersion >= 1.21; clustermesh certificates only as pre-created Secrets, templates/validate.yaml); Kubernetes minors in standard support when 1.20 branched",
+        upgradeNotes: {
+            url: "https://docs.cilium.io/en/v1.20/operations/upgrade/#upgrade-notes",
+            summary: "clustermesh-apiserver certificates only as pre-created Secrets (chart validate.yaml); auto-generated ones last 365 days; clustermesh.enableMCSAPISupport removed",
+        },
     },
 ];
 

@@ -32,7 +32,7 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
     },
     {
         name: "mesh",
-        summary: "preview, up or destroy every stack in the mesh's order (--dry-run: the steps, offline)",
+        summary: "preview, up, destroy or upgrade every stack in the mesh's order (--dry-run: the steps, offline)",
         run: async (argv, io) => {
             const [{ meshCli }, { AutomationWorkspace, pulumiCliVersion }] = await Promise.all([import("../mesh/cli"), import("../mesh/workspace")]);
             return meshCli(argv, {

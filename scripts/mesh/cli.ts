@@ -25,18 +25,22 @@ import { byClusterId, MESH_COMMANDS, MeshPlanError, planOrder, selectStacks, sta
 import { describeStep, errorTail, firstErrorLine, formatSummary, MeshProgress } from "./progress";
 import { removalRefusal } from "./removal-guard";
 import { phasesOf, runSteps, type StepState } from "./runner";
+import type { VerifyMember } from "./upgrade";
 import { MissingPulumiCliError, type MeshWorkspace } from "./workspace";
 
 export const DEFAULT_PARALLEL = 8;
 
 export const usage = `usage: clustermesh mesh preview|up|destroy [--stacks a,b] [--parallel N] [--logs DIR] [--yes] [--dir DIR]
                         [--dry-run [--state auto|backend|new|deployed]] [--json]
+       clustermesh mesh upgrade --cilium VERSION [--parallel N] [--preflight-done] [--dry-run] [--json] ...
   (npm run mesh -- ... is the same)
   preview   preview every stack (or those in --stacks) as its file says
   up        build and link the mesh: the CA owner, then new clusters unlinked, then every stack linked
   destroy   remove the stacks in --stacks (the others are updated without them first), or all of them,
             the CA owner last; needs --yes
   step      run one step of a dry-run document (clustermesh mesh step --help): what CI's wave jobs run
+  upgrade   move every member to one Cilium release, wave by wave, verified after each wave
+            (clustermesh mesh upgrade --help)
   --stacks a,b    only these members (and what the order needs); --stack NAME is the same
   --dir DIR       the project (default: $CLUSTERMESH_PROJECT_DIR, else the current directory)
   --parallel N    at most N stacks at once within a phase (default ${DEFAULT_PARALLEL}); phases never overlap
@@ -55,6 +59,7 @@ examples:
   clustermesh mesh up                                 build and link every member
   clustermesh mesh up --stacks north --parallel 4     a new member, then every stack linked to it
   clustermesh mesh destroy --stacks north --yes       one member leaves; the others drop it first
+  clustermesh mesh upgrade --cilium 1.20.0 --dry-run  the upgrade's waves, notes and pre-flight commands
 
 exit codes: 0 done; 1 a step failed, the mesh configuration has problems, or the CLI or the
   stacks' state could not be read; 2 usage, a refused order, a missing CLI, destroy without --yes`;
@@ -88,9 +93,11 @@ export interface MeshCliDeps {
      * unsubscribe. Running steps finish, nothing else starts. Default: those signals and onOutputGone.
      */
     readonly onStop?: (handler: (why: string) => void) => () => void;
+    /** `mesh upgrade`'s check of the deployed mesh from one member after each wave; default: `clustermesh verify --stack`. */
+    readonly verify?: VerifyMember;
 }
 
-function defaultOnStop(handler: (why: string) => void): () => void {
+export function defaultOnStop(handler: (why: string) => void): () => void {
     const sigint = () => handler("interrupted (SIGINT)");
     const sigterm = () => handler("terminated (SIGTERM)");
     process.on("SIGINT", sigint);
@@ -119,6 +126,10 @@ export async function meshCli(argv: readonly string[], deps: MeshCliDeps): Promi
     if (argv[0] === "step") {
         // One step of a dry-run document, as each job of .github/workflows/mesh.yml runs it.
         return (await import("./step")).meshStepCli(argv.slice(1), deps);
+    }
+    if (argv[0] === "upgrade") {
+        // Every member to one Cilium release, wave by wave, verified after each (scripts/mesh/upgrade.ts).
+        return (await import("./upgrade")).meshUpgradeCli(argv.slice(1), deps);
     }
     let parsed;
     try {

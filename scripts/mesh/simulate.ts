@@ -9,6 +9,7 @@ import { member } from "../../stacks/sample-stacks";
 import { sampleMembers } from "../plan/sample-mesh";
 import { planOrder, stackStatus, type MeshCommand, type StackStatus } from "./plan-order";
 import { runSteps, type RunResult } from "./runner";
+import { setStackFileValue } from "./stack-file-edit";
 import type { MeshWorkspace, OperationHooks } from "./workspace";
 
 /** Time that moves only when every task is waiting on it. */
@@ -29,6 +30,14 @@ export class VirtualClock {
         for (;;) {
             for (let i = 0; i < 20 && !settled; i++) {
                 await new Promise((resolve) => setImmediate(resolve));
+            }
+            if (settled) {
+                return watched;
+            }
+            // Work that waits on real time (a dynamic import goes through the module loader's
+            // thread) gets up to a second of it before the simulation counts as stalled.
+            for (let waited = 0; this.timers.length === 0 && !settled && waited < 1000; waited += 5) {
+                await new Promise((resolve) => setTimeout(resolve, 5));
             }
             if (settled) {
                 return watched;
@@ -60,6 +69,12 @@ export class SimulatedWorkspace implements MeshWorkspace {
     readonly operations: SimulatedOperation[] = [];
     readonly calls: string[] = [];
     private readonly state = new Map<string, string[]>();
+    /** Output values by stack (`outputValue`); an `up` adds what `upOutputs` returns for the stack. */
+    readonly values = new Map<string, Record<string, unknown>>();
+    /** What a successful `up` of the stack exports besides its endpoint (e.g. the ciliumVersion its file says). */
+    upOutputs?: (stack: string) => Record<string, unknown>;
+    /** When set, `setConfig` edits the stack files there as the real workspace does (scripts/mesh/stack-file-edit.ts). */
+    projectDir?: string;
 
     constructor(
         readonly clock: VirtualClock,
@@ -102,11 +117,19 @@ export class SimulatedWorkspace implements MeshWorkspace {
     }
     setConfig(stack: string, key: string, value: string | boolean): Promise<void> {
         this.calls.push(`set ${stack} ${key}=${String(value)}`);
+        if (this.projectDir !== undefined) {
+            setStackFileValue(this.projectDir, stack, key, value);
+        }
         return Promise.resolve();
     }
     async up(stack: string, _env: Readonly<Record<string, string>>, hooks?: OperationHooks): Promise<void> {
         await this.operate(`up ${stack}`, hooks);
-        this.state.set(stack, ["clusterName", "clustermeshEndpoint"]);
+        const extra = this.upOutputs?.(stack) ?? {};
+        this.values.set(stack, { ...this.values.get(stack), ...extra });
+        this.state.set(stack, [...new Set(["clusterName", "clustermeshEndpoint", ...Object.keys(this.values.get(stack) ?? {})])].sort());
+    }
+    outputValue(stack: string, name: string): Promise<unknown> {
+        return Promise.resolve(this.values.get(stack)?.[name]);
     }
     preview(stack: string, _env: Readonly<Record<string, string>>, hooks?: OperationHooks): Promise<void> {
         return this.operate(`preview ${stack}`, hooks);

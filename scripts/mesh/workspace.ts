@@ -33,6 +33,8 @@ export interface MeshWorkspace {
     destroy(stack: string, hooks?: OperationHooks): Promise<void>;
     /** The stack's `linkedPeers` output (scripts/mesh/removal-guard.ts), undefined when absent. */
     linkedPeers?(stack: string): Promise<readonly string[] | undefined>;
+    /** The value of one output of the stack (e.g. `ciliumVersion` for mesh upgrade), undefined when absent. */
+    outputValue?(stack: string, name: string): Promise<unknown>;
 }
 
 /** The secrets provider for stacks the mesh runner creates; CI sets it from the PULUMI_SECRETS_PROVIDER variable. */
@@ -143,6 +145,14 @@ export class AutomationWorkspace implements MeshWorkspace {
         const listed = (await this.listed).find((s) => s === name || s.endsWith(`/${name}`));
         const value = listed === undefined ? undefined : (await workspace.stackOutputs(listed))[LINKED_PEERS_OUTPUT]?.value;
         return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : undefined;
+    }
+
+    async outputValue(name: string, output: string): Promise<unknown> {
+        const workspace = await this.projectWorkspace();
+        this.listed ??= workspace.listStacks().then((stacks) => stacks.map((s) => s.name));
+        const listed = (await this.listed).find((s) => s === name || s.endsWith(`/${name}`));
+        // Read afresh each time: an upgrade reads a stack's version again after its up.
+        return listed === undefined ? undefined : (await workspace.stackOutputs(listed))[output]?.value;
     }
 
     async selectStack(name: string): Promise<void> {
