@@ -26,12 +26,14 @@ import {
     loadBalancerEndpoint,
     nodePortEndpoint,
     STACK_OUTPUTS,
+    missingCaGenerationMessage,
     missingCaOutputMessage,
     type ClusterMeshPeer,
     type MemberNetworkOutputs,
     type TransitGatewayOutputs,
 } from "./lib/contract";
 import { meshDeviceMtu } from "./lib/aws-mtu";
+import { caResourceName, generationKey, issuingGeneration, trustedGenerations, usedGenerations } from "./lib/mesh-ca";
 import { transitGatewayAsn } from "./lib/topology";
 import { bgpSettings, clusterSpec, linkMember } from "./stack-args";
 import { awsPlacement, coveringCidr, knownRoutes, loadMesh, MeshConfigError, projectDir, transitHubOwners, type Mesh } from "./stacks";
@@ -67,24 +69,40 @@ for (const note of mesh.notes) {
 const awsProvider = placement ? new aws.Provider(`${name}-aws`, { region: placement.region as aws.Region }) : undefined;
 
 // The mesh CA lives in the stack of the lowest cluster id; every other member reads it from
-// there, so that stack comes up first (README: Bootstrap order).
+// there, so that stack comes up first (README: Bootstrap order). The owner holds one CA per
+// generation anyone uses (lib/mesh-ca.ts; validation makes its own file name them all), so a
+// rotation adds the new CA before any member trusts it and drops the old one last.
 const caOwner = mesh.members[0];
-const ownCa = caOwner === self ? new MeshCertificateAuthority("mesh-ca") : undefined;
-const ca: MeshCaMaterial =
-    ownCa ??
-    (() => {
-        const ref = new pulumi.StackReference(`${name}-ca-ref`, { name: `${stackPrefix}/${caOwner.stack}` });
-        // Not requireOutput: on a stack that exists without the output it fails with a stack trace.
-        const read = (output: string): pulumi.Output<string> =>
-            ref.getOutput(output).apply((value: unknown) => {
-                if (typeof value !== "string") throw new pulumi.RunError(missingCaOutputMessage(caOwner.stack, output));
-                return value;
-            });
-        return {
-            certPem: read(STACK_OUTPUTS.caCertPem),
-            privateKeyPem: pulumi.secret(read(STACK_OUTPUTS.caKeyPem)),
-        };
-    })();
+const ownCas =
+    caOwner === self ? new Map(usedGenerations(self.mesh.ca).map((g) => [g, new MeshCertificateAuthority(caResourceName(g))] as const)) : undefined;
+function caOfGeneration(generation: number): MeshCaMaterial {
+    const own = ownCas?.get(generation);
+    if (own) {
+        return own;
+    }
+    const ref = (caRef ??= new pulumi.StackReference(`${name}-ca-ref`, { name: `${stackPrefix}/${caOwner.stack}` }));
+    // Not requireOutput: on a stack that exists without the output it fails with a stack trace.
+    // An owner deployed before CA generations exported generation 1 alone, as meshCaCertPem/KeyPem.
+    const generations = ref.getOutput(STACK_OUTPUTS.caGenerations);
+    const legacy = { certPem: ref.getOutput(STACK_OUTPUTS.caCertPem), privateKeyPem: ref.getOutput(STACK_OUTPUTS.caKeyPem) };
+    const read = (field: "certPem" | "privateKeyPem"): pulumi.Output<string> =>
+        pulumi.all([generations, legacy[field]]).apply(([all, single]: [unknown, unknown]) => {
+            const entry = (all as Record<string, Record<string, unknown>> | undefined)?.[generationKey(generation)];
+            const value = entry?.[field] ?? (generation === 1 ? single : undefined);
+            if (typeof value !== "string") {
+                throw new pulumi.RunError(
+                    all === undefined && generation === 1
+                        ? missingCaOutputMessage(caOwner.stack, field === "certPem" ? STACK_OUTPUTS.caCertPem : STACK_OUTPUTS.caKeyPem)
+                        : missingCaGenerationMessage(caOwner.stack, generation),
+                );
+            }
+            return value;
+        });
+    return { certPem: read("certPem"), privateKeyPem: pulumi.secret(read("privateKeyPem")) };
+}
+let caRef: pulumi.StackReference | undefined;
+const ca: MeshCaMaterial = caOfGeneration(issuingGeneration(self.mesh.ca));
+const trustedCaCertPems = trustedGenerations(self.mesh.ca).map((g) => (g === issuingGeneration(self.mesh.ca) ? ca : caOfGeneration(g)).certPem);
 
 const spec = clusterSpec(self, () => config.requireSecret("sshPrivateKey"));
 function buildCluster(): K3sCluster | EksCluster | KindCluster {
@@ -139,6 +157,7 @@ const cilium = new CiliumRelease(`${name}-cilium`, {
     cilium: self.cilium,
     chartArchive: self.cilium.chart,
     ca,
+    trustedCaCertPems,
     peers: link.peers,
     nativeRoutingCIDR: self.cilium.routingMode === "native" ? coveringCidr(mesh.members.map((m) => m.cluster.podCIDR)) : undefined,
     // kind members share one Docker network (one L2 segment): routes to peers' pods go straight to their nodes.
@@ -224,5 +243,13 @@ export const meshQuotas = self.mesh.quotas;
  */
 const routesOutside = [...new Set([...self.mesh.externalRoutes, ...knownRoutes(self, mesh.members)])];
 export const externalRoutes = routesOutside.length > 0 ? routesOutside : undefined;
-export const meshCaCertPem = ownCa?.certPem;
-export const meshCaKeyPem = ownCa ? pulumi.secret(ownCa.privateKeyPem) : undefined;
+/** The CA owner's issuing CA (what a member of generation 1 reads, as before CA generations). */
+const ownIssuer = ownCas?.get(issuingGeneration(self.mesh.ca));
+export const meshCaCertPem = ownIssuer?.certPem;
+export const meshCaKeyPem = ownIssuer ? pulumi.secret(ownIssuer.privateKeyPem) : undefined;
+/** Every CA generation the owner holds, by generation (`STACK_OUTPUTS.caGenerations`). Secret: it holds the keys. */
+export const meshCaGenerations = ownCas
+    ? pulumi.secret(pulumi.all(Object.fromEntries([...ownCas].map(([g, c]) => [generationKey(g), pulumi.all({ certPem: c.certPem, privateKeyPem: c.privateKeyPem })]))))
+    : undefined;
+/** This member's CA state, for clustermesh mesh rotate-ca to tell what is deployed from what is only written. */
+export const meshCa = { ...self.mesh.ca, trusted: trustedGenerations(self.mesh.ca), issuing: issuingGeneration(self.mesh.ca) };

@@ -6,7 +6,8 @@
  * milliseconds. `test-plans.test.ts` holds it to the real program: on a real mesh both give
  * the same connectivity verdicts and the same network resources.
  */
-import { buildCiliumValues, CLUSTERMESH_CERTIFICATE_SECRETS, leafCertificateSubjects } from "../components/cilium/values";
+import { buildCiliumValues, CLUSTERMESH_CERTIFICATE_SECRETS, leafCertificateSubjects, trustBundle } from "../components/cilium/values";
+import { caResourceName, issuingGeneration, trustedGenerations } from "../lib/mesh-ca";
 import { CLUSTERMESH_LB_ANNOTATIONS } from "../components/cluster/eks-config";
 import { meshIngress, ownedPeerings } from "../components/mesh/mesh-network";
 import { fakePem } from "../scripts/plan/mock-engine";
@@ -25,7 +26,8 @@ const pair = { cert: "(issued at deploy)", key: "[secret]" };
 /** The plan of every member of `members`, as the program would make it under the mock engine. */
 export function syntheticPlans(members: readonly MeshMember[]): MemberPlan[] {
     const outputs = deployedOutputs(members);
-    const ca = fakePem("CERTIFICATE", "mesh-ca-cert");
+    // Each generation's CA as the owner's run records it (lib/mesh-ca.ts, index.ts).
+    const caCert = (generation: number): string => fakePem("CERTIFICATE", `${caResourceName(generation)}-cert`);
     const nativeCidr = coveringCidr(members.map((m) => m.cluster.podCIDR));
     return members.map((self) => {
         const n = self.cluster.name;
@@ -47,7 +49,7 @@ export function syntheticPlans(members: readonly MeshMember[]): MemberPlan[] {
             cilium: self.cilium,
             apiServerHost: "(known after deploy)",
             apiServerPort: eks ? 443 : 6443,
-            certificates: { ca: pair, trustBundle: ca },
+            certificates: { ca: pair, trustBundle: trustBundle(trustedGenerations(self.mesh.ca).map(caCert)) },
             peers: linked.map((p) => toPeer({ name: p.cluster.name, stack: p.stack, file: p.file, defaultPort: p.cilium.apiserverNodePort }, outputs[p.stack].clustermeshEndpoint)),
             nativeRoutingCIDR: self.cilium.routingMode === "native" ? nativeCidr : undefined,
             apiserverServiceAnnotations: eks ? CLUSTERMESH_LB_ANNOTATIONS : undefined,
@@ -57,7 +59,7 @@ export function syntheticPlans(members: readonly MeshMember[]): MemberPlan[] {
         const server = leafCertificateSubjects(n).server;
         add(TYPES.certRequest, `${n}-cilium-server-csr`, { dnsNames: server.dnsNames, ipAddresses: server.ipAddresses, subject: { commonName: server.commonName } });
         for (const role of ["server", "remote"]) {
-            add(TYPES.signedCert, `${n}-cilium-${role}-cert`, { caCertPem: ca });
+            add(TYPES.signedCert, `${n}-cilium-${role}-cert`, { caCertPem: caCert(issuingGeneration(self.mesh.ca)) });
         }
         for (const [role, secretName] of Object.entries(CLUSTERMESH_CERTIFICATE_SECRETS)) {
             add(TYPES.secret, `${n}-cilium-${role}-cert-secret`, { metadata: { name: secretName, namespace: "kube-system" }, type: "kubernetes.io/tls" });

@@ -17,6 +17,10 @@ export const STACK_OUTPUTS = {
     caCertPem: "meshCaCertPem",
     /** The mesh CA private key (PEM). Secret. Exported by the CA owner only. */
     caKeyPem: "meshCaKeyPem",
+    /** Every mesh CA generation the CA owner holds: `{ "<generation>": { certPem, privateKeyPem } }`. Secret. CA owner only. */
+    caGenerations: "meshCaGenerations",
+    /** This member's `clustermesh:mesh.ca` as deployed, with the generations it trusts and is issued by. */
+    meshCa: "meshCa",
     /** `TransitGatewayOutputs`: the region's Transit Gateway. Exported by a hub owner of a transit mesh only. */
     transitGateway: "transitGateway",
     /** Names of the peers this stack is linked to. */
@@ -31,6 +35,11 @@ export const STACK_OUTPUTS = {
  * `requireOutput` fails there with an unhandled exception and a stack trace (the mock engine
  * answers every stack reference).
  */
+/** Why a member cannot read a CA generation from the CA owner: the owner's file is raised but not deployed yet. */
+export function missingCaGenerationMessage(owner: string, generation: number): string {
+    return `the CA owner's stack ${owner} exports no mesh CA of generation ${generation}: its stack file names it but its up has not run yet. Run pulumi up -s ${owner} first, or let npm run mesh -- rotate-ca do the order`;
+}
+
 export function missingCaOutputMessage(owner: string, output: string): string {
     return `the CA owner's stack ${owner} has no output ${output}: it was never deployed, or was destroyed. Deploy it first (pulumi up -s ${owner}, README: Bootstrap order), or let npm run mesh -- up do the order`;
 }

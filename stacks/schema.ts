@@ -352,6 +352,28 @@ export const meshSchema = z
             .describe(
                 "AWS quotas raised for this stack's account and region, as granted by AWS (Service Quotas). The connectivity check of `npm run plan` holds the planned rules, peerings and routes against them; a raise is declared here, never assumed.",
             ),
+        ca: z
+            .strictObject({
+                generation: z
+                    .number()
+                    .int()
+                    .min(1)
+                    .max(1000)
+                    .default(1)
+                    .describe("The newest mesh CA this member knows, numbered from 1; the CA owner holds this one (and the one before while any member trusts it). Raised by `clustermesh mesh rotate-ca`. Default 1."),
+                trustPrevious: z
+                    .boolean()
+                    .default(false)
+                    .describe("Also trust the CA of the generation before (`tls.caBundle`): true while a rotation is under way. Default false."),
+                issuer: z
+                    .enum(["current", "previous"])
+                    .default("current")
+                    .describe("Which CA issues this member's clustermesh certificates: `current` (the generation's) or `previous` (the one before, until every member trusts the new one). Default `current`."),
+            })
+            .default({ generation: 1, trustPrevious: false, issuer: "current" })
+            .describe(
+                "The mesh CA generations this member trusts and is issued by (`clustermesh mesh rotate-ca` edits it in three waves: trust both, issue from the new, drop the old). Validation refuses any state in which two members would not trust each other. Default: generation 1 only.",
+            ),
         externalRoutes: z
             .array(cidr)
             .default([])

@@ -8,6 +8,7 @@ import { checkVersionGates } from "./version-gates";
 import { findOverlaps, overlaps, parseAddress, parseCidr, type CidrRange } from "../lib/cidr";
 import { AWS_QUOTAS } from "../lib/aws-quotas";
 import { quotaExcesses, regionHubs, topologyCounts, type MeshVpc, type Topology, type TopologyCounts } from "../lib/topology";
+import { issuingGeneration, trustedGenerations, usedGenerations } from "../lib/mesh-ca";
 import { ciliumAtLeast, ciliumVersionProblem, CLUSTER_NAME_MAX_LENGTH, isClusterName, MAX_CILIUM_MINOR_SKEW, SUPPORTED_CILIUM_MINORS, supportedMinorIndex } from "../lib/cilium-version";
 import { isAwsBuilt } from "./build";
 import { checkRangeUses } from "./cidr-rules";
@@ -231,6 +232,67 @@ function checkMinorSkew(members: readonly MeshMember[]): Problem[] {
                 `members of one mesh may be one minor apart while it is upgraded, one minor at a time (Cilium's upgrade guide; ClusterMesh across one minor is what cilium #28355 tests)`,
             fix: `upgrade ${listOf(oldest)} to ${stepMinor.minor} first (clustermesh mesh upgrade --cilium ${stepMinor.referenceChart}), or set ${oldest[0].cilium.version} here`,
         }));
+}
+
+/**
+ * The mesh CA generations (lib/mesh-ca.ts): every member's issuer is trusted by every member, and
+ * the CA owner (the lowest cluster id, which creates the CAs) holds every generation anyone uses.
+ * Any other state is a mesh where some pair refuses the other's certificates, or a member signing
+ * with a CA that does not exist: refused, so a rotation can only move in the order rotate-ca does.
+ */
+function checkCaGenerations(members: readonly MeshMember[]): Problem[] {
+    const key = "clustermesh:mesh.ca";
+    const show = (m: MeshMember): string => `generation ${m.mesh.ca.generation}, trustPrevious ${m.mesh.ca.trustPrevious}, issuer ${m.mesh.ca.issuer}`;
+    const problems: Problem[] = [];
+    const sound: MeshMember[] = [];
+    for (const m of members) {
+        const ca = m.mesh.ca;
+        if (ca.generation === 1 && (ca.trustPrevious || ca.issuer === "previous")) {
+            problems.push({ file: m.file, key, value: show(m), message: "refers to a generation before 1, which never existed", fix: "set trustPrevious: false and issuer: current at generation 1" });
+        } else if (!trustedGenerations(ca).includes(issuingGeneration(ca))) {
+            problems.push({
+                file: m.file,
+                key,
+                value: show(m),
+                message: `issues from generation ${issuingGeneration(ca)} but trusts only ${trustedGenerations(ca).join(" and ")}: its own agents would refuse its clustermesh-apiserver`,
+                fix: "set trustPrevious: true while issuer is previous (clustermesh mesh rotate-ca keeps this order)",
+            });
+        } else {
+            sound.push(m);
+        }
+    }
+    if (sound.length < 2 && problems.length > 0) {
+        return problems;
+    }
+    const owner = [...members].sort((a, b) => a.cluster.id - b.cluster.id)[0];
+    const held = new Set(usedGenerations(owner.mesh.ca));
+    for (const m of sound) {
+        const missing = usedGenerations(m.mesh.ca).filter((g) => !held.has(g));
+        if (m !== owner && missing.length > 0) {
+            problems.push({
+                file: m.file,
+                key,
+                value: show(m),
+                message: `needs the CA of generation ${missing.join(" and ")}, which the CA owner ${where(owner)} does not hold (it holds ${[...held].join(" and ")})`,
+                fix: `move the CA owner first: clustermesh mesh rotate-ca runs the waves in order`,
+            });
+        }
+    }
+    for (const m of sound) {
+        const trusted = new Set(trustedGenerations(m.mesh.ca));
+        const untrusted = sound.filter((p) => p !== m && !trusted.has(issuingGeneration(p.mesh.ca)));
+        if (untrusted.length > 0) {
+            const generations = [...new Set(untrusted.map((p) => issuingGeneration(p.mesh.ca)))].sort((a, b) => a - b);
+            problems.push({
+                file: m.file,
+                key,
+                value: show(m),
+                message: `does not trust generation ${generations.join(" and ")}, which issues the certificates of ${listOf(untrusted)}: those pairs would refuse each other ("Cilium CA certificates do not match")`,
+                fix: "trust the old and the new CA on every member before any member is issued by the new one, and drop the old only once no member is issued by it (clustermesh mesh rotate-ca)",
+            });
+        }
+    }
+    return problems;
 }
 
 function checkRouting(members: readonly MeshMember[]): Problem[] {
@@ -788,6 +850,7 @@ export function validateMesh(members: readonly MeshMember[], suggestions: Sugges
         ...checkAgreement(members, "clustermesh:cilium.maxConnectedClusters", (m) => m.cilium.maxConnectedClusters),
         ...checkMeshSize(members),
         ...checkVersions(members),
+        ...checkCaGenerations(members),
         ...checkRouting(members),
         ...checkNodePorts(members, suggestions),
         ...checkCidrs(members, suggestions),

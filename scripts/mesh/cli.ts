@@ -33,6 +33,7 @@ export const DEFAULT_PARALLEL = 8;
 export const usage = `usage: clustermesh mesh preview|up|destroy [--stacks a,b] [--parallel N] [--logs DIR] [--yes] [--dir DIR]
                         [--dry-run [--state auto|backend|new|deployed]] [--json]
        clustermesh mesh upgrade --cilium VERSION [--parallel N] [--preflight-done] [--dry-run] [--json] ...
+       clustermesh mesh rotate-ca [--parallel N] [--dry-run] [--json] ...
   (npm run mesh -- ... is the same)
   preview   preview every stack (or those in --stacks) as its file says
   up        build and link the mesh: the CA owner, then new clusters unlinked, then every stack linked
@@ -41,6 +42,8 @@ export const usage = `usage: clustermesh mesh preview|up|destroy [--stacks a,b] 
   step      run one step of a dry-run document (clustermesh mesh step --help): what CI's wave jobs run
   upgrade   move every member to one Cilium release, wave by wave, verified after each wave
             (clustermesh mesh upgrade --help)
+  rotate-ca replace the mesh CA with no pair of members distrusting the other: trust both, re-issue,
+            drop the old, each wave verified (clustermesh mesh rotate-ca --help)
   --stacks a,b    only these members (and what the order needs); --stack NAME is the same
   --dir DIR       the project (default: $CLUSTERMESH_PROJECT_DIR, else the current directory)
   --parallel N    at most N stacks at once within a phase (default ${DEFAULT_PARALLEL}); phases never overlap
@@ -60,6 +63,7 @@ examples:
   clustermesh mesh up --stacks north --parallel 4     a new member, then every stack linked to it
   clustermesh mesh destroy --stacks north --yes       one member leaves; the others drop it first
   clustermesh mesh upgrade --cilium 1.20.0 --dry-run  the upgrade's waves, notes and pre-flight commands
+  clustermesh mesh rotate-ca --dry-run                the CA rotation's waves, offline
 
 exit codes: 0 done; 1 a step failed, the mesh configuration has problems, or the CLI or the
   stacks' state could not be read; 2 usage, a refused order, a missing CLI, destroy without --yes`;
@@ -130,6 +134,10 @@ export async function meshCli(argv: readonly string[], deps: MeshCliDeps): Promi
     if (argv[0] === "upgrade") {
         // Every member to one Cilium release, wave by wave, verified after each (scripts/mesh/upgrade.ts).
         return (await import("./upgrade")).meshUpgradeCli(argv.slice(1), deps);
+    }
+    if (argv[0] === "rotate-ca") {
+        // A new mesh CA in waves that never leave a pair distrusting each other (scripts/mesh/rotate-ca.ts).
+        return (await import("./rotate-ca")).meshRotateCaCli(argv.slice(1), deps);
     }
     let parsed;
     try {

@@ -48,7 +48,7 @@ export interface DryRunStep {
     /** One line: what the step changes, as a reviewer needs to know it. */
     readonly changes: string;
     /** Config set in the stack's file before the action (path keys, e.g. `clustermesh:mesh.link`). */
-    readonly config: Readonly<Record<string, string | boolean>>;
+    readonly config: Readonly<Record<string, string | boolean | number>>;
     /** Environment added to the program's for this step. */
     readonly env: Readonly<Record<string, string>>;
     /** Why this step, at this point. */
@@ -97,7 +97,7 @@ export function groupWaves(steps: readonly PhasedStep[]): DryRunWave[] {
 }
 
 /** `key=value, key=value` for config, sorted by code point. */
-function settings(config: Readonly<Record<string, string | boolean>>): string {
+function settings(config: Readonly<Record<string, string | boolean | number>>): string {
     return Object.keys(config)
         .sort()
         .map((key) => `${key}=${String(config[key])}`)

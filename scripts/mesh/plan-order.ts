@@ -67,7 +67,7 @@ export interface MeshStep {
     readonly stack: string;
     readonly action: "up" | "preview" | "destroy";
     /** Config to set in the stack's file before the action (path keys); empty keeps the file as it is. */
-    readonly config: Readonly<Record<string, string | boolean>>;
+    readonly config: Readonly<Record<string, string | boolean | number>>;
     /** Peers this stack leaves out of its link for this run, passed as CLUSTERMESH_DEPARTING. */
     readonly departing: readonly string[];
     /** Why this step, at this point; printed before it runs. */

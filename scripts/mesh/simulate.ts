@@ -115,7 +115,7 @@ export class SimulatedWorkspace implements MeshWorkspace {
         this.state.set(stack, this.state.get(stack) ?? []);
         return Promise.resolve();
     }
-    setConfig(stack: string, key: string, value: string | boolean): Promise<void> {
+    setConfig(stack: string, key: string, value: string | boolean | number): Promise<void> {
         this.calls.push(`set ${stack} ${key}=${String(value)}`);
         if (this.projectDir !== undefined) {
             setStackFileValue(this.projectDir, stack, key, value);

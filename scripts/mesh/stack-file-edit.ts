@@ -15,7 +15,7 @@ function configPath(key: string): string[] {
     return dot < 0 ? ["config", key] : ["config", key.slice(0, dot), ...key.slice(dot + 1).split(".")];
 }
 
-export function setStackFileValue(dir: string, stack: string, key: string, value: string | boolean): void {
+export function setStackFileValue(dir: string, stack: string, key: string, value: string | boolean | number): void {
     const ext = projectFileIn(dir).endsWith(".yml") ? "yml" : "yaml";
     const file = path.join(dir, `Pulumi.${stack}.${ext}`);
     const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";

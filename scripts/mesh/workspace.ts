@@ -24,7 +24,7 @@ export interface MeshWorkspace {
      * Sets one config value in the stack's file. A key with a dot is a path (`clustermesh:mesh.link`):
      * the CLI stores "true"/"false" under a path as booleans.
      */
-    setConfig(stack: string, key: string, value: string | boolean): Promise<void>;
+    setConfig(stack: string, key: string, value: string | boolean | number): Promise<void>;
     /** `pulumi up` with `env` added to the program's environment. */
     up(stack: string, env: Readonly<Record<string, string>>, hooks?: OperationHooks): Promise<void>;
     /** `pulumi preview` with `env` added to the program's environment. */
@@ -178,7 +178,7 @@ export class AutomationWorkspace implements MeshWorkspace {
      * `pulumi config set` rewrites the file in place, and a program reading it meanwhile saw an
      * empty file. Plain values only; secrets are never set by the runner.
      */
-    setConfig(name: string, key: string, value: string | boolean): Promise<void> {
+    setConfig(name: string, key: string, value: string | boolean | number): Promise<void> {
         setStackFileValue(this.workDir, name, key, value);
         return Promise.resolve();
     }

@@ -6,6 +6,7 @@
  * fresh mock engine (which resets Pulumi's runtime state: options, stack resource, config) and
  * evaluates index.ts afresh, since its top level is the stack. Runs must not overlap.
  */
+import { caResourceName, generationKey, issuingGeneration, trustedGenerations, usedGenerations } from "../../lib/mesh-ca";
 import * as pulumi from "@pulumi/pulumi";
 import Module, { createRequire } from "module";
 import * as path from "path";
@@ -51,8 +52,13 @@ export function deployedOutputs(members: readonly MeshMember[]): StackOutputs {
                 : {}),
             // What the CA owner's own run records for its MeshCertificateAuthority ("mesh-ca"),
             // so every member of a mocked mesh carries the same CA, as a deployed one does.
-            [STACK_OUTPUTS.caCertPem]: fakePem("CERTIFICATE", "mesh-ca-cert"),
-            [STACK_OUTPUTS.caKeyPem]: fakePem("PRIVATE KEY", "mesh-ca-key"),
+            [STACK_OUTPUTS.caCertPem]: fakePem("CERTIFICATE", `${caResourceName(issuingGeneration(m.mesh.ca))}-cert`),
+            [STACK_OUTPUTS.caKeyPem]: fakePem("PRIVATE KEY", `${caResourceName(issuingGeneration(m.mesh.ca))}-key`),
+            // One CA per generation its file names, as the owner's run records them (lib/mesh-ca.ts).
+            [STACK_OUTPUTS.caGenerations]: Object.fromEntries(
+                usedGenerations(m.mesh.ca).map((g) => [generationKey(g), { certPem: fakePem("CERTIFICATE", `${caResourceName(g)}-cert`), privateKeyPem: fakePem("PRIVATE KEY", `${caResourceName(g)}-key`) }]),
+            ),
+            [STACK_OUTPUTS.meshCa]: { ...m.mesh.ca, trusted: trustedGenerations(m.mesh.ca), issuing: issuingGeneration(m.mesh.ca) },
             // What a hub owner's own run records for its TransitGatewayHub ("<name>-hub").
             ...(hubOwners.has(m.cluster.name)
                 ? { [STACK_OUTPUTS.transitGateway]: { id: `${m.cluster.name}-hub-tgw-id`, routeTableId: `tgw-rtb-${m.cluster.name}-hub-tgw`, region: m.cluster.region } }
