@@ -479,3 +479,38 @@ esac
         assert.match(find("destroy ")!, /^destroy --yes .*--stack west /);
     });
 });
+
+describe("a peer's state read while the peer's update rewrites it (the real engine's file backend)", () => {
+    /** Fails `up west` `times` times with `error`, then succeeds. */
+    class FlakyWorkspace extends SimulatedWorkspace {
+        ups = 0;
+        constructor(
+            private readonly times: number,
+            private readonly error: string,
+        ) {
+            super(new VirtualClock(), 1);
+        }
+        override async up(stack: string, env: Readonly<Record<string, string>>, hooks?: OperationHooks): Promise<void> {
+            this.ups++;
+            if (this.ups <= this.times) throw new Error(`  stderr: ${this.error}`);
+            await super.up(stack, env, hooks);
+        }
+    }
+    const step = { phase: 1, stack: "west", action: "up" as const, config: {}, departing: [], reason: "test" };
+
+    it("runs the step again after 'failed to load checkpoint: EOF', and reports it done", async () => {
+        const ws = new FlakyWorkspace(1, "error: failed to load checkpoint: EOF");
+        const result = await ws.clock.run(runSteps([step], ws, { parallel: 1 }));
+        assert.equal(result.ok, true);
+        assert.equal(ws.ups, 2);
+    });
+
+    it("gives up after two more tries, and never retries another failure", async () => {
+        const stuck = new FlakyWorkspace(5, "error: failed to load checkpoint: EOF");
+        assert.equal((await stuck.clock.run(runSteps([step], stuck, { parallel: 1 }))).ok, false);
+        assert.equal(stuck.ups, 3);
+        const other = new FlakyWorkspace(1, "error: resource west-vpc failed: quota exceeded");
+        assert.equal((await other.clock.run(runSteps([step], other, { parallel: 1 }))).ok, false);
+        assert.equal(other.ups, 1);
+    });
+});

@@ -72,7 +72,31 @@ async function writePhaseConfig(states: readonly StepState[], workspace: MeshWor
 }
 
 /** Selects the stack, then runs its action with CLUSTERMESH_DEPARTING (and its marker) always set. */
+/**
+ * A stack's program read a peer's state (its StackReference) while the peer's own update of the
+ * same phase was rewriting it: the file backend's checkpoint was momentarily empty. Seen through
+ * the real engine (test/engine, `npm run mesh -- up` on the kind lab: "error: failed to load
+ * checkpoint: EOF" in the linked phase). Nothing was changed by the failed run; a second try reads
+ * the finished checkpoint.
+ */
+export const TRANSIENT_STATE_READ = /failed to load checkpoint: (unexpected )?EOF/;
+/** How many times a step that failed on TRANSIENT_STATE_READ is run again. */
+export const TRANSIENT_RETRIES = 2;
+
 async function runStep(step: MeshStep, workspace: MeshWorkspace, onResource: () => void): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+        try {
+            await runStepOnce(step, workspace, onResource);
+            return;
+        } catch (error) {
+            if (attempt >= TRANSIENT_RETRIES || !TRANSIENT_STATE_READ.test(message(error))) {
+                throw error;
+            }
+        }
+    }
+}
+
+async function runStepOnce(step: MeshStep, workspace: MeshWorkspace, onResource: () => void): Promise<void> {
     await workspace.selectStack(step.stack);
     // Always set, even empty, with its marker, so a value left in the user's shell never reaches the program.
     const env = departingEnv(step.departing);
