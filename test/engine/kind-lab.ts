@@ -1,6 +1,8 @@
 /**
  * The kind lab through the real engine: `pulumi up` of west then east, then linked, a second
  * `up` of each with `--expect-no-changes`, east's preview once west is up, `destroy`; then
+ * a mesh CA rotation, wave by wave as `clustermesh mesh rotate-ca` plans it (each wave's stack
+ * file edit and `up`, then the trust bundles checked in the real state); then
  * `npm run mesh -- up` and `destroy` through the Automation API. The clusters are the test
  * harness's (test/engine/cluster: a control plane with kwok nodes on loopback behind stand-in
  * `kind` and `docker` executables); the chart is the archive in ../shared/reference
@@ -10,6 +12,10 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { FIRST_CA_STATE, issuingGeneration } from "../../lib/mesh-ca";
+import { rotationPlan } from "../../scripts/mesh/rotate-ca-path";
+import { rotationConfig } from "../../scripts/mesh/rotate-ca";
+import { setStackFileValue } from "../../scripts/mesh/stack-file-edit";
 import { missingBinaries } from "./cluster/paths";
 import { str } from "./providers/server";
 import { type Engine, chartArchive, pulumi, record, stacksOf, tail } from "./run";
@@ -85,6 +91,43 @@ function checkStackReference(lab: Engine, dir: string, owner: string, reader: st
     record(`kind lab: ${reader}'s entry for ${owner} is ${owner}'s exported clustermesh endpoint`, entry !== undefined && want.length > 0 && missing.length === 0, `${owner} clustermeshEndpoint: ${JSON.stringify(ownerOut.clustermeshEndpoint)}\n${reader}'s entry: ${JSON.stringify(entry)}`);
 }
 
+/** The Cilium release's trust bundle and its certificates' issuer, as the real state holds them. */
+function releaseTrust(lab: Engine, dir: string, stack: string): { bundle: string; issuer: string } | undefined {
+    const exported = pulumi(lab, dir, ["stack", "export", "--show-secrets", "--stack", stack]);
+    if (exported.status !== 0) return undefined;
+    const state = reveal(JSON.parse(exported.stdout)) as { deployment: { resources: Array<{ urn: string; type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }> } };
+    const release = state.deployment.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.urn.endsWith("-cilium-release"));
+    const values = release?.outputs?.values as { tls?: { caBundle?: { content?: string } } } | undefined;
+    const server = state.deployment.resources.find((r) => r.type === "tls:index/locallySignedCert:LocallySignedCert" && r.urn.endsWith("-cilium-server-cert"));
+    return { bundle: values?.tls?.caBundle?.content ?? "", issuer: str(server?.outputs?.caCertPem ?? server?.inputs?.caCertPem) };
+}
+
+/**
+ * A CA rotation through the real engine, in the waves rotate-ca plans (lib/mesh-ca.ts): after
+ * every wave every member's trust bundle holds every member's issuer, read from the real state
+ * (the new CA reaches east through west's meshCaGenerations output, a secret); at the end the
+ * old CA is gone from west's state, and a second up of each shows no changes.
+ */
+function rotateCa(lab: Engine, dir: string, up: (stack: string, label: string, extra?: string[]) => boolean, stacks: readonly string[]): void {
+    const plan = rotationPlan(stacks.map((stack, i) => ({ stack, clusterId: i + 1, ca: FIRST_CA_STATE })), 8);
+    if ("refused" in plan) {
+        record("kind lab: rotate-ca plans a rotation", false, plan.refused);
+        return;
+    }
+    for (const [i, wave] of plan.waves.entries()) {
+        for (const move of wave) {
+            for (const [key, value] of Object.entries(rotationConfig(move.to))) setStackFileValue(dir, move.stack, key, value);
+            if (!up(move.stack, `rotate-ca wave ${i + 1}: up ${move.stack} (${move.step}, issued by CA ${issuingGeneration(move.to)})`)) return;
+        }
+        const trust = stacks.map((s) => ({ stack: s, ...releaseTrust(lab, dir, s) }));
+        const gaps = trust.flatMap((a) => trust.filter((b) => !b.issuer || !(a.bundle ?? "").includes(b.issuer.trim())).map((b) => `${a.stack} does not trust ${b.stack}'s issuer`));
+        record(`kind lab: rotate-ca wave ${i + 1}: every member trusts every member's issuer (real state)`, gaps.length === 0, gaps.join("\n"));
+    }
+    const oldCa = resourcesInState(lab, dir, stacks[0]).filter((urn) => /MeshCertificateAuthority::mesh-ca$/.test(urn));
+    record("kind lab: rotate-ca: the old CA is gone from the CA owner's state", oldCa.length === 0, oldCa.join("\n"));
+    for (const stack of stacks) up(stack, `rotate-ca: second up of ${stack} shows no changes`, ["--expect-no-changes"]);
+}
+
 export function kindLab(engine: Engine): void {
     const missing = ensureClusterBinaries();
     if (missing.length > 0) {
@@ -127,6 +170,7 @@ export function kindLab(engine: Engine): void {
     checkStackReference(lab, dir, west, east);
     up(west, "second up of west shows no changes", ["--expect-no-changes"]);
     up(east, "second up of east shows no changes", ["--expect-no-changes"]);
+    rotateCa(lab, dir, up, [west, east]);
 
     for (const stack of [east, west]) {
         const r = pulumi(lab, dir, ["destroy", "--yes", "--skip-preview", "--stack", stack], 20 * 60_000);
