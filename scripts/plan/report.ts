@@ -3,6 +3,7 @@
  * human-readable text, built from the mock engine's recording. Pure, so the formatting is
  * tested without running a program.
  */
+import { issuingGeneration, trustedGenerations } from "../../lib/mesh-ca";
 import { stringify as toYaml } from "yaml";
 import type { HelmValue, HelmValues } from "../../components/cilium/values";
 import { sortKeys } from "../../components/cilium/values";
@@ -47,6 +48,10 @@ export interface MemberRow {
     /** The port peers dial: the NodePort, or 2379 behind a load balancer (EKS's NLB, an LB-IPAM address). */
     readonly apiserverPort: number;
     readonly link: boolean;
+    /** Its Cilium release: members may be one minor apart during an upgrade. */
+    readonly cilium: string;
+    /** Which mesh CA generations it trusts and which one issues its certificates (lib/mesh-ca.ts). */
+    readonly ca: { readonly trusts: number[]; readonly issuedBy: number };
 }
 
 export interface PlanDocument {
@@ -81,6 +86,8 @@ export function memberRow(m: MeshMember): MemberRow {
         // The port of the endpoint the member exports (stand-ins.ts), not the NodePort setting.
         apiserverPort: standInEndpoint(m).port,
         link: m.mesh.link,
+        cilium: m.cilium.version,
+        ca: { trusts: trustedGenerations(m.mesh.ca), issuedBy: issuingGeneration(m.mesh.ca) },
     };
 }
 
@@ -219,10 +226,10 @@ export function toJson(doc: unknown): string {
     return `${JSON.stringify(sortKeys(doc as HelmValue), null, 2)}\n`;
 }
 
-/** The mesh table: name, id, kind, region, CIDRs, endpoint port, peers, link state. */
+/** The mesh table: name, id, kind, region, CIDRs, endpoint port, Cilium, CA trust and issuer, peers, link state. */
 export function formatMeshTable(rows: readonly MemberRow[], self?: string): string {
     return table(
-        ["", "stack", "name", "id", "kind", "region", "pods", "services", "vpc", "apiserver port", "linked", "peers"],
+        ["", "stack", "name", "id", "kind", "region", "pods", "services", "vpc", "apiserver port", "cilium", "trusts CA", "issued by CA", "linked", "peers"],
         rows.map((r) => [
             r.stack === self ? "*" : "",
             r.stack,
@@ -234,6 +241,9 @@ export function formatMeshTable(rows: readonly MemberRow[], self?: string): stri
             r.serviceCIDR,
             r.vpcCIDR,
             String(r.apiserverPort),
+            r.cilium,
+            r.ca.trusts.join("+"),
+            String(r.ca.issuedBy),
             r.link ? "yes" : "no",
             String(rows.length - 1),
         ]),
