@@ -20,7 +20,7 @@ import { errorDocument, EXIT, formatErrorDocument } from "../common/flags";
 import { LiveView } from "../common/live-view";
 import { onOutputGone } from "../common/main";
 import { dryRunDocument, formatDryRunJson, formatDryRunTable, fromMeshSteps, type DryRunDocument } from "./dry-run";
-import { acquireLock, type LockResult } from "./lock";
+import { withMeshLock, type LockResult } from "./lock";
 import { byClusterId, MESH_COMMANDS, MeshPlanError, planOrder, selectStacks, stackStatus, type MeshCommand, type StackStatus } from "./plan-order";
 import { describeStep, errorTail, firstErrorLine, formatSummary, MeshProgress } from "./progress";
 import { removalRefusal } from "./removal-guard";
@@ -208,19 +208,7 @@ export async function meshCli(argv: readonly string[], deps: MeshCliDeps): Promi
         return meshDryRun(meshCommand, stacks, state, parsed.values.json === true, deps);
     }
 
-    const lock = (deps.lock ?? acquireLock)(deps.dir);
-    if ("heldBy" in lock) {
-        deps.err(
-            `another npm run mesh is running in ${deps.dir} (pid ${Number.isNaN(lock.heldBy) ? "unknown" : lock.heldBy}; lock ${lock.file}); nothing was run. ` +
-                "Wait for it to finish; if no such process runs any more, delete the lock file.",
-        );
-        return 2;
-    }
-    try {
-        return await meshLocked(meshCommand, stacks, parallel, parsed.values, parsed.values.json === true, deps);
-    } finally {
-        lock.release();
-    }
+    return withMeshLock(deps.dir, deps.lock, deps.err, () => meshLocked(meshCommand, stacks, parallel, parsed.values, parsed.values.json === true, deps));
 }
 
 async function meshLocked(

@@ -59,3 +59,28 @@ export function acquireLock(dir: string, tmpDir?: string): LockResult {
     }
     return { heldBy: NaN, file };
 }
+
+/**
+ * Runs `run` holding the project's mesh lock, or refuses with exit 2 when another run holds it:
+ * every command that changes stacks (mesh up/destroy, upgrade, rotate-ca) takes it the same way.
+ */
+export async function withMeshLock(
+    dir: string,
+    lock: ((dir: string) => LockResult) | undefined,
+    err: (line: string) => void,
+    run: () => Promise<number>,
+): Promise<number> {
+    const held = (lock ?? acquireLock)(dir);
+    if ("heldBy" in held) {
+        err(
+            `another npm run mesh is running in ${dir} (pid ${Number.isNaN(held.heldBy) ? "unknown" : held.heldBy}; lock ${held.file}); nothing was run. ` +
+                "Wait for it to finish; if no such process runs any more, delete the lock file.",
+        );
+        return 2;
+    }
+    try {
+        return await run();
+    } finally {
+        held.release();
+    }
+}

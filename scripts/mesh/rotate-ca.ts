@@ -18,23 +18,19 @@
  * or the stacks' state could not be read; 2 usage, a member not deployed, a missing Pulumi CLI, a
  * run already holding the lock.
  */
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { STACK_OUTPUTS } from "../../lib/contract";
-import type { MeshCaState } from "../../lib/mesh-ca";
-import { formatProblem, inspectMesh, type MeshMember } from "../../stacks";
-import { errorDocument, EXIT, formatErrorDocument } from "../common/flags";
+import { FIRST_CA_STATE, type MeshCaState } from "../../lib/mesh-ca";
 import { DEFAULT_PARALLEL, type MeshCliDeps } from "./cli";
-import { dryRunDocument, formatDryRunJson, formatDryRunTable, fromMeshSteps, type DryRunDocument } from "./dry-run";
-import { acquireLock } from "./lock";
-import { byClusterId, stackStatus, type MeshStep, type StackStatus } from "./plan-order";
+import { readDeployedMesh } from "./deployed-mesh";
+import { dryRunDocument, formatDryRunJson, formatDryRunTable, fromMeshSteps } from "./dry-run";
+import { withMeshLock } from "./lock";
+import type { MeshStep } from "./plan-order";
 import { errorTail } from "./progress";
 import { describeCaState, rotationPlan, type RotationMember, type RotationMove, type RotationPlan } from "./rotate-ca-path";
 import { runSteps } from "./runner";
 import { verifyWithCli } from "./upgrade";
-import { MissingPulumiCliError, type MeshWorkspace } from "./workspace";
 
 export const rotateCaUsage = `usage: clustermesh mesh rotate-ca [--generation N] [--parallel N] [--logs DIR] [--dir DIR] [--dry-run] [--json]
   (npm run mesh -- rotate-ca ... is the same)
@@ -101,19 +97,6 @@ function parseMeshCa(value: unknown): MeshCaState | undefined {
         : undefined;
 }
 
-async function deployedStates(workspace: MeshWorkspace, members: readonly MeshMember[]): Promise<{ status: Map<string, StackStatus>; states: Map<string, MeshCaState | undefined> }> {
-    const status = new Map<string, StackStatus>();
-    const states = new Map<string, MeshCaState | undefined>();
-    for (const m of members) {
-        const s = stackStatus(await workspace.outputs(m.stack));
-        status.set(m.stack, s);
-        // A stack deployed before CA generations has no meshCa output: it is at generation 1.
-        const value = s === "deployed" && workspace.outputValue ? await workspace.outputValue(m.stack, STACK_OUTPUTS.meshCa) : undefined;
-        states.set(m.stack, s === "deployed" ? (parseMeshCa(value) ?? { generation: 1, trustPrevious: false, issuer: "current" }) : undefined);
-    }
-    return { status, states };
-}
-
 export async function meshRotateCaCli(argv: readonly string[], deps: MeshCliDeps): Promise<number> {
     let parsed: ParsedRotation;
     try {
@@ -139,56 +122,16 @@ export async function meshRotateCaCli(argv: readonly string[], deps: MeshCliDeps
         return 2;
     }
     if (parsed.dryRun) return rotationRun(parsed, deps);
-    const lock = (deps.lock ?? acquireLock)(deps.dir);
-    if ("heldBy" in lock) {
-        deps.err(`another npm run mesh is running in ${deps.dir} (pid ${Number.isNaN(lock.heldBy) ? "unknown" : lock.heldBy}; lock ${lock.file}); nothing was run. Wait for it to finish; if no such process runs any more, delete the lock file.`);
-        return 2;
-    }
-    try {
-        return await rotationRun(parsed, deps);
-    } finally {
-        lock.release();
-    }
+    return withMeshLock(deps.dir, deps.lock, deps.err, () => rotationRun(parsed, deps));
 }
 
 async function rotationRun(args: ParsedRotation, deps: MeshCliDeps): Promise<number> {
     const info = args.json ? deps.err : deps.out;
-    const { members, problems } = inspectMesh(deps.dir);
-    if (problems.length > 0) {
-        const message = `The mesh configuration has problems; nothing was ${args.dryRun ? "planned" : "run"}:\n${problems.map((p) => `  - ${formatProblem(p)}`).join("\n")}`;
-        deps.err(message);
-        if (args.json) deps.out(formatErrorDocument(errorDocument(`mesh rotate-ca${args.dryRun ? " --dry-run" : ""}`, EXIT.failed, "config", message, problems)).trimEnd());
-        return 1;
-    }
-    const ordered = byClusterId(members);
-    let state: DryRunDocument["state"] = "backend";
-    let workspace: MeshWorkspace | undefined;
-    let logDir = "";
-    try {
-        info(`Pulumi CLI ${await deps.checkCli()}`);
-    } catch (e) {
-        if (!(e instanceof MissingPulumiCliError)) {
-            deps.err(`The Pulumi CLI is there but did not answer; nothing was run.\n${errorTail((e as Error).message)}`);
-            return 1;
-        }
-        if (!args.dryRun) {
-            deps.err(e.message);
-            return 2;
-        }
-        state = "assumed-deployed";
-    }
-    let status = new Map<string, StackStatus>(ordered.map((m) => [m.stack, "deployed"]));
-    let deployed = new Map<string, MeshCaState | undefined>();
-    if (state === "backend") {
-        logDir = path.resolve(args.logs ?? (args.dryRun ? path.join(os.tmpdir(), "clustermesh-mesh-dry-run") : fs.mkdtempSync(path.join(os.tmpdir(), "clustermesh-mesh-rotate-ca-"))));
-        workspace = deps.workspace(deps.dir, logDir);
-        try {
-            ({ status, states: deployed } = await deployedStates(workspace, ordered));
-        } catch (e) {
-            deps.err(`Could not read the stacks' state from the Pulumi backend; nothing was run. Are you logged in (pulumi login)?\n${errorTail((e as Error).message)}`);
-            return 1;
-        }
-    }
+    const read = await readDeployedMesh("rotate-ca", args, deps, STACK_OUTPUTS.meshCa);
+    if ("exit" in read) return read.exit;
+    const { members: ordered, state, workspace, logDir, status } = read;
+    // A stack deployed before CA generations has no meshCa output: it is at generation 1.
+    const deployed = new Map(ordered.map((m) => [m.stack, state === "backend" && status.get(m.stack) === "deployed" ? (parseMeshCa(read.outputs.get(m.stack)) ?? FIRST_CA_STATE) : undefined]));
     const absent = ordered.filter((m) => status.get(m.stack) !== "deployed");
     if (absent.length > 0) {
         deps.err(`mesh rotate-ca rotates the CA of a deployed mesh, and ${absent.map((m) => `${m.stack} (${status.get(m.stack)})`).join(", ")} ${absent.length === 1 ? "has" : "have"} not been deployed; nothing was run. Deploy the mesh first (npm run mesh -- up).`);

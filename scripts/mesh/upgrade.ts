@@ -22,22 +22,20 @@
  * member not deployed, the pre-flight check not confirmed, a missing Pulumi CLI, a run already
  * holding the lock.
  */
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { SUPPORTED_CILIUM_MINORS, supportedMinorIndex } from "../../lib/cilium-version";
-import { formatProblem, inspectMesh, type MeshMember } from "../../stacks";
-import { errorDocument, EXIT, formatErrorDocument } from "../common/flags";
+import type { MeshMember } from "../../stacks";
 import { table } from "../common/table";
 import type { MeshCliDeps } from "./cli";
-import { dryRunDocument, formatDryRunJson, formatDryRunTable, fromMeshSteps, type DryRunDocument } from "./dry-run";
-import { acquireLock } from "./lock";
-import { byClusterId, stackStatus, type MeshStep, type StackStatus } from "./plan-order";
+import { readDeployedMesh } from "./deployed-mesh";
+import { dryRunDocument, formatDryRunJson, formatDryRunTable, fromMeshSteps } from "./dry-run";
+import { withMeshLock } from "./lock";
+import { byClusterId, type MeshStep } from "./plan-order";
 import { errorTail, firstErrorLine } from "./progress";
 import { runSteps, type StepState } from "./runner";
 import { atTarget, upgradePath, upgradeWaves, type UpgradeMember, type UpgradeMove } from "./upgrade-path";
-import { MissingPulumiCliError, type MeshWorkspace } from "./workspace";
+import type { MeshWorkspace } from "./workspace";
 
 /** The stack-file key a wave sets. */
 export const CILIUM_VERSION_KEY = "clustermesh:cilium.version";
@@ -174,18 +172,6 @@ export function upgradeNotes(members: readonly MeshMember[], waves: readonly Upg
     return notes;
 }
 
-async function deployedVersions(workspace: MeshWorkspace, members: readonly MeshMember[]): Promise<{ status: Map<string, StackStatus>; versions: Map<string, string | undefined> }> {
-    const status = new Map<string, StackStatus>();
-    const versions = new Map<string, string | undefined>();
-    for (const m of members) {
-        const s = stackStatus(await workspace.outputs(m.stack));
-        status.set(m.stack, s);
-        const value = s === "deployed" && workspace.outputValue ? await workspace.outputValue(m.stack, CILIUM_VERSION_OUTPUT) : undefined;
-        versions.set(m.stack, typeof value === "string" ? value : undefined);
-    }
-    return { status, versions };
-}
-
 interface ParsedUpgrade {
     readonly target: string;
     readonly parallel: number;
@@ -255,64 +241,15 @@ export async function meshUpgradeCli(argv: readonly string[], deps: MeshCliDeps)
     if (parsed.dryRun) {
         return upgradeRun(parsed, deps);
     }
-    const lock = (deps.lock ?? acquireLock)(deps.dir);
-    if ("heldBy" in lock) {
-        deps.err(
-            `another npm run mesh is running in ${deps.dir} (pid ${Number.isNaN(lock.heldBy) ? "unknown" : lock.heldBy}; lock ${lock.file}); nothing was run. ` +
-                "Wait for it to finish; if no such process runs any more, delete the lock file.",
-        );
-        return 2;
-    }
-    try {
-        return await upgradeRun(parsed, deps);
-    } finally {
-        lock.release();
-    }
+    return withMeshLock(deps.dir, deps.lock, deps.err, () => upgradeRun(parsed, deps));
 }
 
 async function upgradeRun(args: ParsedUpgrade, deps: MeshCliDeps): Promise<number> {
     const info = args.json ? deps.err : deps.out;
-    const label = `mesh upgrade${args.dryRun ? " --dry-run" : ""}`;
-    const { members, problems } = inspectMesh(deps.dir);
-    if (problems.length > 0) {
-        const message = `The mesh configuration has problems; nothing was ${args.dryRun ? "planned" : "run"}:\n${problems.map((p) => `  - ${formatProblem(p)}`).join("\n")}`;
-        deps.err(message);
-        if (args.json) {
-            deps.out(formatErrorDocument(errorDocument(label, EXIT.failed, "config", message, problems)).trimEnd());
-        }
-        return 1;
-    }
-    const ordered = byClusterId(members);
-
-    // The stacks' state: through the Pulumi CLI; a dry run without it takes the files as deployed.
-    let state: DryRunDocument["state"] = "backend";
-    let workspace: MeshWorkspace | undefined;
-    let logDir = "";
-    try {
-        info(`Pulumi CLI ${await deps.checkCli()}`);
-    } catch (e) {
-        if (!(e instanceof MissingPulumiCliError)) {
-            deps.err(`The Pulumi CLI is there but did not answer; nothing was run.\n${errorTail((e as Error).message)}`);
-            return 1;
-        }
-        if (!args.dryRun) {
-            deps.err(e.message);
-            return 2;
-        }
-        state = "assumed-deployed";
-    }
-    let status = new Map<string, StackStatus>(ordered.map((m) => [m.stack, "deployed"]));
-    let versions = new Map<string, string | undefined>();
-    if (state === "backend") {
-        logDir = path.resolve(args.logs ?? (args.dryRun ? path.join(os.tmpdir(), "clustermesh-mesh-dry-run") : fs.mkdtempSync(path.join(os.tmpdir(), "clustermesh-mesh-upgrade-"))));
-        workspace = deps.workspace(deps.dir, logDir);
-        try {
-            ({ status, versions } = await deployedVersions(workspace, ordered));
-        } catch (e) {
-            deps.err(`Could not read the stacks' state from the Pulumi backend; nothing was run. Are you logged in (pulumi login)?\n${errorTail((e as Error).message)}`);
-            return 1;
-        }
-    }
+    const read = await readDeployedMesh("upgrade", args, deps, CILIUM_VERSION_OUTPUT);
+    if ("exit" in read) return read.exit;
+    const { members: ordered, state, workspace, logDir, status } = read;
+    const versions = new Map(ordered.map((m) => [m.stack, read.outputs.get(m.stack)]));
     const absent = ordered.filter((m) => status.get(m.stack) !== "deployed");
     if (absent.length > 0) {
         deps.err(
@@ -321,7 +258,7 @@ async function upgradeRun(args: ParsedUpgrade, deps: MeshCliDeps): Promise<numbe
         );
         return 2;
     }
-    const upgradeMembers = ordered.map((m) => upgradeMember(m, versions.get(m.stack)));
+    const upgradeMembers = ordered.map((m) => { const v = versions.get(m.stack); return upgradeMember(m, typeof v === "string" ? v : undefined); });
     const pathResult = upgradePath(upgradeMembers, args.target);
     if (pathResult.kind === "refused") {
         deps.err(`mesh upgrade --cilium ${args.target} is refused; nothing was run:\n${pathResult.problems.map((p) => `  - ${p}`).join("\n")}`);
