@@ -1,4 +1,5 @@
-// Runs every *.test.ts beside the code with Node's own test runner (TypeScript through tsx),
+// Runs every *.test.ts beside the code with Node's own test runner (TypeScript through
+// scripts/ts-require.cjs: TypeScript's own transpiler, cached; it starts faster than tsx),
 // and, unless files are named, the typecheck (tsc --noEmit) beside it: tsc is single-threaded
 // and mostly waits on nothing the tests need, so on two cores it costs little wall time there.
 // Node 20's --test takes no globs, so the files are listed here; each runs in its own
@@ -7,6 +8,7 @@ import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 const skip = new Set(["node_modules", ".git", "bin", ".scratch"]);
 function find(dir) {
@@ -54,7 +56,7 @@ function run(args, options) {
 const only = process.argv.slice(2);
 const files = (only.length > 0 ? only : find(".")).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 const typecheck = only.length > 0 ? undefined : run([createRequire(import.meta.url).resolve("typescript/bin/tsc"), "--noEmit", "-p", "."], { stdio: ["ignore", "pipe", "pipe"] });
-const tests = await run(["--import", "tsx", "--test", "--test-concurrency=2", "--test-reporter=spec", ...files], { stdio: "inherit" });
+const tests = await run(["--require", fileURLToPath(new URL("ts-require.cjs", import.meta.url)), "--test", "--test-concurrency=2", "--test-reporter=spec", ...files], { stdio: "inherit" });
 let status = tests.status;
 if (typecheck) {
     const { status: tscStatus, output } = await typecheck;
