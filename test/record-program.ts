@@ -9,6 +9,7 @@ import { spawn, type ChildProcessByStdio } from "node:child_process";
 import * as path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import type { RecordedResource } from "../scripts/plan/mock-engine";
+import { TYPESCRIPT_NODE_ARGS } from "./typescript-node";
 
 export interface Recording {
     resources: RecordedResource[];
@@ -44,7 +45,7 @@ function failAll(why: string): void {
 }
 
 function start(): ChildProcessByStdio<Writable, Readable, Readable> {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "..", "scripts/plan/run-program.ts"), "--serve"], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...TYPESCRIPT_NODE_ARGS, path.join(__dirname, "..", "scripts/plan/run-program.ts"), "--serve"], { stdio: ["pipe", "pipe", "pipe"] });
     let buffered = "";
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (chunk: string) => {
