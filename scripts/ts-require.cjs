@@ -14,7 +14,9 @@ const path = require("node:path");
 const root = path.join(__dirname, "..");
 let ts;
 const typescript = () => (ts ??= require(require.resolve("typescript", { paths: [root] })));
+// The output depends on the compiler and tsconfig.json besides the file: both are in the key.
 const version = JSON.parse(fs.readFileSync(require.resolve("typescript/package.json", { paths: [root] }), "utf8")).version;
+const configHash = crypto.createHash("sha256").update(fs.readFileSync(path.join(root, "tsconfig.json"))).digest("hex");
 const uid = typeof process.getuid === "function" ? process.getuid() : "user";
 const cacheDir = path.join(os.tmpdir(), `clustermesh-ts-require-${uid}`);
 fs.mkdirSync(cacheDir, { recursive: true });
@@ -34,7 +36,7 @@ function options() {
 // The output carries an inline map, so NODE_OPTIONS=--enable-source-maps shows .ts lines.
 require.extensions[".ts"] = function (module, filename) {
     const source = fs.readFileSync(filename, "utf8");
-    const key = crypto.createHash("sha256").update(`${version}\0${filename}\0`).update(source).digest("hex");
+    const key = crypto.createHash("sha256").update(`${version}\0${configHash}\0${filename}\0`).update(source).digest("hex");
     const cached = path.join(cacheDir, `${key}.js`);
     let code;
     try {
