@@ -14,6 +14,7 @@ import { finder, record, type Recording } from "./test/record-program";
 import { listStacks } from "./scripts/list-stacks";
 import { validateCiliumResource } from "./test/cilium-crds";
 import { kindClusterSchema, validateStructural } from "./test/openapi-schema";
+import { TYPESCRIPT_NODE_ARGS } from "./test/typescript-node";
 
 
 
@@ -57,7 +58,7 @@ interface MeshPlan {
 /** `npm run plan -- --all --json` of a folder: the mesh's problems and the connectivity model's verdicts. */
 function planAll(dir: string): Promise<MeshPlan> {
     return new Promise((resolve, reject) => {
-        execFile(process.execPath, ["--import", "tsx", path.join(__dirname, "scripts/plan.ts"), "--all", "--json", "--dir", dir], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+        execFile(process.execPath, [...TYPESCRIPT_NODE_ARGS, path.join(__dirname, "scripts/plan.ts"), "--all", "--json", "--dir", dir], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
             err ? reject(new Error(`plan --all ${dir}: ${stderr}${stdout}`)) : resolve(JSON.parse(stdout) as MeshPlan),
         );
     });

@@ -1,6 +1,6 @@
 /**
  * The whole program per stack under the mock engine: west and east as shipped (k3s on EC2), an
- * EKS member and a k3s member on an existing host, each in its own process.
+ * EKS member and a k3s member on an existing host, recorded in turn in one process beside this one.
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";

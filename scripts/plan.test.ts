@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { parse, stringify } from "yaml";
 import { DEFAULT_CILIUM_VERSION } from "../lib/defaults";
+import { TYPESCRIPT_NODE_ARGS } from "../test/typescript-node";
 
 const root = path.join(__dirname, "..");
 const planScript = path.join(__dirname, "plan.ts");
@@ -23,7 +24,7 @@ interface Run {
 /** Runs `npm run plan -- <args>` in its own process; runs started together go in parallel. */
 function plan(args: string[]): Promise<Run> {
     return new Promise((resolve) => {
-        execFile(process.execPath, ["--import", "tsx", planScript, ...args], { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+        execFile(process.execPath, [...TYPESCRIPT_NODE_ARGS, planScript, ...args], { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
             resolve({ status: err ? (typeof err.code === "number" ? err.code : 1) : 0, stdout, stderr });
         });
     });

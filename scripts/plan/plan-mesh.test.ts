@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { writeProject, type MemberSpec } from "../../test/stack-files";
+import { TYPESCRIPT_NODE_ARGS } from "../../test/typescript-node";
 import { planMesh } from "./plan-mesh";
 import { toJson, type PlanDocument } from "./report";
 
@@ -40,7 +41,7 @@ function bigMesh(): MemberSpec[] {
 function planAlone(dir: string, stack: string): Promise<string> {
     return new Promise((resolve, reject) => {
         // Without the connectivity report --stack adds: the plan document alone, as --all holds it.
-        execFile(node, ["--import", "tsx", planScript, "--stack", stack, "--json", "--no-connectivity", "--dir", dir], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+        execFile(node, [...TYPESCRIPT_NODE_ARGS, planScript, "--stack", stack, "--json", "--no-connectivity", "--dir", dir], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
             err ? reject(new Error(`${stack}: ${stderr}`)) : resolve(stdout),
         );
     });
@@ -50,7 +51,7 @@ function planAlone(dir: string, stack: string): Promise<string> {
 function planAllThroughPipe(dir: string): Promise<{ status: number | null; bytes: number; doc: { plans: PlanDocument[]; failed: unknown[] }; stderr: string }> {
     const reader = `let text = ""; process.stdin.setEncoding("utf8"); process.stdin.on("data", (c) => (text += c)); process.stdin.on("end", () => process.stdout.write(JSON.stringify({ bytes: Buffer.byteLength(text), doc: JSON.parse(text) })));`;
     const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-    const command = `${quote(node)} --import tsx ${quote(planScript)} --all --json --dir ${quote(dir)} | ${quote(node)} -e ${quote(reader)}`;
+    const command = `${quote(node)} ${TYPESCRIPT_NODE_ARGS.map(quote).join(" ")} ${quote(planScript)} --all --json --dir ${quote(dir)} | ${quote(node)} -e ${quote(reader)}`;
     return new Promise((resolve) => {
         const child = spawn("sh", ["-c", command], { stdio: ["ignore", "pipe", "pipe"] });
         let stdout = "";

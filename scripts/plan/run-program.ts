@@ -191,14 +191,42 @@ async function runProgramAlone(dir: string, stack: string, inspection: MeshInspe
     return { members, self, notes, logs, resources: engine.resources, outputs };
 }
 
+/**
+ * `--serve`: one recording per line of stdin (`{"id", "dir", "stack"}` as JSON), each answered
+ * by one line of stdout (`{"id", "recording"}` or `{"id", "error"}`), in turn, until stdin
+ * closes. The tests' `record()` keeps one such process rather than starting one per stack:
+ * starting Node, tsx and Pulumi costs more than running the program once more.
+ */
+function serve(): void {
+    let buffered = "";
+    const answer = (line: object) => process.stdout.write(`${JSON.stringify(line)}\n`);
+    process.stdin.setEncoding("utf8");
+    process.stdin.on("data", (chunk: string) => {
+        buffered += chunk;
+        let end: number;
+        while ((end = buffered.indexOf("\n")) >= 0) {
+            const { id, dir, stack } = JSON.parse(buffered.slice(0, end)) as { id: number; dir: string; stack: string };
+            buffered = buffered.slice(end + 1);
+            runProgram(dir, stack).then(
+                (run) => answer({ id, recording: { resources: run.resources, outputs: run.outputs } }),
+                (err: unknown) => answer({ id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
+            );
+        }
+    });
+}
+
 if (require.main === module) {
     // node --import tsx scripts/plan/run-program.ts <dir> <stack>: the recording as JSON, for tests.
     const [dir, stack] = process.argv.slice(2);
-    runProgram(dir, stack).then(
-        (run) => process.stdout.write(JSON.stringify({ resources: run.resources, outputs: run.outputs })),
-        (err: unknown) => {
-            process.stderr.write(err instanceof Error ? (err.stack ?? err.message) : String(err));
-            process.exitCode = 1;
-        },
-    );
+    if (dir === "--serve") {
+        serve();
+    } else {
+        runProgram(dir, stack).then(
+            (run) => process.stdout.write(JSON.stringify({ resources: run.resources, outputs: run.outputs })),
+            (err: unknown) => {
+                process.stderr.write(err instanceof Error ? (err.stack ?? err.message) : String(err));
+                process.exitCode = 1;
+            },
+        );
+    }
 }
