@@ -4,7 +4,7 @@ import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/", "bin/", ".scratch/", "**/*.mjs"] },
+    { ignores: ["node_modules/", "bin/", ".scratch/", "**/*.mjs", "**/*.cjs"] },
     ...tseslint.configs.recommendedTypeChecked,
     {
         languageOptions: {
