@@ -33,7 +33,7 @@ import {
     type TransitGatewayOutputs,
 } from "./lib/contract";
 import { meshDeviceMtu } from "./lib/aws-mtu";
-import { caResourceName, generationKey, issuingGeneration, trustedGenerations, usedGenerations } from "./lib/mesh-ca";
+import { caResourceName, generationKey, issuingGeneration, meshCaOutput, trustedGenerations, usedGenerations } from "./lib/mesh-ca";
 import { transitGatewayAsn } from "./lib/topology";
 import { bgpSettings, clusterSpec, linkMember } from "./stack-args";
 import { awsPlacement, coveringCidr, knownRoutes, loadMesh, MeshConfigError, projectDir, transitHubOwners, type Mesh } from "./stacks";
@@ -252,4 +252,4 @@ export const meshCaGenerations = ownCas
     ? pulumi.secret(pulumi.all(Object.fromEntries([...ownCas].map(([g, c]) => [generationKey(g), pulumi.all({ certPem: c.certPem, privateKeyPem: c.privateKeyPem })]))))
     : undefined;
 /** This member's CA state, for clustermesh mesh rotate-ca to tell what is deployed from what is only written. */
-export const meshCa = { ...self.mesh.ca, trusted: trustedGenerations(self.mesh.ca), issuing: issuingGeneration(self.mesh.ca) };
+export const meshCa = meshCaOutput(self.mesh.ca);

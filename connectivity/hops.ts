@@ -8,7 +8,8 @@
 import * as crypto from "node:crypto";
 import type { CidrRange } from "../lib/cidr";
 import { admits, contains, covers, isPrivate, routeFor, transitProblem, type MeshNetwork } from "./network";
-import { certificateBlocks, parseRange, type Hop, type MemberIndex, type PeerEntry } from "./plans";
+import { certificateBlocks } from "../lib/mesh-ca";
+import { parseRange, type Hop, type MemberIndex, type PeerEntry } from "./plans";
 
 export type PairStatus = "ok" | "not linked" | "fail";
 

@@ -6,7 +6,8 @@
  */
 import { AWS_QUOTAS } from "../lib/aws-quotas";
 import { parseAddress, parseCidr, type CidrRange } from "../lib/cidr";
-import { ciliumAtLeast } from "../lib/cilium-version";
+import { chartArchiveVersion, ciliumAtLeast } from "../lib/cilium-version";
+import { certificateBlocks } from "../lib/mesh-ca";
 import { CLUSTERMESH_CERTIFICATE_SECRETS } from "../components/cilium/values";
 import { readinessProblems } from "./readiness";
 
@@ -64,12 +65,7 @@ export function ciliumChartVersion(inputs: Readonly<Record<string, unknown>>): s
     if (chart === "cilium") {
         return typeof inputs.version === "string" ? inputs.version : undefined;
     }
-    return /(?:^|\/)cilium-(\d+\.\d+\.\d+)\.tgz$/.exec(chart)?.[1];
-}
-
-/** The PEM certificate blocks of `text`, each once. */
-export function certificateBlocks(text: string): string[] {
-    return [...new Set(text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [])];
+    return chartArchiveVersion(chart);
 }
 
 function trustedCas(values: Record<string, unknown>, issuer: string | undefined): string[] {

@@ -120,6 +120,18 @@ export function ciliumVersionProblem(version: string): { reason: string; fix: st
     return undefined;
 }
 
+const CHART_ARCHIVE = /(?:^|\/)cilium-(\d+\.\d+\.\d+)\.tgz$/;
+
+/** The Cilium version in a local chart archive's name (`/charts/cilium-1.20.0.tgz` -> `1.20.0`), or undefined. */
+export function chartArchiveVersion(file: string): string | undefined {
+    return CHART_ARCHIVE.exec(file)?.[1];
+}
+
+/** The same archive path for another version: `helm pull` names the file after it. */
+export function chartArchiveAt(file: string, version: string): string {
+    return file.replace(/cilium-\d+\.\d+\.\d+\.tgz$/, `cilium-${version}.tgz`);
+}
+
 /** Cilium's `cluster.name` rule: at most 32 lower-case alphanumerics and '-', starting and ending alphanumeric. */
 export const CLUSTER_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$/;
 export const CLUSTER_NAME_MAX_LENGTH = 32;

@@ -32,6 +32,16 @@ export function usedGenerations(s: MeshCaState): number[] {
     return [...new Set([...trustedGenerations(s), issuingGeneration(s)])].sort((a, b) => a - b);
 }
 
+/** The PEM certificate blocks of `text`, each once, in the order they appear. */
+export function certificateBlocks(text: string): string[] {
+    return [...new Set(text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [])];
+}
+
+/** What a stack exports as `meshCa`: its state with the generations it trusts and is issued by, for rotate-ca. */
+export function meshCaOutput(s: MeshCaState): MeshCaState & { readonly trusted: number[]; readonly issuing: number } {
+    return { ...s, trusted: trustedGenerations(s), issuing: issuingGeneration(s) };
+}
+
 /** The stack-output key of one generation's CA in the CA owner's `meshCaGenerations`. */
 export function generationKey(generation: number): string {
     return String(generation);

@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { parseCidr } from "../lib/cidr";
+import { chartArchiveVersion } from "../lib/cilium-version";
 
 import {
     DEFAULT_APISERVER_NODE_PORT,
@@ -293,7 +294,7 @@ export const ciliumSchema = z
             ),
     })
     .superRefine((cilium, ctx) => {
-        const archived = cilium.chart === undefined ? undefined : /cilium-(\d+\.\d+\.\d+)\.tgz$/.exec(cilium.chart)?.[1];
+        const archived = cilium.chart === undefined ? undefined : chartArchiveVersion(cilium.chart);
         if (archived !== undefined && archived !== cilium.version) {
             ctx.addIssue({ code: "custom", path: ["chart"], message: `is the chart of Cilium ${archived}, but version is ${cilium.version}; use cilium-${cilium.version}.tgz or set version: ${archived}` });
         }

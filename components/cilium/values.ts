@@ -5,6 +5,7 @@
  * second `pulumi up` shows no diff.
  */
 import { ciliumAtLeast } from "../../lib/cilium-version";
+import { certificateBlocks } from "../../lib/mesh-ca";
 import type { ClusterMeshPeer } from "../../lib/contract";
 import type { ClusterKind } from "../cluster/mesh-cluster";
 import { byCodePoint } from "../../lib/order";
@@ -70,8 +71,7 @@ export const CLUSTERMESH_CERTIFICATE_SECRETS = {
  * the order the trust list is given in never shows as a diff.
  */
 export function trustBundle(caCertPems: readonly string[]): string {
-    const blocks = caCertPems.flatMap((pem) => pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []);
-    return [...new Set(blocks)].sort(byCodePoint).map((block) => `${block}\n`).join("");
+    return certificateBlocks(caCertPems.join("\n")).sort(byCodePoint).map((block) => `${block}\n`).join("");
 }
 
 /**

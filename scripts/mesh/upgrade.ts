@@ -24,7 +24,7 @@
  */
 import * as path from "path";
 import { parseArgs } from "util";
-import { SUPPORTED_CILIUM_MINORS, supportedMinorIndex } from "../../lib/cilium-version";
+import { chartArchiveAt, SUPPORTED_CILIUM_MINORS, supportedMinorIndex } from "../../lib/cilium-version";
 import type { MeshMember } from "../../stacks";
 import { table } from "../common/table";
 import type { MeshCliDeps } from "./cli";
@@ -98,7 +98,7 @@ function upgradeMember(m: MeshMember, deployed: string | undefined): UpgradeMemb
 export function moveConfig(m: MeshMember, move: UpgradeMove): Record<string, string> {
     const config: Record<string, string> = { [CILIUM_VERSION_KEY]: move.to };
     if (m.cilium.chart !== undefined) {
-        config[CILIUM_CHART_KEY] = m.cilium.chart.replace(/cilium-\d+\.\d+\.\d+\.tgz$/, `cilium-${move.to}.tgz`);
+        config[CILIUM_CHART_KEY] = chartArchiveAt(m.cilium.chart, move.to);
     }
     return config;
 }

@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseDocument } from "yaml";
+import { chartArchiveAt } from "../../lib/cilium-version";
 import { setStackFileValue } from "../mesh/stack-file-edit";
 
 const [dir, version] = process.argv.slice(2);
@@ -26,7 +27,7 @@ for (const name of fs.readdirSync(dir).sort()) {
     setStackFileValue(copy, stack, "clustermesh:cilium.version", version);
     const chart = parseDocument(fs.readFileSync(path.join(copy, name), "utf8")).getIn(["config", "clustermesh:cilium", "chart"]);
     if (typeof chart === "string") {
-        setStackFileValue(copy, stack, "clustermesh:cilium.chart", chart.replace(/cilium-\d+\.\d+\.\d+\.tgz$/, `cilium-${version}.tgz`));
+        setStackFileValue(copy, stack, "clustermesh:cilium.chart", chartArchiveAt(chart, version));
     }
 }
 process.stdout.write(`${copy}\n`);

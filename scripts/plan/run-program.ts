@@ -6,7 +6,7 @@
  * fresh mock engine (which resets Pulumi's runtime state: options, stack resource, config) and
  * evaluates index.ts afresh, since its top level is the stack. Runs must not overlap.
  */
-import { caResourceName, generationKey, issuingGeneration, trustedGenerations, usedGenerations } from "../../lib/mesh-ca";
+import { caResourceName, generationKey, issuingGeneration, meshCaOutput, usedGenerations } from "../../lib/mesh-ca";
 import * as pulumi from "@pulumi/pulumi";
 import Module, { createRequire } from "module";
 import * as path from "path";
@@ -58,7 +58,7 @@ export function deployedOutputs(members: readonly MeshMember[]): StackOutputs {
             [STACK_OUTPUTS.caGenerations]: Object.fromEntries(
                 usedGenerations(m.mesh.ca).map((g) => [generationKey(g), { certPem: fakePem("CERTIFICATE", `${caResourceName(g)}-cert`), privateKeyPem: fakePem("PRIVATE KEY", `${caResourceName(g)}-key`) }]),
             ),
-            [STACK_OUTPUTS.meshCa]: { ...m.mesh.ca, trusted: trustedGenerations(m.mesh.ca), issuing: issuingGeneration(m.mesh.ca) },
+            [STACK_OUTPUTS.meshCa]: meshCaOutput(m.mesh.ca),
             // What a hub owner's own run records for its TransitGatewayHub ("<name>-hub").
             ...(hubOwners.has(m.cluster.name)
                 ? { [STACK_OUTPUTS.transitGateway]: { id: `${m.cluster.name}-hub-tgw-id`, routeTableId: `tgw-rtb-${m.cluster.name}-hub-tgw`, region: m.cluster.region } }
