@@ -616,7 +616,7 @@ function checkTopology(members: readonly MeshMember[]): Problem[] {
 }
 
 /** Planned addresses: one set of supernets for the mesh, and every member's ranges inside them. */
-function checkAddressing(members: readonly MeshMember[]): Problem[] {
+function checkAddressing(members: readonly MeshMember[], suggestions: Suggestions): Problem[] {
     const planned = members.filter((m) => m.mesh.addressing !== undefined);
     if (planned.length === 0) {
         return [];
@@ -632,7 +632,17 @@ function checkAddressing(members: readonly MeshMember[]): Problem[] {
             const range = text ? parseCidr(text) : undefined;
             const outer = parseCidr(supernet);
             if (range && outer && (range.family !== outer.family || range.first < outer.first || range.last > outer.last)) {
-                problems.push({ file: m.file, key, value: text, message: `lies outside the mesh's planned supernet ${supernet} (clustermesh:mesh.addressing)`, fix: `pick a free range inside ${supernet}, or widen the supernet on every member` });
+                // A block of the same size inside the supernet that nothing in the mesh uses, so the fix can be pasted.
+                const free = suggestions.block(outer, range.prefix);
+                problems.push({
+                    file: m.file,
+                    key,
+                    value: text,
+                    message: `lies outside the mesh's planned supernet ${supernet} (clustermesh:mesh.addressing)`,
+                    fix: free
+                        ? `use a free range inside the supernet such as ${free}, or widen the supernet on every member`
+                        : `no free /${range.prefix} is left inside ${supernet}: widen the supernet on every member`,
+                });
             }
         };
         inside("clustermesh:cluster.vpcCIDR", m.cluster.vpcCIDR, supernets.vpc);
@@ -858,7 +868,7 @@ export function validateMesh(members: readonly MeshMember[], suggestions: Sugges
         ...checkRangeUses(members, suggestions),
         ...checkMemberInputs(members),
         ...checkApps(members),
-        ...checkAddressing(members),
+        ...checkAddressing(members, suggestions),
         ...checkKind(members, suggestions),
         ...checkBgp(members, suggestions),
         ...checkTopology(members),
