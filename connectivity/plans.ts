@@ -13,11 +13,15 @@ import { readinessProblems } from "./readiness";
 
 /** One planned resource, as in a plan document. */
 export interface PlannedResource {
+    /** Its URN, which `dependencies` name it by; hand-built plans (tests) without one use the name. */
+    readonly urn?: string;
     readonly type: string;
     readonly name: string;
     readonly id?: string;
+    /** URN of the parent component. */
     readonly parent?: string;
-    readonly dependsOn?: readonly string[];
+    /** URNs (or, without URNs, names) of everything it waits for, through its inputs or `dependsOn`. */
+    readonly dependencies?: readonly string[];
     readonly inputs?: Readonly<Record<string, unknown>>;
 }
 

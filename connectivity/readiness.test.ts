@@ -67,7 +67,7 @@ describe("readiness: a chart value that adds a wait is caught", () => {
     });
 
     it("an EKS release that waits for its pods, and a hook Job, while the node group comes after it", () => {
-        const nodeGroup: PlannedResource = { type: "aws:eks/nodeGroup:NodeGroup", name: "east-nodes", dependsOn: ["east-cilium-release"] };
+        const nodeGroup: PlannedResource = { type: "aws:eks/nodeGroup:NodeGroup", name: "east-nodes", dependencies: ["east-cilium-release"] };
         const release: PlannedResource = { type: RELEASE, name: "east-cilium-release", inputs: { chart: "cilium", version: "1.19.6", skipAwait: false, values: { clustermesh: { useAPIServer: true } } } };
         const plan: MemberPlan = { stack: "east", cluster: { name: "east" }, mesh: { linkedPeers: [], pendingPeers: [] }, resources: [release, nodeGroup], outputs: {} };
         const waits = readinessProblems(plan, "eks").map((p) => /waits for (.*?) \(/.exec(p.message)![1]);

@@ -50,15 +50,15 @@ export function plannedWaits(plan: MemberPlan): PlannedWait[] {
     return waits;
 }
 
-/** Everything `name` depends on, transitively (dependsOn lists resource names). */
-function dependencies(byName: ReadonlyMap<string, PlannedResource>): (name: string) => ReadonlySet<string> {
+/** Everything the resource of URN `urn` waits for, transitively (`dependencies` lists URNs). */
+function dependencies(byUrn: ReadonlyMap<string, PlannedResource>): (urn: string) => ReadonlySet<string> {
     const memo = new Map<string, Set<string>>();
     const visit = (name: string): Set<string> => {
         const known = memo.get(name);
         if (known) return known;
         const out = new Set<string>();
         memo.set(name, out);
-        for (const d of byName.get(name)?.dependsOn ?? []) {
+        for (const d of byUrn.get(name)?.dependencies ?? []) {
             out.add(d);
             for (const t of visit(d)) out.add(t);
         }
@@ -115,14 +115,13 @@ function fixFor(need: Need, kind: "eks" | "k3s" | "kind", wait: PlannedWait): st
 
 /** The install hop's problems: each wait whose need nothing provides before it. */
 export function readinessProblems(plan: MemberPlan, kind: "eks" | "k3s" | "kind"): MemberProblem[] {
-    const byName = new Map(plan.resources.map((r) => [r.name, r]));
-    const dependsOn = dependencies(byName);
+    const dependsOn = dependencies(new Map(plan.resources.map((r) => [r.urn ?? r.name, r])));
     const problems: MemberProblem[] = [];
     for (const wait of plannedWaits(plan)) {
         const rule = READINESS[wait.kind];
         for (const need of rule.needs) {
             const candidates = providers(plan, kind, need, wait);
-            if (candidates.some((p) => p.builtIn || (p.resource && p.resource !== wait.waiter && !dependsOn(p.resource.name).has(wait.waiter.name)))) {
+            if (candidates.some((p) => p.builtIn || (p.resource && p.resource !== wait.waiter && !dependsOn(p.resource.urn ?? p.resource.name).has(wait.waiter.urn ?? wait.waiter.name)))) {
                 continue;
             }
             const after = candidates.find((p) => p.resource)?.resource;

@@ -38,7 +38,7 @@ export function syntheticPlans(members: readonly MeshMember[]): MemberPlan[] {
         const ingress = meshIngress(linkMember(self), aws ? peers.map(linkMember) : []);
         const resources: PlannedResource[] = [];
         const add = (type: string, name: string, inputs: Record<string, unknown>, dependsOn?: string[]): void => {
-            resources.push({ type, name, id: `${name}-id`, inputs, ...(dependsOn ? { dependsOn } : {}) });
+            resources.push({ type, name, id: `${name}-id`, inputs, ...(dependsOn ? { dependencies: dependsOn } : {}) });
         };
         const release = `${n}-cilium-release`;
         const values = buildCiliumValues({

@@ -109,8 +109,12 @@ describe("npm run plan -- --stack west (text)", () => {
         const run = await plan(["--stack", "west"]);
         assert.equal(run.status, 0, run.stderr);
         assert.match(run.stdout, /^Plan for stack west: cluster west \(id 1, k3s, us-west-2\)/);
-        assert.match(run.stdout, /clustermesh:mesh:MeshCertificateAuthority {2}mesh-ca/);
-        assert.match(run.stdout, /kubernetes:helm\.sh\/v3:Release {2}west-cilium-release {2}\(secret: values\)/);
+        assert.match(run.stdout, /^ {2}\+ {2}pulumi:pulumi:Stack +clustermesh-west +create$/m);
+        assert.match(run.stdout, /^ {2}\+ {2}├─ clustermesh:mesh:MeshCertificateAuthority +mesh-ca +create$/m);
+        assert.match(run.stdout, /│ {2}├─ kubernetes:helm\.sh\/v3:Release +west-cilium-release +create +provider=west-provider .*secret=values/);
+        // AwsNetwork shares its name with its K3sCluster parent: its children nest under it, a level deeper.
+        assert.match(run.stdout, /│ {2}├─ clustermesh:network:AwsNetwork +west +create\n.*│ {2}│ {2}├─ aws:ec2\/internetGateway:InternetGateway +west-igw/);
+        assert.match(run.stdout, /k8sServiceHost: 10\.10\.0\.10 # stand-in/);
         assert.match(run.stdout, /\* +west +west +1 +k3s \(EC2\) +us-west-2 +10\.11\.0\.0\/16/);
         assert.match(run.stdout, /not linked to east: clustermesh:mesh\.link is false/);
         assert.doesNotMatch(run.stdout, /PRIVATE KEY/);

@@ -521,6 +521,20 @@ export function projectFileIn(dir: string): string {
 }
 
 /**
+ * The project's name (`name:` in its project file): the second part of every URN and the
+ * `<project>-<stack>` root the engine puts resources under. "clustermesh" when the file or the
+ * key is missing (the program's own project).
+ */
+export function projectNameIn(dir: string): string {
+    try {
+        const name = (parseYaml(fs.readFileSync(path.join(dir, projectFileIn(dir)), "utf8")) as { name?: unknown } | null)?.name;
+        return typeof name === "string" && name.trim() !== "" ? name.trim() : "clustermesh";
+    } catch {
+        return "clustermesh";
+    }
+}
+
+/**
  * Reads and parses every stack file in `dir`. A folder that does not exist, or holds no stack
  * file, is a problem (not an empty mesh): `--dir` to the wrong folder would otherwise plan nothing
  * and succeed.

@@ -9,6 +9,7 @@ import { spawn, type ChildProcessByStdio } from "node:child_process";
 import * as path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import type { RecordedResource } from "../scripts/plan/mock-engine";
+import { urnProblems } from "../scripts/plan/urn";
 import { TYPESCRIPT_NODE_ARGS } from "./typescript-node";
 
 export interface Recording {
@@ -57,7 +58,11 @@ function start(): ChildProcessByStdio<Writable, Readable, Readable> {
             const p = pending.get(answer.id);
             if (!p) continue;
             pending.delete(answer.id);
+            // Every recording of the suite is also a case of the URN rule: a URN the real engine
+            // would form differently, or refuse as a duplicate, fails the test that recorded it.
+            const urns = answer.recording ? urnProblems(answer.recording.resources) : [];
             if (answer.error !== undefined) p.reject(new Error(`${p.stack}: ${answer.error}`));
+            else if (urns.length > 0) p.reject(new Error(`${p.stack}: URNs the real engine would not form:\n  ${urns.join("\n  ")}`));
             else p.resolve(answer.recording as Recording);
             if (pending.size === 0) hold(false);
         }

@@ -27,6 +27,7 @@ export const usage = `usage: clustermesh plan --stack <name> [--json] [--dir DIR
   --json        print JSON (stable key order, secrets redacted) instead of text
   --no-connectivity  with --stack: skip the connectivity check (which plans every other member
                 too once any stack links)
+  --show-urns   with --stack: each resource's URN beneath it, as pulumi stack --show-urns shows them
   --dir DIR     the directory holding the Pulumi.<stack>.yaml files (default: $CLUSTERMESH_PROJECT_DIR,
                 else the current directory)
   --workers N   with --all: worker threads planning beside the main one (default 0: the fastest
@@ -36,6 +37,7 @@ examples:
   clustermesh plan --stack west                 what west builds, its Cilium values, the mesh
   clustermesh plan --all                        every stack, the mesh and its connectivity
   clustermesh plan --all --json | jq '.mesh.members[].name'
+  clustermesh plan --stack west --show-urns     the resource tree with the URN the engine gives each
   clustermesh plan --stack east --dir examples/kind-lab
 
 ${EXIT_CODES_HELP}`;
@@ -170,6 +172,7 @@ export async function planCli(argv: readonly string[], deps: PlanCliDeps): Promi
                 help: { type: "boolean", short: "h" },
                 // Skip the connectivity check of --stack (which plans every other member too).
                 "no-connectivity": { type: "boolean" },
+                "show-urns": { type: "boolean" },
             },
             strict: true,
         }).values;
@@ -206,7 +209,7 @@ export async function planCli(argv: readonly string[], deps: PlanCliDeps): Promi
             deps.err(failingPairLines(pairs));
         } else {
             const warnings = placeholderLines(placeholders);
-            deps.out(formatPlan(doc) + (warnings.length > 0 ? `\n${warnings.join("\n")}\n` : "") + (connectivity ? `\n${formatConnectivity(connectivity, doc.stack)}` : ""));
+            deps.out(formatPlan(doc, args["show-urns"] ?? false) + (warnings.length > 0 ? `\n${warnings.join("\n")}\n` : "") + (connectivity ? `\n${formatConnectivity(connectivity, doc.stack)}` : ""));
         }
         return pairs.some((p) => p.status === "fail") ? 1 : 0;
     } catch (err) {

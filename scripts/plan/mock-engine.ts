@@ -14,8 +14,14 @@ import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { instancePrivateIp, loadBalancerInterfaceIp } from "./stand-ins";
+import { formUrn, typeChainOf } from "./urn";
 
 export interface RecordedResource {
+    /**
+     * The URN the real engine gives it: the parent's whole qualified type chain, `$`, its type
+     * (the root stack never in the chain). The mock monitor's own URNs keep only the parent's
+     * last type, so they are translated here (see `qualifiedType`).
+     */
     readonly urn: string;
     readonly type: string;
     readonly name: string;
@@ -27,13 +33,26 @@ export interface RecordedResource {
     readonly parent?: string;
     /** URN of the explicit provider, when one was passed. */
     readonly provider?: string;
+    /** Every resource it waits for: its inputs' resources and `dependsOn` (the state's `dependencies`). */
     readonly dependsOn: readonly string[];
+    /** The ones only the `dependsOn` option adds (no input refers to them): the option as the program set it. */
+    readonly explicitDependsOn: readonly string[];
     readonly deletedWith?: string;
     /** Resource options the real engine honours that the mocks would otherwise drop. */
     readonly ignoreChanges: readonly string[];
     readonly additionalSecretOutputs: readonly string[];
     /** `retainOnDelete`: Pulumi forgets the resource instead of deleting it. */
     readonly retainOnDelete?: boolean;
+    /** `protect`: the engine refuses to delete (or replace) it. */
+    readonly protect?: boolean;
+    /** `deleteBeforeReplace`: a replacement deletes the old one first (a name or address that cannot exist twice). */
+    readonly deleteBeforeReplace?: boolean;
+    /** `replaceOnChanges`: inputs whose change replaces it although the provider would update in place. */
+    readonly replaceOnChanges: readonly string[];
+    /** `customTimeouts`, as the Go durations the engine reads ("20m"); only the ones set. */
+    readonly customTimeouts?: Readonly<Partial<Record<"create" | "update" | "delete", string>>>;
+    /** `aliases`: the former URNs the engine matches in the state, so a move is not a replace. */
+    readonly aliases: readonly string[];
     /** Inputs with secrets unwrapped (see `secretInputs`). */
     readonly inputs: Record<string, unknown>;
     /** Top-level input names whose value is (or contains) a secret. */
@@ -45,6 +64,12 @@ export interface RecordedResource {
      * redacts these wherever they appear.
      */
     readonly secretValues: readonly string[];
+    /**
+     * Strings the mock engine made up where the cloud or cluster assigns the real value at deploy
+     * (ids, addresses, certificates, command output, a peer's deployed outputs, data-source
+     * answers): the plan marks every value that is, or holds, one of them as a stand-in.
+     */
+    readonly standInValues: readonly string[];
 }
 
 /** What a StackReference to a peer stack returns under mocks: its outputs by stack name. */
@@ -55,7 +80,26 @@ export interface MockEngineOptions {
     readonly stackOutputs?: StackOutputs;
     /** The node containers a kind member's `-node-addresses` command prints (stand-ins.ts `kindStandInAddresses`). */
     readonly kindNodeAddresses?: readonly string[];
+    /**
+     * Strings the stack files give (names, CIDRs, host addresses): a peer's output that equals one
+     * came from its stack file, not from a deploy, so it is never marked a stand-in.
+     */
+    readonly configured?: Iterable<string>;
 }
+
+/** Keys of a peer's outputs that its stack file decides (run-program.ts `deployedOutputs`): never stand-ins. */
+const CONFIGURED_OUTPUT_KEYS = new Set(["clusterName", "meshCa", "vpcCidr", "region", "name", "port"]);
+
+/** Every string leaf of `value`, skipping the subtrees under `skip` keys. */
+function stringLeaves(value: unknown, skip: ReadonlySet<string> = new Set()): string[] {
+    if (typeof value === "string") return value === "" ? [] : [value];
+    if (Array.isArray(value)) return value.flatMap((v) => stringLeaves(v, skip));
+    if (value !== null && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => (skip.has(k) ? [] : stringLeaves(v, skip)));
+    return [];
+}
+
+/** Data sources whose answers are facts of the request, not of an account or region: never stand-ins. */
+const FACTUAL_INVOKES = new Set(["aws:iam/getPolicyDocument:getPolicyDocument", "aws:iam/getSessionContext:getSessionContext", "aws:index/getPartition:getPartition"]);
 
 /** A deterministic number in [0, modulo) from a string. */
 function stableNumber(text: string, modulo: number): number {
@@ -97,15 +141,28 @@ function unwrapDeep(value: unknown, secrets?: Set<string>): { value: unknown; se
     return { value, secret: false };
 }
 
-/** What a registration carries besides its inputs, read off the monitor request. */
+/** What a registration carries besides its inputs, read off the monitor request (URNs as the mock monitor forms them). */
 interface RequestMeta {
     parent?: string;
     provider?: string;
     dependsOn: string[];
+    /** The resources each input refers to: what `dependsOn` adds is the rest. */
+    inputDependencies?: string[];
     deletedWith?: string;
     ignoreChanges: string[];
     additionalSecretOutputs: string[];
     retainOnDelete?: boolean;
+    protect?: boolean;
+    deleteBeforeReplace?: boolean;
+    replaceOnChanges?: string[];
+    customTimeouts?: Partial<Record<"create" | "update" | "delete", string>>;
+    /** Aliases that name a former parent (`{ parent }` or `{ noParent }`), as that parent's URN ("" for none). */
+    aliasParents?: string[];
+}
+
+/** The URN the real engine forms for `type`/`name` under `parentUrn` in the current stack and project. */
+export function engineUrn(type: string, name: string, parentUrn: string | undefined): string {
+    return formUrn(pulumi.getStack(), pulumi.getProject(), type, name, parentUrn);
 }
 
 export class MockEngine implements pulumi.runtime.Mocks {
@@ -113,9 +170,27 @@ export class MockEngine implements pulumi.runtime.Mocks {
     /** Data-source calls (invokes) with their arguments, in order. */
     readonly invokes: Array<{ token: string; args: Record<string, unknown> }> = [];
     private readonly pending = new Map<string, RequestMeta>();
+    /** The mock monitor's URN of each recorded resource → the real engine's. */
+    private readonly realUrns = new Map<string, string>();
     private readonly subnetCidrs = new Map<string, string>();
+    /** Data-source answers made up so far: a resource registered after a call may carry them in its inputs. */
+    private readonly invokeStandIns = new Set<string>();
+    private readonly configured: ReadonlySet<string>;
 
-    constructor(private readonly options: MockEngineOptions = {}) {}
+    constructor(private readonly options: MockEngineOptions = {}) {
+        this.configured = new Set(options.configured ?? []);
+    }
+
+    /** What this registration's outputs make up: its id and every computed string its inputs did not give. */
+    private standInsOf(args: pulumi.runtime.MockResourceArgs, id: string, inputs: Record<string, unknown>, outputs: Record<string, unknown>): string[] {
+        if (args.type === "pulumi:pulumi:StackReference") {
+            return stringLeaves(outputs.outputs, CONFIGURED_OUTPUT_KEYS).filter((v) => !this.configured.has(v));
+        }
+        const computed = Object.entries(outputs).flatMap(([k, v]) => (JSON.stringify(v) === JSON.stringify(inputs[k]) ? [] : stringLeaves(v)));
+        // A data-source answer is recorded with the resources whose inputs carry it.
+        const answered = stringLeaves(inputs).filter((v) => this.invokeStandIns.has(v));
+        return [...(args.custom === false ? [] : [id]), ...computed, ...answered].filter((v) => !this.configured.has(v));
+    }
 
     /** Called from the monitor hook with the raw request, before `newResource`. */
     noteRequest(type: string, name: string, meta: RequestMeta): void {
@@ -149,29 +224,55 @@ export class MockEngine implements pulumi.runtime.Mocks {
                 secretValues.add(output);
             }
         }
-        const urnType = meta.parent ? `${meta.parent.split("::")[2].split("$").pop()}$${args.type}` : args.type;
+        // The mock monitor's URN (runtime/mocks.js newUrn keeps only the parent's last type): what
+        // the program and later registrations refer to this resource by.
+        const mockUrn = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${meta.parent ? `${typeChainOf(meta.parent).split("$").pop()}$${args.type}` : args.type}::${args.name}`;
+        const real = (urn: string | undefined): string | undefined => (urn ? (this.realUrns.get(urn) ?? urn) : undefined);
+        const parent = real(meta.parent);
+        const urn = engineUrn(args.type, args.name, parent);
+        this.realUrns.set(mockUrn, urn);
+        const providerUrn = meta.provider ? meta.provider.split("::").slice(0, 4).join("::") : undefined;
         this.resources.push({
-            urn: `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${urnType}::${args.name}`,
+            urn,
             type: args.type,
             name: args.name,
             id,
             custom: args.custom ?? true,
-            parent: meta.parent || undefined,
-            provider: meta.provider ? meta.provider.split("::").slice(0, 4).join("::") : undefined,
-            dependsOn: [...meta.dependsOn].sort(),
-            deletedWith: meta.deletedWith || undefined,
+            parent,
+            provider: real(providerUrn),
+            dependsOn: meta.dependsOn.map((d) => real(d) ?? d).sort(),
+            explicitDependsOn: meta.dependsOn
+                .filter((d) => !(meta.inputDependencies ?? []).includes(d))
+                .map((d) => real(d) ?? d)
+                .sort(),
+            deletedWith: real(meta.deletedWith),
             ignoreChanges: meta.ignoreChanges,
             additionalSecretOutputs: meta.additionalSecretOutputs,
             retainOnDelete: meta.retainOnDelete ?? false,
+            protect: meta.protect ?? false,
+            deleteBeforeReplace: meta.deleteBeforeReplace ?? false,
+            replaceOnChanges: meta.replaceOnChanges ?? [],
+            ...(meta.customTimeouts && Object.keys(meta.customTimeouts).length > 0 ? { customTimeouts: meta.customTimeouts } : {}),
+            aliases: (meta.aliasParents ?? []).map((p) => engineUrn(args.type, args.name, real(p || undefined))).sort(),
             inputs: unwrapped,
             secretInputs: secretInputs.sort(),
             secretValues: [...secretValues].sort(),
+            standInValues: [...new Set(this.standInsOf(args, id, unwrapped, outputs))].sort(),
         });
         return { id, state: { ...args.inputs, ...outputs } };
     }
 
     call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
         this.invokes.push({ token: args.token, args: args.inputs as Record<string, unknown> });
+        const result = this.answer(args);
+        if (!FACTUAL_INVOKES.has(args.token)) {
+            const asked = new Set(stringLeaves(args.inputs));
+            for (const v of stringLeaves(result)) if (!asked.has(v) && !this.configured.has(v)) this.invokeStandIns.add(v);
+        }
+        return result;
+    }
+
+    private answer(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
         switch (args.token) {
             case "aws:index/getAvailabilityZones:getAvailabilityZones":
                 return { names: ["a", "b", "c"].map((z) => `mock-region-1${z}`), zoneIds: ["az1", "az2", "az3"] };
@@ -296,15 +397,31 @@ export async function installMockEngine(stack: string, options: MockEngineOption
                 parent: req.getParent() || undefined,
                 provider: req.getProvider() || undefined,
                 dependsOn: req.getDependenciesList?.() ?? [],
+                inputDependencies: [...(req.getPropertydependenciesMap?.()?.entries() ?? [])].flatMap(([, deps]) => deps.getUrnsList()),
                 deletedWith: req.getDeletedwith?.() || undefined,
                 ignoreChanges: req.getIgnorechangesList?.() ?? [],
                 additionalSecretOutputs: req.getAdditionalsecretoutputsList?.() ?? [],
                 retainOnDelete: req.getRetainondelete?.() ?? false,
+                protect: req.getProtect?.() ?? false,
+                deleteBeforeReplace: req.getDeletebeforereplace?.() ?? false,
+                replaceOnChanges: req.getReplaceonchangesList?.() ?? [],
+                customTimeouts: timeoutsOf(req.getCustomtimeouts?.()),
+                aliasParents: (req.getAliasesList?.() ?? []).flatMap((alias) => {
+                    const spec = alias.getSpec?.();
+                    if (!spec) return [];
+                    return spec.getNoparent?.() ? [""] : spec.getParenturn?.() ? [spec.getParenturn()] : [];
+                }),
             });
             return original(req, callback);
         };
     }
     return engine;
+}
+
+function timeoutsOf(timeouts: { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined): RequestMeta["customTimeouts"] {
+    if (!timeouts) return undefined;
+    const set = Object.entries({ create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() }).filter(([, v]) => v !== "");
+    return set.length > 0 ? Object.fromEntries(set) : undefined;
 }
 
 interface RegisterRequest {
@@ -313,10 +430,16 @@ interface RegisterRequest {
     getParent(): string;
     getProvider(): string;
     getDependenciesList?(): string[];
+    getPropertydependenciesMap?(): { entries(): Iterable<[string, { getUrnsList(): string[] }]> } | undefined;
     getDeletedwith?(): string;
     getIgnorechangesList?(): string[];
     getAdditionalsecretoutputsList?(): string[];
     getRetainondelete?(): boolean;
+    getProtect?(): boolean;
+    getDeletebeforereplace?(): boolean;
+    getReplaceonchangesList?(): string[];
+    getCustomtimeouts?(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+    getAliasesList?(): Array<{ getSpec?(): { getNoparent?(): boolean; getParenturn(): string } | undefined }>;
 }
 
 /** Waits until every resource registration the program started has reached the engine. */

@@ -9,10 +9,14 @@ function recorded(partial: Partial<RecordedResource> & Pick<RecordedResource, "t
         id: `${partial.name}-id`,
         custom: true,
         dependsOn: [],
+        explicitDependsOn: [],
         ignoreChanges: [],
         additionalSecretOutputs: [],
+        replaceOnChanges: [],
+        aliases: [],
         secretInputs: [],
         secretValues: [],
+        standInValues: [],
         ...partial,
     };
 }
@@ -40,10 +44,40 @@ describe("plan resources carry their inputs", () => {
 
     it("names each resource's id, dependencies and inputs; component resources have none", () => {
         const vpc = recorded({ type: "aws:ec2/vpc:Vpc", name: "west-vpc", inputs: { cidrBlock: "10.10.0.0/16" } });
-        const table = recorded({ type: "aws:ec2/routeTable:RouteTable", name: "west-routes", inputs: { vpcId: "west-vpc-id" }, dependsOn: [vpc.urn] });
+        const provider = recorded({ type: "pulumi:providers:aws", name: "west-aws", inputs: {} });
+        const table = recorded({ type: "aws:ec2/routeTable:RouteTable", name: "west-routes", inputs: { vpcId: "west-vpc-id" }, dependsOn: [vpc.urn, provider.urn], explicitDependsOn: [provider.urn], provider: provider.urn });
         const component = recorded({ type: "clustermesh:cluster:K3sCluster", name: "west", inputs: {}, custom: false });
-        const plan = planResources([table, vpc, component]);
-        assert.deepEqual(plan.find((r) => r.name === "west-routes"), { type: table.type, name: "west-routes", id: "west-routes-id", dependsOn: ["west-vpc"], inputs: { vpcId: "west-vpc-id" } });
-        assert.deepEqual(plan.find((r) => r.name === "west"), { type: component.type, name: "west" });
+        const plan = planResources([table, vpc, component, provider]);
+        assert.deepEqual(plan.find((r) => r.name === "west-routes"), {
+            urn: table.urn,
+            type: table.type,
+            name: "west-routes",
+            provider: provider.urn,
+            id: "west-routes-id",
+            dependencies: [vpc.urn, provider.urn],
+            dependsOn: [provider.urn],
+            inputs: { vpcId: "west-vpc-id" },
+        });
+        assert.deepEqual(plan.find((r) => r.name === "west"), { urn: component.urn, type: component.type, name: "west" });
+    });
+
+    it("shows each resource option that changes a deploy, and only when it is set", () => {
+        const parent = recorded({ type: "clustermesh:cluster:K3sCluster", name: "west", inputs: {}, custom: false });
+        const options = {
+            protect: true,
+            retainOnDelete: true,
+            deleteBeforeReplace: true,
+            deletedWith: parent.urn,
+            ignoreChanges: ["ami"],
+            replaceOnChanges: ["triggers[*]"],
+            additionalSecretOutputs: ["privateIp"],
+            customTimeouts: { create: "20m" },
+            aliases: ["urn:pulumi:s::p::aws:ec2/instance:Instance::west-server"],
+        };
+        const withAll = recorded({ type: "aws:ec2/instance:Instance", name: "west-server", inputs: {}, parent: parent.urn, ...options });
+        const [shown] = planResources([withAll]);
+        for (const [key, value] of Object.entries(options)) assert.deepEqual((shown as unknown as Record<string, unknown>)[key], value, key);
+        const [bare] = planResources([recorded({ type: "aws:ec2/vpc:Vpc", name: "v", inputs: {} })]);
+        for (const key of Object.keys(options)) assert.ok(!(key in bare), `${key} appears although it is not set`);
     });
 });

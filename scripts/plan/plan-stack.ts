@@ -3,7 +3,7 @@
  * that `npm run plan -- --stack <name> --json` prints.
  */
 import { networkSummary } from "../../stacks/validate";
-import { REDACTED, ciliumValuesOf, memberRow, planResources, type PlanDocument } from "./report";
+import { REDACTED, ciliumValuesOf, memberRow, planResources, standInPaths, standInValuesOf, type PlanDocument } from "./report";
 import { runProgram, type MeshInspection } from "./run-program";
 
 /** Plans `stack` of the mesh in `dir`; `inspection` (inspectMesh(dir)) saves re-reading the stack files. */
@@ -16,8 +16,11 @@ export async function planStack(dir: string, stack: string, inspection?: MeshIns
     }
     const linked = (run.outputs.linkedPeers?.value as string[] | undefined) ?? [];
     const pending = (run.outputs.pendingPeers?.value as Array<{ name: string; reason: string }> | undefined) ?? [];
+    const values = ciliumValuesOf(run.resources);
+    const standIns = standInValuesOf(run.resources);
     return {
         stack,
+        project: run.project,
         cluster: {
             name: self.cluster.name,
             id: self.cluster.id,
@@ -27,10 +30,11 @@ export async function planStack(dir: string, stack: string, inspection?: MeshIns
             serviceCIDR: self.cluster.serviceCIDR,
             vpcCIDR: self.cluster.vpcCIDR ?? "-",
         },
-        cilium: { version: self.cilium.version, values: ciliumValuesOf(run.resources) },
+        cilium: { version: self.cilium.version, values },
         mesh: { members: members.map(memberRow), caOwner: members[0].stack, network: networkSummary(members), linkedPeers: linked, pendingPeers: pending, notes },
         log: run.logs,
         resources: planResources(run.resources),
         outputs,
+        standIns: [...standInPaths(values, standIns, "cilium.values"), ...standInPaths(outputs, standIns, "outputs")],
     };
 }

@@ -4,7 +4,7 @@
  * tested without running a program.
  */
 import { issuingGeneration, trustedGenerations } from "../../lib/mesh-ca";
-import { stringify as toYaml } from "yaml";
+import { Document as YamlDocument } from "yaml";
 import type { HelmValue, HelmValues } from "../../components/cilium/values";
 import { sortKeys } from "../../components/cilium/values";
 import type { MeshMember } from "../../stacks/load";
@@ -19,19 +19,45 @@ export const REDACTED = "[secret]";
 /** Shown in place of a certificate the deploy issues (the plan's are stand-ins). */
 export const ISSUED_AT_DEPLOY = "(issued at deploy)";
 
+/**
+ * One resource as `pulumi preview` and the state know it: its URN, and its parent, provider and
+ * dependencies as URNs. The resource options that change what a deploy does appear only when set.
+ */
 export interface PlanResource {
+    /** The URN the real engine gives it (mock-engine.ts `engineUrn`). */
+    readonly urn: string;
     readonly type: string;
     readonly name: string;
-    /** Name of the parent resource; absent for top-level resources. */
+    /** URN of the parent component; absent for resources directly under the stack. */
     readonly parent?: string;
+    /** URN of the explicit provider (`provider`); absent where the default provider is used. */
+    readonly provider?: string;
     /** Inputs that are secrets (their values are never printed). */
     readonly secretInputs?: readonly string[];
-    /** The id the mock engine gave it, which other resources' inputs refer to. */
+    /** The id the mock engine gave it, which other resources' inputs refer to (a stand-in: AWS or Kubernetes assigns the real one). */
     readonly id?: string;
-    /** Names of the resources it explicitly waits for (`dependsOn`). */
+    /** URNs of every resource it waits for, through its inputs or `dependsOn` (the state's `dependencies`). */
+    readonly dependencies?: readonly string[];
+    /** URNs the `dependsOn` option adds: resources it waits for that none of its inputs refers to. */
     readonly dependsOn?: readonly string[];
     /** Kept in the cluster when Pulumi drops it (`retainOnDelete`): a version change never deletes it. */
     readonly retainOnDelete?: true;
+    /** `protect`: the engine refuses to delete it. */
+    readonly protect?: true;
+    /** `deleteBeforeReplace`: a replacement deletes the old one first. */
+    readonly deleteBeforeReplace?: true;
+    /** `deletedWith`: URN of the resource whose deletion takes this one along (no delete call of its own). */
+    readonly deletedWith?: string;
+    /** `ignoreChanges`: inputs a later change of leaves alone. */
+    readonly ignoreChanges?: readonly string[];
+    /** `replaceOnChanges`: inputs whose change replaces it. */
+    readonly replaceOnChanges?: readonly string[];
+    /** `additionalSecretOutputs`: outputs the state encrypts. */
+    readonly additionalSecretOutputs?: readonly string[];
+    /** `customTimeouts` as set. */
+    readonly customTimeouts?: Readonly<Partial<Record<"create" | "update" | "delete", string>>>;
+    /** `aliases`: former URNs the engine matches in the state, so the move is not a replace. */
+    readonly aliases?: readonly string[];
     /** Every input as registered: secret ones redacted (`planInputs`), unknown ones marked. */
     readonly inputs?: Record<string, unknown>;
 }
@@ -56,6 +82,8 @@ export interface MemberRow {
 
 export interface PlanDocument {
     readonly stack: string;
+    /** The project (its Pulumi.yaml `name`): every URN's second part. */
+    readonly project: string;
     readonly cluster: { name: string; id: number; kind: string; region: string; podCIDR: string; serviceCIDR: string; vpcCIDR: string };
     readonly cilium: { version: string; values: HelmValues };
     readonly mesh: {
@@ -71,6 +99,12 @@ export interface PlanDocument {
     readonly log: string[];
     readonly resources: PlanResource[];
     readonly outputs: Record<string, unknown>;
+    /**
+     * Paths (`cilium.values.k8sServiceHost`, `outputs.network.vpcId`) of the values that are the
+     * mock engine's stand-ins for what AWS or the cluster assigns at deploy: the shape is real,
+     * the value is not.
+     */
+    readonly standIns: string[];
 }
 
 export function memberRow(m: MeshMember): MemberRow {
@@ -135,10 +169,6 @@ export function redactValues(values: HelmValue, path: string[] = [], secrets: re
     return values;
 }
 
-function nameOfUrn(urn: string | undefined): string | undefined {
-    return urn ? urn.split("::").pop() : undefined;
-}
-
 /** What Pulumi's engine sends for a value not known until the deploy. */
 const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /** Shown in place of an input only the deploy knows. */
@@ -192,25 +222,54 @@ function redactSecrets(value: unknown, secrets: readonly string[]): unknown {
     return typeof value === "string" && holdsSecret(value, secrets) ? REDACTED : value;
 }
 
+/** Every string the mock engine made up for a deploy-time value (see `RecordedResource.standInValues`). */
+export function standInValuesOf(resources: readonly RecordedResource[]): string[] {
+    return [...new Set(resources.flatMap((r) => r.standInValues ?? []))].filter((s) => s.length > 0).sort();
+}
+
+/** Stand-ins shorter than this count only where a value equals them (a short id inside prose is no proof). */
+const MIN_EMBEDDED_STAND_IN = 8;
+
+/**
+ * The paths under `prefix` whose value is, or holds, a stand-in. Redacted and marked values are
+ * not stand-ins: they say what they are.
+ */
+export function standInPaths(value: unknown, standIns: readonly string[], prefix: string): string[] {
+    if (Array.isArray(value)) return value.flatMap((v, i) => standInPaths(v, standIns, `${prefix}[${i}]`));
+    if (value !== null && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => standInPaths(v, standIns, `${prefix}.${k}`));
+    if (typeof value !== "string" || value === REDACTED || value === ISSUED_AT_DEPLOY || value === KNOWN_AFTER_DEPLOY) return [];
+    return standIns.some((s) => value === s || (s.length >= MIN_EMBEDDED_STAND_IN && value.includes(s))) ? [prefix] : [];
+}
+
 export function planResources(resources: readonly RecordedResource[]): PlanResource[] {
-    const names = new Map(resources.map((r) => [r.urn, r.name]));
     const secrets = secretValuesOf(resources);
+    const list = (values: readonly string[] | undefined) => (values && values.length > 0 ? [...values] : undefined);
     return [...resources]
         .sort((a, b) => byCodePoint(a.urn, b.urn))
         .map((r) => {
-            const parent = nameOfUrn(r.parent);
             const inputs = planInputs(r, secrets);
-            const dependsOn = r.dependsOn.map((urn) => names.get(urn) ?? nameOfUrn(urn) ?? urn);
-            return {
+            const fields: Record<string, unknown> = {
+                urn: r.urn,
                 type: r.type,
                 name: r.name,
-                ...(parent ? { parent } : {}),
-                ...(r.secretInputs.length > 0 ? { secretInputs: [...r.secretInputs] } : {}),
-                ...(r.custom ? { id: r.id } : {}),
-                ...(dependsOn.length > 0 ? { dependsOn } : {}),
-                ...(r.retainOnDelete ? { retainOnDelete: true as const } : {}),
-                ...(Object.keys(inputs).length > 0 ? { inputs } : {}),
+                parent: r.parent,
+                provider: r.provider,
+                secretInputs: list(r.secretInputs),
+                id: r.custom ? r.id : undefined,
+                dependencies: list(r.dependsOn),
+                dependsOn: list(r.explicitDependsOn),
+                retainOnDelete: r.retainOnDelete || undefined,
+                protect: r.protect || undefined,
+                deleteBeforeReplace: r.deleteBeforeReplace || undefined,
+                deletedWith: r.deletedWith,
+                ignoreChanges: list(r.ignoreChanges),
+                replaceOnChanges: list(r.replaceOnChanges),
+                additionalSecretOutputs: list(r.additionalSecretOutputs),
+                customTimeouts: r.customTimeouts,
+                aliases: list(r.aliases),
+                inputs: Object.keys(inputs).length > 0 ? inputs : undefined,
             };
+            return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as unknown as PlanResource;
         });
 }
 
@@ -250,22 +309,62 @@ export function formatMeshTable(rows: readonly MemberRow[], self?: string): stri
     );
 }
 
-export function formatResourceTree(resources: readonly PlanResource[]): string {
-    const children = new Map<string | undefined, PlanResource[]>();
+/** The root the engine puts every stack's resources under (`<project>-<stack>`). */
+export function stackUrn(stack: string, project = "clustermesh"): string {
+    return `urn:pulumi:${stack}::${project}::pulumi:pulumi:Stack::${project}-${stack}`;
+}
+
+/** The resource options of `r` that change what a deploy does, as `pulumi preview` users write them. */
+export function optionsOf(r: PlanResource, byUrn: ReadonlyMap<string, PlanResource>): string[] {
+    const name = (urn: string) => byUrn.get(urn)?.name ?? urn.split("::").pop() ?? urn;
+    const options: string[] = [];
+    if (r.provider) options.push(`provider=${name(r.provider)}`);
+    if (r.dependsOn) options.push(`dependsOn=${r.dependsOn.map(name).join(",")}`);
+    if (r.deletedWith) options.push(`deletedWith=${name(r.deletedWith)}`);
+    if (r.protect) options.push("protect");
+    if (r.retainOnDelete) options.push("retainOnDelete");
+    if (r.deleteBeforeReplace) options.push("deleteBeforeReplace");
+    if (r.replaceOnChanges) options.push(`replaceOnChanges=${r.replaceOnChanges.join(",")}`);
+    if (r.ignoreChanges) options.push(`ignoreChanges=${r.ignoreChanges.join(",")}`);
+    if (r.customTimeouts) options.push(`customTimeouts=${Object.entries(r.customTimeouts).map(([k, v]) => `${k}:${v}`).join(",")}`);
+    if (r.aliases) options.push(`aliases=${r.aliases.length}`);
+    if (r.secretInputs) options.push(`secret=${r.secretInputs.join(",")}`);
+    return options;
+}
+
+/**
+ * The resources as `pulumi preview` draws them: the stack at the root, each component's
+ * children under it (by parent URN, so two components of one name never mix), a `+` for each
+ * create, and the options that change the deploy. `showUrns` adds each URN beneath its line,
+ * as `pulumi stack --show-urns` does.
+ */
+export function formatResourceTree(resources: readonly PlanResource[], stack: string, showUrns = false, project = "clustermesh"): string {
+    const root = stackUrn(stack, project);
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const children = new Map<string, PlanResource[]>();
     for (const r of resources) {
-        children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+        const parent = r.parent && byUrn.has(r.parent) ? r.parent : root;
+        children.set(parent, [...(children.get(parent) ?? []), r]);
     }
-    const lines: string[] = [];
-    const walk = (parent: string | undefined, depth: number): void => {
-        for (const r of children.get(parent) ?? []) {
-            const secret = r.secretInputs ? `  (secret: ${r.secretInputs.join(", ")})` : "";
-            lines.push(`${"  ".repeat(depth)}${r.type}  ${r.name}${secret}`);
-            if (r.name !== parent) {
-                walk(r.name, depth + 1);
-            }
-        }
+    const rows: Array<{ prefix: string; urnPrefix: string; type: string; name: string; urn: string; options: string }> = [];
+    rows.push({ prefix: "", urnPrefix: "│  ", type: "pulumi:pulumi:Stack", name: `${project}-${stack}`, urn: root, options: "" });
+    const walk = (parent: string, indent: string): void => {
+        const kids = children.get(parent) ?? [];
+        kids.forEach((r, i) => {
+            const last = i === kids.length - 1;
+            const below = `${indent}${last ? "   " : "│  "}`;
+            rows.push({ prefix: `${indent}${last ? "└─ " : "├─ "}`, urnPrefix: `${below}${children.has(r.urn) ? "│  " : "   "}`, type: r.type, name: r.name, urn: r.urn, options: optionsOf(r, byUrn).join("  ") });
+            walk(r.urn, below);
+        });
     };
-    walk(undefined, 1);
+    walk(root, "");
+    const typeWidth = Math.max(...rows.map((r) => r.prefix.length + r.type.length));
+    const nameWidth = Math.max(...rows.map((r) => r.name.length));
+    const lines = [`     ${"Type".padEnd(typeWidth)}  ${"Name".padEnd(nameWidth)}  Plan    Options`];
+    for (const r of rows) {
+        lines.push(`  +  ${`${r.prefix}${r.type}`.padEnd(typeWidth)}  ${r.name.padEnd(nameWidth)}  create  ${r.options}`.trimEnd());
+        if (showUrns) lines.push(`     ${r.urnPrefix}URN: ${r.urn}`);
+    }
     return lines.join("\n");
 }
 
@@ -286,7 +385,23 @@ export function formatNetwork(n: NetworkSummary): string {
     );
 }
 
-export function formatPlan(doc: PlanDocument): string {
+/** `value` as YAML, each stand-in leaf (a path under `prefix` in `standIns`) followed by `# stand-in`. */
+export function yamlWithStandIns(value: unknown, prefix: string, standIns: readonly string[]): string {
+    const doc = new YamlDocument(value, { sortMapEntries: true });
+    for (const p of standIns) {
+        if (!p.startsWith(`${prefix}.`)) continue;
+        const keys = p
+            .slice(prefix.length + 1)
+            .split(/\.|\[(\d+)\]/)
+            .filter((k) => k !== undefined && k !== "")
+            .map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+        const node = doc.getIn(keys, true) as { comment?: string | null } | undefined;
+        if (node && typeof node === "object") node.comment = " stand-in";
+    }
+    return doc.toString().trimEnd();
+}
+
+export function formatPlan(doc: PlanDocument, showUrns = false): string {
     const sections = [
         `Plan for stack ${doc.stack}: cluster ${doc.cluster.name} (id ${doc.cluster.id}, ${doc.cluster.kind}${doc.cluster.region !== "-" ? `, ${doc.cluster.region}` : ""})`,
         "",
@@ -299,14 +414,14 @@ export function formatPlan(doc: PlanDocument): string {
         ...doc.mesh.notes.map((n) => `Note: ${n}`),
         ...(doc.log.length > 0 ? ["", "Program log:", ...doc.log.map((l) => `  ${l}`)] : []),
         "",
-        `Resources (${doc.resources.length}):`,
-        formatResourceTree(doc.resources),
+        `Resources (${doc.resources.length} to create, as pulumi preview lists them; --show-urns adds each URN, --json has them):`,
+        formatResourceTree(doc.resources, doc.stack, showUrns, doc.project),
         "",
-        `Cilium ${doc.cilium.version} values (keys ${REDACTED}, certificates ${ISSUED_AT_DEPLOY}):`,
-        toYaml(doc.cilium.values, { sortMapEntries: true }).trimEnd().replace(/^/gm, "  "),
+        `Cilium ${doc.cilium.version} values (keys ${REDACTED}, certificates ${ISSUED_AT_DEPLOY}; "# stand-in": AWS or the cluster assigns the real value at deploy):`,
+        yamlWithStandIns(doc.cilium.values, "cilium.values", doc.standIns).replace(/^/gm, "  "),
         "",
         "Stack outputs:",
-        toYaml(doc.outputs, { sortMapEntries: true }).trimEnd().replace(/^/gm, "  "),
+        yamlWithStandIns(doc.outputs, "outputs", doc.standIns).replace(/^/gm, "  "),
     ];
     return `${sections.join("\n")}\n`;
 }

@@ -13,12 +13,14 @@ import * as path from "path";
 import * as vm from "vm";
 import { STACK_OUTPUTS } from "../../lib/contract";
 import { kindStandInAddresses, standInEndpoint } from "./stand-ins";
-import { inspectMesh, loadMesh, MeshConfigError, parseCidr, transitHubOwners, type Mesh, type MeshMember, type Problem } from "../../stacks";
+import { factsOfMember, inspectMesh, loadMesh, MeshConfigError, parseCidr, projectNameIn, transitHubOwners, type Mesh, type MeshMember, type Problem } from "../../stacks";
 import { fakePem, installMockEngine, peek, settle, type RecordedResource, type StackOutputs } from "./mock-engine";
 
 export interface ProgramRun {
     readonly members: MeshMember[];
     readonly self: MeshMember;
+    /** The project's name (its Pulumi.yaml), as in every URN of the run. */
+    readonly project: string;
     readonly notes: string[];
     readonly resources: RecordedResource[];
     /** What the program logged (pulumi.log), in order: shown by the plan, kept off stdout. */
@@ -166,7 +168,12 @@ async function runProgramAlone(dir: string, stack: string, inspection: MeshInspe
         loadMesh(dir, stack); // throws, naming a missing stack file too
         throw new MeshConfigError(problems);
     }
-    const engine = await installMockEngine(stack, { stackOutputs: deployedOutputs(members), kindNodeAddresses: self.cluster.kind === "kind" ? kindStandInAddresses(self) : undefined });
+    const project = projectNameIn(dir);
+    const configured = members.flatMap((m) => {
+        const facts = factsOfMember(m);
+        return [...facts.names, ...facts.addresses];
+    });
+    const engine = await installMockEngine(stack, { stackOutputs: deployedOutputs(members), kindNodeAddresses: self.cluster.kind === "kind" ? kindStandInAddresses(self) : undefined, configured }, project);
     // No Pulumi CLI, so stack secrets cannot be decrypted: stand-ins, marked secret, go in.
     // Set on every run, even empty, so no config is left over from the previous stack.
     const keys = self.secretKeys.map((k) => `clustermesh:${k}`);
@@ -188,7 +195,7 @@ async function runProgramAlone(dir: string, stack: string, inspection: MeshInspe
         }
     }
     await settle();
-    return { members, self, notes, logs, resources: engine.resources, outputs };
+    return { members, self, project, notes, logs, resources: engine.resources, outputs };
 }
 
 /**

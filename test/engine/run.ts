@@ -162,6 +162,35 @@ export function caOwner(dir: string, stacks: readonly string[]): string {
 }
 
 /**
+ * The plan's claim to show what `pulumi preview` will: the URNs `clustermesh plan --json` gives
+ * the stack's resources are the ones the real engine's preview steps name. The engine adds the
+ * stack itself and default providers, which the plan's tree draws or does without.
+ */
+function compareUrns(dir: string, stack: string, label: string, previewJson: string): void {
+    let engineUrns: string[];
+    try {
+        const preview = JSON.parse(previewJson) as { steps?: Array<{ urn: string }> };
+        engineUrns = (preview.steps ?? []).map((s) => s.urn).filter((u) => !u.includes("::pulumi:pulumi:Stack::") && !/::pulumi:providers:[^:]+::default(_|$)/.test(u));
+    } catch (e) {
+        record(`plan URNs of ${label} are the real preview's`, false, `pulumi preview --json printed no JSON: ${(e as Error).message}`);
+        return;
+    }
+    const plan = spawnSync(process.execPath, [path.join(ROOT, "scripts/clustermesh.mjs"), "plan", "--stack", stack, "--dir", dir, "--json", "--no-connectivity"], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    if (plan.status !== 0) {
+        record(`plan URNs of ${label} are the real preview's`, false, tail(plan));
+        return;
+    }
+    const planned = (JSON.parse(plan.stdout) as { resources: Array<{ urn: string }> }).resources.map((r) => r.urn);
+    const missing = engineUrns.filter((u) => !planned.includes(u)).sort();
+    const extra = planned.filter((u) => !engineUrns.includes(u)).sort();
+    record(
+        `plan URNs of ${label} are the real preview's (${engineUrns.length})`,
+        missing.length === 0 && extra.length === 0,
+        [...missing.map((u) => `only the engine: ${u}`), ...extra.map((u) => `only the plan:   ${u}`)].join("\n"),
+    );
+}
+
+/**
  * Every stack's preview. The CA owner previews in full; the others read the CA from its state
  * through a StackReference, which has nothing to read until the owner is deployed (README
  * "Bootstrap order"): before the owner is up, a clear refusal is what is checked (the kind lab
@@ -180,9 +209,10 @@ function previews(engine: Engine, projects: readonly string[]): void {
                 record(`preview ${label}`, false, tail(secrets));
                 continue;
             }
-            const r = pulumi(engine, dir, ["preview", "--stack", stack, "--diff"]);
+            const r = pulumi(engine, dir, ["preview", "--stack", stack, ...(stack === owner ? ["--json"] : ["--diff"])]);
             if (stack === owner) {
                 record(`preview ${label}`, r.status === 0, tail(r));
+                if (r.status === 0) compareUrns(dir, stack, label, r.stdout);
             } else {
                 // The owner's stack exists (its preview created it) but has no outputs: the program
                 // says so and what to do, without a stack trace (lib/contract.ts missingCaOutputMessage).
