@@ -8,7 +8,7 @@ import { AWS_QUOTAS } from "../lib/aws-quotas";
 import { parseAddress, parseCidr, type CidrRange } from "../lib/cidr";
 import { chartArchiveVersion, ciliumAtLeast } from "../lib/cilium-version";
 import { certificateBlocks } from "../lib/mesh-ca";
-import { CLUSTERMESH_CERTIFICATE_SECRETS } from "../components/cilium/values";
+import { CLUSTERMESH_CERTIFICATE_SECRETS, PREFLIGHT_RELEASE_NAME } from "../components/cilium/values";
 import { readinessProblems } from "./readiness";
 
 /** One planned resource, as in a plan document. */
@@ -247,7 +247,8 @@ export function indexMember(plan: MemberPlan): MemberIndex {
         }
     }
     const of = (type: string): PlannedResource[] => byType.get(type) ?? [];
-    const release = of(TYPES.release)[0];
+    // The member's own release, not the pre-flight check beside it during an upgrade.
+    const release = of(TYPES.release).find((r) => r.inputs?.name !== PREFLIGHT_RELEASE_NAME);
     const values = record(release?.inputs?.values);
     const clustermesh = record(values.clustermesh);
     const config = record(clustermesh.config);

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
 import { parseAllDocuments } from "yaml";
-import { buildCiliumValues, type CiliumValuesInput, type HelmValues } from "../components/cilium/values";
+import { buildCiliumValues, buildPreflightValues, type CiliumValuesInput, type HelmValues } from "../components/cilium/values";
 import { member } from "../test/stack-files";
 import { ciliumChartWaits, READINESS, type ChartObject } from "./readiness";
 
@@ -55,6 +55,12 @@ const VARIANTS: Array<[string, { version: string; values: HelmValues }]> = [
         planned("k3s", { version: "1.19.6" }, {}, { hubble: { relay: { enabled: true }, ui: { enabled: true } }, nodeinit: { enabled: true }, ingressController: { enabled: true }, clustermesh: { apiserver: { service: { type: "LoadBalancer", loadBalancerIP: "172.16.1.10" } } } }),
     ],
     ["envoy off, 1.18", planned("k3s", { version: "1.18.12" }, {}, { envoy: { enabled: false } })],
+    // The pre-flight check's own release (components/cilium/values.ts buildPreflightValues), at each target a mesh upgrades to.
+    ...(["1.19.6", "1.20.0"] as const).map((version): [string, { version: string; values: HelmValues }] => [
+        `the pre-flight check, ${version}`,
+        { version, values: buildPreflightValues({ cilium: { kubeProxyReplacement: true }, apiServerHost: "10.10.0.10", apiServerPort: 6443 }) },
+    ]),
+    ["the pre-flight check without policy validation, 1.20", { version: "1.20.0", values: merge(buildPreflightValues({ cilium: { kubeProxyReplacement: false }, apiServerHost: "10.10.0.10", apiServerPort: 6443 }), { preflight: { validateCNPs: false } }) }],
 ];
 
 /** Helm as ../shared/tools/cilium-check caches it. */
@@ -113,6 +119,7 @@ describe("the Cilium chart's waited-on objects", () => {
         assert.ok(byName("EKS").includes("LoadBalancer Service/clustermesh-apiserver/wait"));
         assert.ok(!byName("BGP").some((o) => o.startsWith("LoadBalancer Service")), "the BGP path publishes its LoadBalancer after the pool, outside the chart");
         assert.ok(byName("Hubble").includes("LoadBalancer Service/clustermesh-apiserver/wait/172.16.1.10"));
+        assert.deepEqual(byName("the pre-flight check, 1.20"), ["DaemonSet/cilium-pre-flight-check/wait", "Deployment/cilium-pre-flight-check/wait"], "the pre-flight release renders only its check: no agent, no operator");
     });
 
     // The model against the real chart: a chart value that adds (or drops) a waited-on object fails here.

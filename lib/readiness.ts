@@ -116,6 +116,10 @@ export const CILIUM_CHART_WAITS: readonly ChartRow[] = [
         "templates/cilium-envoy/daemonset.yaml",
     ),
     row("Deployment", "cilium-operator", (v) => flag(v, "operator.enabled", true), "templates/cilium-operator/deployment.yaml"),
+    // The pre-flight check (upgrade guide): its DaemonSet pulls the target's image on every node,
+    // its Deployment validates the network policies against the target.
+    row("DaemonSet", "cilium-pre-flight-check", (v) => flag(v, "preflight.enabled", false), "templates/cilium-preflight/daemonset.yaml"),
+    row("Deployment", "cilium-pre-flight-check", (v) => flag(v, "preflight.enabled", false) && flag(v, "preflight.validateCNPs", true), "templates/cilium-preflight/deployment.yaml"),
     row("DaemonSet", "cilium-node-init", (v) => flag(v, "nodeinit.enabled", false), "templates/cilium-nodeinit/daemonset.yaml"),
     row("Deployment", "hubble-relay", (v) => flag(v, "hubble.enabled", true) && flag(v, "hubble.relay.enabled", false), "templates/hubble-relay/deployment.yaml"),
     row("Deployment", "hubble-ui", (v) => flag(v, "hubble.enabled", true) && flag(v, "hubble.ui.enabled", false), "templates/hubble-ui/deployment.yaml"),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks every stack's (and every example mesh's) planned Cilium values against the real Cilium chart with
 # ../shared/tools/cilium-check (unknown keys, the chart's schema, a real helm template),
-# including each stack with MCS-API on for both reference charts. Helm itself accepts typos.
+# including each stack with MCS-API on and the pre-flight check's values for every reference chart. Helm itself accepts typos.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 check=${CILIUM_CHECK:-../shared/tools/cilium-check}
@@ -53,6 +53,11 @@ done
 for version in $versions; do
   node --import tsx scripts/plan/mcs-values.ts "$version" > "$out/mcs-$version.json"
   "$check" --quiet --chart-version "$version" "$out/mcs-$version.json"
+  # The pre-flight check (clustermesh:cilium.preflight) is a release of the chart a member moves to.
+  for mode in kpr kube-proxy; do
+    node --import tsx scripts/plan/preflight-values.ts "$mode" > "$out/preflight-$mode-$version.json"
+    "$check" --quiet --chart-version "$version" "$out/preflight-$mode-$version.json"
+  done
 done
 # The readiness model's table of what the chart renders that Helm waits on, against real renders
 # (cilium-check has just cached helm): a chart value that adds a wait fails here.

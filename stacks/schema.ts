@@ -292,6 +292,13 @@ export const ciliumSchema = z
             .describe(
                 "Install the chart from this local archive instead of the Helm repository, for machines without internet (the engine tests use `../shared/reference/cilium-<version>.tgz`). Its file name must carry `version`. An absolute path, or relative to the repository root. Default: the Helm repository.",
             ),
+        preflight: z
+            .string()
+            .regex(new RegExp(`^${SEMVER}$`), { message: "is not a Cilium release such as 1.20.0" })
+            .optional()
+            .describe(
+                "Run Cilium's pre-flight check for the release this member moves to next (upgrade guide, \"Running pre-flight check (Required)\"): a second Helm release, `cilium-preflight`, of that release's chart with only the pre-flight DaemonSet and Deployment, which pull its images on every node and validate the network policies; `pulumi up` waits until they are ready. `clustermesh mesh upgrade` sets it before it moves `version` and removes it in the same step that does. The latest patch of `version`'s minor, or a release one minor up or down. With `chart`, the archive `cilium-<preflight>.tgz` beside it. Default: no pre-flight release.",
+            ),
     })
     .superRefine((cilium, ctx) => {
         const archived = cilium.chart === undefined ? undefined : chartArchiveVersion(cilium.chart);

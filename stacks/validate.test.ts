@@ -156,6 +156,42 @@ const badConfigurations: Array<{ rule: string; specs: MemberSpec[]; expected: st
         expected: ["Pulumi.west.yaml: clustermesh:cilium.version 1.18.0 breaks global-service load-balancing (cilium #40848); use 1.18.1 or later, e.g. 1.18.12"],
     },
     {
+        rule: "a pre-flight check two minors from the running release",
+        specs: [
+            { ...west, cilium: { version: "1.18.12", preflight: "1.20.0" } },
+            { ...east, cilium: { version: "1.18.12" } },
+        ],
+        expected: [
+            "Pulumi.west.yaml: clustermesh:cilium.preflight 1.20.0 is 2 minors from clustermesh:cilium.version 1.18.12; Cilium upgrades and rolls back one minor at a time (its upgrade guide); pre-flight 1.19.6 first (clustermesh mesh upgrade --cilium 1.19.6 does both steps)",
+        ],
+    },
+    {
+        rule: "a pre-flight check of the release already running",
+        specs: [
+            { ...west, cilium: { version: "1.19.6", preflight: "1.19.6" } },
+            { ...east, cilium: { version: "1.19.6" } },
+        ],
+        expected: [
+            "Pulumi.west.yaml: clustermesh:cilium.preflight 1.19.6 is the release this member runs already (clustermesh:cilium.version 1.19.6); the pre-flight check is for the release it moves to; remove clustermesh:cilium.preflight, or set the release you upgrade to",
+        ],
+    },
+    {
+        rule: "a pre-flight check of a refused release",
+        specs: [
+            { ...west, cilium: { version: "1.18.12", preflight: "1.18.0" } },
+            { ...east, cilium: { version: "1.18.12" } },
+        ],
+        expected: ["Pulumi.west.yaml: clustermesh:cilium.preflight 1.18.0 breaks global-service load-balancing (cilium #40848); use 1.18.1 or later, e.g. 1.18.12"],
+    },
+    {
+        rule: "a pre-flight check one minor up (the first step of an upgrade) is accepted",
+        specs: [
+            { ...west, cilium: { version: "1.19.6", preflight: "1.20.0" } },
+            { ...east, cilium: { version: "1.19.6" } },
+        ],
+        expected: [],
+    },
+    {
         rule: "Cilium of a minor the program does not support",
         specs: [
             { ...west, cilium: { version: "1.15.3" } },

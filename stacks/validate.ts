@@ -205,8 +205,43 @@ function checkVersions(members: readonly MeshMember[]): Problem[] {
         if (problem) {
             problems.push({ file: m.file, key, value: version, message: problem.reason, fix: problem.fix });
         }
+        problems.push(...checkPreflight(m));
     }
     return [...problems, ...checkMinorSkew(members.filter((m) => supportedMinorIndex(m.cilium.version) >= 0))];
+}
+
+/**
+ * The pre-flight check is for the release a member moves to next: a supported one, not the one
+ * it runs, and at most one minor away (Cilium upgrades and rolls back one minor at a time).
+ */
+function checkPreflight(m: MeshMember): Problem[] {
+    const target = m.cilium.preflight;
+    if (target === undefined) {
+        return [];
+    }
+    const key = "clustermesh:cilium.preflight";
+    const version = m.cilium.version;
+    const problem = ciliumVersionProblem(target);
+    if (problem) {
+        return [{ file: m.file, key, value: target, message: problem.reason, fix: problem.fix }];
+    }
+    if (target === version) {
+        return [{ file: m.file, key, value: target, message: `is the release this member runs already (clustermesh:cilium.version ${version}); the pre-flight check is for the release it moves to`, fix: `remove ${key}, or set the release you upgrade to` }];
+    }
+    const distance = supportedMinorIndex(target) - supportedMinorIndex(version);
+    if (supportedMinorIndex(version) >= 0 && Math.abs(distance) > MAX_CILIUM_MINOR_SKEW) {
+        const step = SUPPORTED_CILIUM_MINORS[supportedMinorIndex(version) + Math.sign(distance)];
+        return [
+            {
+                file: m.file,
+                key,
+                value: target,
+                message: `is ${Math.abs(distance)} minors from clustermesh:cilium.version ${version}; Cilium upgrades and rolls back one minor at a time (its upgrade guide)`,
+                fix: `pre-flight ${step.referenceChart} first (clustermesh mesh upgrade --cilium ${step.referenceChart} does both steps)`,
+            },
+        ];
+    }
+    return [];
 }
 
 /**

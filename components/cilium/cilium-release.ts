@@ -5,8 +5,8 @@ import type { MeshCluster } from "../cluster/mesh-cluster";
 import { failOnProblems } from "../problems";
 import type { MeshCaMaterial } from "../mesh/certificate-authority";
 import { issueLeafCertificate, type LeafCertificate } from "./leaf-certificate";
-import { ciliumAtLeast, REFUSED_CILIUM_RELEASES } from "../../lib/cilium-version";
-import { buildCiliumValues, CLUSTERMESH_CERTIFICATE_SECRETS, leafCertificateSubjects, mcsApiCrdSpecs, trustBundle, type CiliumSettings, type ClusterMeshPeer, type HelmValues } from "./values";
+import { chartArchiveAt, ciliumAtLeast, REFUSED_CILIUM_RELEASES } from "../../lib/cilium-version";
+import { buildCiliumValues, buildPreflightValues, CILIUM_RELEASE_NAME, CLUSTERMESH_CERTIFICATE_SECRETS, PREFLIGHT_RELEASE_NAME, leafCertificateSubjects, mcsApiCrdSpecs, trustBundle, type CiliumSettings, type ClusterMeshPeer, type HelmValues } from "./values";
 import { clustersetServerBlock, CORE_DNS_SERVICE_IMPORT_RULES } from "./mcs-dns";
 
 export interface CiliumReleaseArgs {
@@ -66,6 +66,8 @@ export class CiliumRelease extends pulumi.ComponentResource {
     public readonly version: string;
     /** Resources in-cluster workloads should depend on: the release and what the cluster added after it. */
     public readonly ready: pulumi.Resource[];
+    /** The pre-flight check's release while `cilium.preflight` is set (`${name}-preflight`). */
+    public readonly preflight?: k8s.helm.v3.Release;
 
     constructor(name: string, args: CiliumReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         failOnProblems(`CiliumRelease ${name}`, releaseProblems(args), opts);
@@ -143,12 +145,8 @@ export class CiliumRelease extends pulumi.ComponentResource {
         this.release = new k8s.helm.v3.Release(
             `${name}-release`,
             {
-                name: "cilium",
-                // A local archive is resolved by the provider from the file (its version is in it);
-                // otherwise the named chart at the version from the repository.
-                ...(args.chartArchive !== undefined
-                    ? { chart: args.chartArchive }
-                    : { chart: "cilium", version: args.cilium.version, repositoryOpts: { repo: args.chartRepository ?? "https://helm.cilium.io/" } }),
+                name: CILIUM_RELEASE_NAME,
+                ...chartOf(args, args.cilium.version),
                 namespace: "kube-system",
                 values: this.values,
                 // On EKS no node exists until Cilium is in (the node group waits for this
@@ -161,7 +159,36 @@ export class CiliumRelease extends pulumi.ComponentResource {
             { ...inCluster, dependsOn: [...certificateSecrets, ...mcsCrds] },
         );
         this.ready = [this.release, ...cluster.attachCni(this.release), ...this.clustersetDns(name, args, inCluster)];
-        this.registerOutputs({ values: this.values, version: this.version, status: this.release.status });
+        if (args.cilium.preflight !== undefined) {
+            this.preflight = this.preflightRelease(name, args, args.cilium.preflight, inCluster);
+        }
+        this.registerOutputs({ values: this.values, version: this.version, status: this.release.status, preflightStatus: this.preflight?.status });
+    }
+
+    /**
+     * Cilium's pre-flight check for the release the member moves to next, as its own Helm release
+     * of that release's chart (buildPreflightValues). Always awaited, on every kind: the point is
+     * that the target's image is on every node before the agents restart onto it, and on day two
+     * the nodes exist (the release waits for the member's release and node group).
+     */
+    private preflightRelease(name: string, args: CiliumReleaseArgs, target: string, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
+        const values = pulumi
+            .output({ apiServerHost: args.cluster.apiServerHost, apiServerPort: args.cluster.apiServerPort })
+            .apply(({ apiServerHost, apiServerPort }) => buildPreflightValues({ cilium: args.cilium, apiServerHost, apiServerPort }));
+        return new k8s.helm.v3.Release(
+            `${name}-preflight`,
+            {
+                name: PREFLIGHT_RELEASE_NAME,
+                ...chartOf(args, target),
+                namespace: "kube-system",
+                values,
+                skipAwait: false,
+                timeout: args.timeoutSeconds ?? 900,
+                maxHistory: 10,
+                cleanupOnFail: true,
+            },
+            { ...opts, dependsOn: this.ready },
+        );
     }
 
     /**
@@ -198,6 +225,17 @@ export class CiliumRelease extends pulumi.ComponentResource {
     }
 }
 
+/**
+ * Where a release's chart comes from: a local archive is resolved by the provider from the file
+ * (its version is in its name, the archive of `version` beside the configured one); otherwise the
+ * named chart at the version from the repository.
+ */
+function chartOf(args: CiliumReleaseArgs, version: string): Pick<k8s.helm.v3.ReleaseArgs, "chart" | "version" | "repositoryOpts"> {
+    return args.chartArchive !== undefined
+        ? { chart: chartArchiveAt(args.chartArchive, version) }
+        : { chart: "cilium", version, repositoryOpts: { repo: args.chartRepository ?? "https://helm.cilium.io/" } };
+}
+
 function releaseProblems(args: CiliumReleaseArgs): string[] {
     const problems: string[] = [];
     const max = args.cilium.maxConnectedClusters;
@@ -210,9 +248,14 @@ function releaseProblems(args: CiliumReleaseArgs): string[] {
     if (args.nativeRoutingCIDR !== undefined && !parseCidr(args.nativeRoutingCIDR)) {
         problems.push(`nativeRoutingCIDR ${args.nativeRoutingCIDR} is not a CIDR block`);
     }
-    const refused = REFUSED_CILIUM_RELEASES[args.cilium.version];
-    if (refused) {
-        problems.push(`cilium.version ${args.cilium.version} ${refused.reason}; ${refused.fix}`);
+    for (const [key, version] of [["version", args.cilium.version], ["preflight", args.cilium.preflight]] as const) {
+        const refused = version === undefined ? undefined : REFUSED_CILIUM_RELEASES[version];
+        if (refused) {
+            problems.push(`cilium.${key} ${version} ${refused.reason}; ${refused.fix}`);
+        }
+    }
+    if (args.cilium.preflight !== undefined && args.cilium.preflight === args.cilium.version) {
+        problems.push(`cilium.preflight ${args.cilium.preflight} is the release installed already; the pre-flight check is for the release the member moves to`);
     }
     return problems;
 }

@@ -30,7 +30,14 @@ export interface CiliumSettings {
     readonly apiserverNodePort: number;
     /** Multi-Cluster Services API support. */
     readonly mcsAPI: boolean;
+    /** The release whose pre-flight check runs beside this one (`buildPreflightValues`), if any. */
+    readonly preflight?: string;
 }
+
+/** The Helm release name of a member's Cilium: the one the agents, the operator and the clustermesh-apiserver come from. */
+export const CILIUM_RELEASE_NAME = "cilium";
+/** The Helm release name of the pre-flight check, as Cilium's upgrade guide names it. */
+export const PREFLIGHT_RELEASE_NAME = "cilium-preflight";
 
 /** A certificate and its key, base64-encoded PEM as the chart expects. */
 export interface CertificatePair {
@@ -246,6 +253,29 @@ export function buildCiliumValues(input: CiliumValuesInput): HelmValues {
         values.MTU = input.mtu;
     }
     return sortKeys(values);
+}
+
+export interface PreflightValuesInput {
+    readonly cilium: Pick<CiliumSettings, "kubeProxyReplacement">;
+    /** API server as the nodes reach it: without kube-proxy the pre-flight pods reach it by address too. */
+    readonly apiServerHost: string;
+    readonly apiServerPort: number;
+}
+
+/**
+ * The values of Cilium's pre-flight check (upgrade guide, "Running pre-flight check (Required)":
+ * `--set preflight.enabled=true --set agent=false --set operator.enabled=false`, and with
+ * kube-proxy replacement `k8sServiceHost`/`k8sServicePort`). The chart then renders only the
+ * cilium-pre-flight-check DaemonSet, which pulls the target's agent image on every node, and the
+ * Deployment that validates the cluster's network policies against the target.
+ */
+export function buildPreflightValues(input: PreflightValuesInput): HelmValues {
+    return sortKeys({
+        preflight: { enabled: true },
+        agent: false,
+        operator: { enabled: false },
+        ...(input.cilium.kubeProxyReplacement ? { k8sServiceHost: input.apiServerHost, k8sServicePort: input.apiServerPort } : {}),
+    });
 }
 
 /** The names of the leaf certificates the chart expects, with the common names Helm would give them. */

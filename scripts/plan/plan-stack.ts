@@ -3,7 +3,7 @@
  * that `npm run plan -- --stack <name> --json` prints.
  */
 import { networkSummary } from "../../stacks/validate";
-import { REDACTED, ciliumValuesOf, memberRow, planResources, standInPaths, standInValuesOf, type PlanDocument } from "./report";
+import { REDACTED, ciliumValuesOf, memberRow, planResources, preflightOf, standInPaths, standInValuesOf, type PlanDocument } from "./report";
 import { runProgram, type MeshInspection } from "./run-program";
 
 /** Plans `stack` of the mesh in `dir`; `inspection` (inspectMesh(dir)) saves re-reading the stack files. */
@@ -17,6 +17,7 @@ export async function planStack(dir: string, stack: string, inspection?: MeshIns
     const linked = (run.outputs.linkedPeers?.value as string[] | undefined) ?? [];
     const pending = (run.outputs.pendingPeers?.value as Array<{ name: string; reason: string }> | undefined) ?? [];
     const values = ciliumValuesOf(run.resources);
+    const preflight = preflightOf(run.resources, self.cilium.preflight);
     const standIns = standInValuesOf(run.resources);
     return {
         stack,
@@ -30,11 +31,15 @@ export async function planStack(dir: string, stack: string, inspection?: MeshIns
             serviceCIDR: self.cluster.serviceCIDR,
             vpcCIDR: self.cluster.vpcCIDR ?? "-",
         },
-        cilium: { version: self.cilium.version, values },
+        cilium: { version: self.cilium.version, values, ...(preflight ? { preflight } : {}) },
         mesh: { members: members.map(memberRow), caOwner: members[0].stack, network: networkSummary(members), linkedPeers: linked, pendingPeers: pending, notes },
         log: run.logs,
         resources: planResources(run.resources),
         outputs,
-        standIns: [...standInPaths(values, standIns, "cilium.values"), ...standInPaths(outputs, standIns, "outputs")],
+        standIns: [
+            ...standInPaths(values, standIns, "cilium.values"),
+            ...(preflight ? standInPaths(preflight.values, standIns, "cilium.preflight.values") : []),
+            ...standInPaths(outputs, standIns, "outputs"),
+        ],
     };
 }

@@ -6,7 +6,7 @@
 import { issuingGeneration, trustedGenerations } from "../../lib/mesh-ca";
 import { Document as YamlDocument } from "yaml";
 import type { HelmValue, HelmValues } from "../../components/cilium/values";
-import { sortKeys } from "../../components/cilium/values";
+import { PREFLIGHT_RELEASE_NAME, sortKeys } from "../../components/cilium/values";
 import type { MeshMember } from "../../stacks/load";
 import type { NetworkSummary } from "../../stacks/validate";
 import { formatProblem, type Problem } from "../../stacks/problems";
@@ -85,7 +85,8 @@ export interface PlanDocument {
     /** The project (its Pulumi.yaml `name`): every URN's second part. */
     readonly project: string;
     readonly cluster: { name: string; id: number; kind: string; region: string; podCIDR: string; serviceCIDR: string; vpcCIDR: string };
-    readonly cilium: { version: string; values: HelmValues };
+    /** `preflight`: the pre-flight check's release while `clustermesh:cilium.preflight` is set. */
+    readonly cilium: { version: string; values: HelmValues; preflight?: { version: string; values: HelmValues } };
     readonly mesh: {
         readonly members: MemberRow[];
         readonly caOwner: string;
@@ -274,11 +275,20 @@ export function planResources(resources: readonly RecordedResource[]): PlanResou
 }
 
 export function ciliumValuesOf(resources: readonly RecordedResource[]): HelmValues {
-    const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release");
+    const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name !== PREFLIGHT_RELEASE_NAME);
     if (!release) {
         throw new Error("the program registered no Cilium Helm release");
     }
     return sortKeys(redactValues(release.inputs.values as HelmValues, [], secretValuesOf(resources)) as HelmValues);
+}
+
+/** The pre-flight check's release (`clustermesh:cilium.preflight`): the version it checks and its values, or undefined. */
+export function preflightOf(resources: readonly RecordedResource[], version: string | undefined): { version: string; values: HelmValues } | undefined {
+    const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === PREFLIGHT_RELEASE_NAME);
+    if (!release || version === undefined) {
+        return undefined;
+    }
+    return { version, values: sortKeys(redactValues(release.inputs.values as HelmValues, [], secretValuesOf(resources)) as HelmValues) };
 }
 
 export function toJson(doc: unknown): string {
@@ -420,6 +430,13 @@ export function formatPlan(doc: PlanDocument, showUrns = false): string {
         `Cilium ${doc.cilium.version} values (keys ${REDACTED}, certificates ${ISSUED_AT_DEPLOY}; "# stand-in": AWS or the cluster assigns the real value at deploy):`,
         yamlWithStandIns(doc.cilium.values, "cilium.values", doc.standIns).replace(/^/gm, "  "),
         "",
+        ...(doc.cilium.preflight
+            ? [
+                  `Cilium ${doc.cilium.preflight.version} pre-flight check (release ${PREFLIGHT_RELEASE_NAME}, clustermesh:cilium.preflight; up waits until it is ready on every node):`,
+                  yamlWithStandIns(doc.cilium.preflight.values, "cilium.preflight.values", doc.standIns).replace(/^/gm, "  "),
+                  "",
+              ]
+            : []),
         "Stack outputs:",
         yamlWithStandIns(doc.outputs, "outputs", doc.standIns).replace(/^/gm, "  "),
     ];

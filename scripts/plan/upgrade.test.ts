@@ -9,7 +9,8 @@ import * as fs from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { writeProject, type MemberSpec } from "../../test/stack-files";
 import { planMembers } from "./plan-members";
-import type { PlanDocument, PlanResource } from "./report";
+import { formatPlan, type PlanDocument, type PlanResource } from "./report";
+import { checkConnectivity } from "../../connectivity/model";
 
 /** Kinds whose deletion takes users' objects with it. */
 const SHARED = ["kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", "kubernetes:core/v1:Namespace"];
@@ -61,5 +62,38 @@ describe("a member upgraded from Cilium 1.18 to 1.19", () => {
                 assert.equal(crd.retainOnDelete, true, objectName(crd));
             }
         }
+    });
+});
+
+describe("a member between the pre-flight check and its upgrade", () => {
+    let doc: PlanDocument;
+    let peer: PlanDocument;
+    before(async () => {
+        const dir = writeProject([
+            { stack: "west", id: 1, cilium: { version: "1.19.6", preflight: "1.20.0" }, mesh: { link: true } },
+            { stack: "east", id: 2, cilium: { version: "1.19.6" }, mesh: { link: true } },
+        ]);
+        dirs.push(dir);
+        const planned = await planMembers(dir, ["west", "east"]);
+        const [west, east] = planned;
+        assert.ok(west?.plan && east?.plan, west?.error ?? east?.error);
+        doc = west.plan;
+        peer = east.plan;
+    });
+
+    it("plans the pre-flight release of the target's chart beside the member's own, whose values stay its release's", () => {
+        assert.equal(doc.cilium.preflight?.version, "1.20.0");
+        assert.deepEqual((doc.cilium.preflight?.values as { preflight?: unknown }).preflight, { enabled: true });
+        assert.equal((doc.cilium.values as { cluster: { id: number } }).cluster.id, 1);
+        const releases = doc.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release");
+        assert.deepEqual(releases.map((r) => [r.inputs?.name, r.inputs?.version]).sort(), [["cilium", "1.19.6"], ["cilium-preflight", "1.20.0"]]);
+        assert.equal(peer.cilium.preflight, undefined);
+    });
+
+    it("shows it in the text plan and still connects both ways (the check reads the member's own release)", () => {
+        assert.match(formatPlan(doc), /^Cilium 1\.20\.0 pre-flight check \(release cilium-preflight, clustermesh:cilium\.preflight; up waits until it is ready on every node\):\n {2}agent: false\n/m);
+        assert.doesNotMatch(formatPlan(peer), /pre-flight/);
+        const report = checkConnectivity([doc, peer]);
+        assert.deepEqual(report.pairs.map((p) => `${p.from}->${p.to} ${p.status}`), ["west->east ok", "east->west ok"]);
     });
 });
