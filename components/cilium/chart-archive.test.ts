@@ -15,7 +15,8 @@ before(async () => {
     const { TestCluster } = await import("../../test/test-cluster");
     const { CiliumRelease } = await import("./cilium-release");
     const { MeshCertificateAuthority } = await import("../mesh/certificate-authority");
-    const west = member({ stack: "west", id: 1 });
+    // The schema holds the archive's name to the version (below); the component takes both as given.
+    const west = member({ stack: "west", id: 1, cilium: { version: "1.19.6", chart: "/charts/cilium-1.19.6.tgz" } });
     new CiliumRelease("west-cilium", {
         cluster: new TestCluster("west"),
         clusterId: 1,

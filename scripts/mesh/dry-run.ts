@@ -37,6 +37,7 @@
 import { table } from "../common/table";
 import { departingEnv } from "../../lib/contract";
 import { DEPARTING_ENV, type MeshStep, type StackStatus } from "./plan-order";
+import type { StackFileValue } from "./stack-file-edit";
 
 export const DRY_RUN_FORMAT = "clustermesh-dry-run/v1";
 
@@ -47,8 +48,8 @@ export interface DryRunStep {
     readonly action: string;
     /** One line: what the step changes, as a reviewer needs to know it. */
     readonly changes: string;
-    /** Config set in the stack's file before the action (path keys, e.g. `clustermesh:mesh.link`). */
-    readonly config: Readonly<Record<string, string | boolean | number>>;
+    /** Config set in the stack's file before the action (path keys, e.g. `clustermesh:mesh.link`); `null` removes the key. */
+    readonly config: Readonly<Record<string, StackFileValue>>;
     /** Environment added to the program's for this step. */
     readonly env: Readonly<Record<string, string>>;
     /** Why this step, at this point. */
@@ -97,10 +98,10 @@ export function groupWaves(steps: readonly PhasedStep[]): DryRunWave[] {
 }
 
 /** `key=value, key=value` for config, sorted by code point. */
-function settings(config: Readonly<Record<string, string | boolean | number>>): string {
+function settings(config: Readonly<Record<string, StackFileValue>>): string {
     return Object.keys(config)
         .sort()
-        .map((key) => `${key}=${String(config[key])}`)
+        .map((key) => (config[key] === null ? `removes ${key}` : `${key}=${String(config[key])}`))
         .join(", ");
 }
 

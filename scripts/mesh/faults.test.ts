@@ -90,6 +90,19 @@ describe("stack-file edits", () => {
         assert.notEqual(fs.statSync(file).ino, inode);
         assert.deepEqual(fs.readdirSync(dir), ["Pulumi.east.yaml"]);
     });
+
+    it("removes a key given null, keeping comments and the rest of its map; a missing key leaves the file untouched", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "clustermesh-edit-"));
+        const file = path.join(dir, "Pulumi.east.yaml");
+        fs.writeFileSync(file, "config:\n  clustermesh:cilium:\n    version: 1.19.6 # pinned\n    preflight: 1.20.0\n");
+        setStackFileValue(dir, "east", "clustermesh:cilium.preflight", null);
+        const text = fs.readFileSync(file, "utf8");
+        assert.equal(text, "config:\n  clustermesh:cilium:\n    version: 1.19.6 # pinned\n");
+        const inode = fs.statSync(file).ino;
+        setStackFileValue(dir, "east", "clustermesh:cilium.preflight", null);
+        assert.equal(fs.statSync(file).ino, inode, "nothing to remove: not rewritten");
+        assert.equal(fs.readFileSync(file, "utf8"), text);
+    });
 });
 
 describe("logs", () => {

@@ -33,6 +33,7 @@ import { isAwsBuilt } from "../../stacks/build";
 import { transitHubOwners } from "../../stacks/validate";
 import type { MeshMember } from "../../stacks/load";
 import { byCodePoint } from "../../lib/order";
+import type { StackFileValue } from "./stack-file-edit";
 
 export type MeshCommand = "preview" | "up" | "destroy";
 export const MESH_COMMANDS: readonly MeshCommand[] = ["preview", "up", "destroy"];
@@ -67,7 +68,7 @@ export interface MeshStep {
     readonly stack: string;
     readonly action: "up" | "preview" | "destroy";
     /** Config to set in the stack's file before the action (path keys); empty keeps the file as it is. */
-    readonly config: Readonly<Record<string, string | boolean | number>>;
+    readonly config: Readonly<Record<string, StackFileValue>>;
     /** Peers this stack leaves out of its link for this run, passed as CLUSTERMESH_DEPARTING. */
     readonly departing: readonly string[];
     /** Why this step, at this point; printed before it runs. */

@@ -27,6 +27,7 @@ import { readDeployedMesh } from "./deployed-mesh";
 import { dryRunDocument, formatDryRunJson, formatDryRunTable, fromMeshSteps } from "./dry-run";
 import { withMeshLock } from "./lock";
 import type { MeshStep } from "./plan-order";
+import type { StackFileValue } from "./stack-file-edit";
 import { errorTail } from "./progress";
 import { describeCaState, rotationPlan, type RotationMember, type RotationMove, type RotationPlan } from "./rotate-ca-path";
 import { runSteps } from "./runner";
@@ -72,7 +73,7 @@ const STEP_WHY: Record<RotationMove["step"], string> = {
 };
 
 /** The stack-file values one move sets (path keys under clustermesh:mesh.ca). */
-export function rotationConfig(to: MeshCaState): Record<string, string | boolean | number> {
+export function rotationConfig(to: MeshCaState): Record<string, StackFileValue> {
     return { [`${CA_KEY}.generation`]: to.generation, [`${CA_KEY}.trustPrevious`]: to.trustPrevious, [`${CA_KEY}.issuer`]: to.issuer };
 }
 

@@ -9,7 +9,7 @@ import { member } from "../../stacks/sample-stacks";
 import { sampleMembers } from "../plan/sample-mesh";
 import { planOrder, stackStatus, type MeshCommand, type StackStatus } from "./plan-order";
 import { runSteps, type RunResult } from "./runner";
-import { setStackFileValue } from "./stack-file-edit";
+import { setStackFileValue, type StackFileValue } from "./stack-file-edit";
 import type { MeshWorkspace, OperationHooks } from "./workspace";
 
 /** Time that moves only when every task is waiting on it. */
@@ -115,8 +115,8 @@ export class SimulatedWorkspace implements MeshWorkspace {
         this.state.set(stack, this.state.get(stack) ?? []);
         return Promise.resolve();
     }
-    setConfig(stack: string, key: string, value: string | boolean | number): Promise<void> {
-        this.calls.push(`set ${stack} ${key}=${String(value)}`);
+    setConfig(stack: string, key: string, value: StackFileValue): Promise<void> {
+        this.calls.push(value === null ? `unset ${stack} ${key}` : `set ${stack} ${key}=${String(value)}`);
         if (this.projectDir !== undefined) {
             setStackFileValue(this.projectDir, stack, key, value);
         }

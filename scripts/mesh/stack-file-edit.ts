@@ -1,5 +1,6 @@
 /**
- * Edits one value of a stack file the way the mesh runner needs (`clustermesh:mesh.link: true`):
+ * Edits one value of a stack file the way the mesh runner needs (`clustermesh:mesh.link: true`,
+ * or `null` to remove a key, as mesh upgrade removes `clustermesh:cilium.preflight`):
  * the YAML document is edited in memory (comments, order and encrypted values kept), written to
  * a temporary file beside it and renamed over it. A rename is atomic, so a program reading the
  * file sees the old one or the new one, never a half-written one.
@@ -15,7 +16,10 @@ function configPath(key: string): string[] {
     return dot < 0 ? ["config", key] : ["config", key.slice(0, dot), ...key.slice(dot + 1).split(".")];
 }
 
-export function setStackFileValue(dir: string, stack: string, key: string, value: string | boolean | number): void {
+/** A value the runner writes into a stack file; `null` removes the key. */
+export type StackFileValue = string | boolean | number | null;
+
+export function setStackFileValue(dir: string, stack: string, key: string, value: StackFileValue): void {
     const ext = projectFileIn(dir).endsWith(".yml") ? "yml" : "yaml";
     const file = path.join(dir, `Pulumi.${stack}.${ext}`);
     const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
@@ -24,7 +28,14 @@ export function setStackFileValue(dir: string, stack: string, key: string, value
         throw new Error(`${path.basename(file)} is not valid YAML (${parsed.errors[0].message.split("\n")[0]}); nothing was written`);
     }
     const doc = parsed;
-    doc.setIn(configPath(key), value);
+    if (value === null) {
+        if (!doc.hasIn(configPath(key))) {
+            return;
+        }
+        doc.deleteIn(configPath(key));
+    } else {
+        doc.setIn(configPath(key), value);
+    }
     const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
     const mode = fs.existsSync(file) ? fs.statSync(file).mode & 0o777 : 0o644;
     const fd = fs.openSync(temp, "w", mode);

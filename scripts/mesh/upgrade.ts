@@ -2,29 +2,33 @@
  * clustermesh mesh upgrade --cilium VERSION [--parallel N] [--preflight-done] [--logs DIR] [--dir DIR] [--dry-run] [--json]
  * (npm run mesh -- upgrade ... is the same)
  *
- * Moves every member of a deployed mesh to one Cilium release, wave by wave: the path and the
- * waves come from scripts/mesh/upgrade-path.ts (one minor at a time, the latest patch first, the
- * CA owner last, never every member at once). Each wave sets `clustermesh:cilium.version` in its
- * members' stack files (scripts/mesh/stack-file-edit.ts, comments kept), runs their `up` through
- * the mesh workspace (scripts/mesh/runner.ts), then verifies the wave's members and every peer
- * (`clustermesh verify`, scripts/verify/) before the next wave starts. The first failure stops the
- * run; running the same command again resumes, since a member whose file and deployed stack (its
- * `ciliumVersion` output) are both on the target is skipped, so a second run after success is a
- * no-op.
- *
- * Cilium's pre-flight check (upgrade guide: "Running pre-flight check (Required)") is not run
- * here: it is a separate Helm release of the target chart per cluster that has to be watched and
- * removed again. The plan prints the exact commands for every member that moves, and a real run
- * needs `--preflight-done` to say they were run.
+ * Moves every member of a deployed mesh to one Cilium release: the path and the moves come from
+ * scripts/mesh/upgrade-path.ts (one minor at a time, the latest patch first, the CA owner last,
+ * never every member at once). Each move is two waves, edited into its members' stack files
+ * (scripts/mesh/stack-file-edit.ts, comments kept) and deployed with `up` through the mesh
+ * workspace (scripts/mesh/runner.ts):
+ *   1. the pre-flight check (Cilium upgrade guide, "Running pre-flight check (Required)"): sets
+ *      `clustermesh:cilium.preflight` to the target, so the up installs the `cilium-preflight`
+ *      release of the target's chart and waits until its DaemonSet has pulled the new agent image
+ *      on every node and its Deployment has validated the network policies against the target;
+ *   2. the move: sets `clustermesh:cilium.version` (and a local chart archive's name) and removes
+ *      `clustermesh:cilium.preflight` in the same edit, so the up upgrades the member's release and
+ *      deletes the pre-flight release; then `clustermesh verify` (scripts/verify/) from the moved
+ *      members and every peer before the next wave starts.
+ * The first failure stops the run; running the same command again resumes, since a member whose
+ * file and deployed stack (its `ciliumVersion` output) are both on the target is skipped, and a
+ * member whose file already says the target (its move's up failed) skips the pre-flight check it
+ * passed; a second run after success is a no-op. `--preflight-done` skips the pre-flight waves
+ * for a mesh whose pre-flight check was run by hand.
  *
  * Exit codes: 0 done, or nothing to upgrade; 1 a wave's up or verification failed, the mesh
  * configuration has problems, or the stacks' state could not be read; 2 usage, a refused path, a
- * member not deployed, the pre-flight check not confirmed, a missing Pulumi CLI, a run already
- * holding the lock.
+ * member not deployed, a missing Pulumi CLI, a run already holding the lock.
  */
 import * as path from "path";
 import { parseArgs } from "util";
 import { chartArchiveAt, SUPPORTED_CILIUM_MINORS, supportedMinorIndex } from "../../lib/cilium-version";
+import { PREFLIGHT_RELEASE_NAME } from "../../components/cilium/values";
 import type { MeshMember } from "../../stacks";
 import { table } from "../common/table";
 import type { MeshCliDeps } from "./cli";
@@ -36,11 +40,14 @@ import { errorTail, firstErrorLine } from "./progress";
 import { runSteps, type StepState } from "./runner";
 import { atTarget, upgradePath, upgradeWaves, type UpgradeMember, type UpgradeMove } from "./upgrade-path";
 import type { MeshWorkspace } from "./workspace";
+import type { StackFileValue } from "./stack-file-edit";
 
 /** The stack-file key a wave sets. */
 export const CILIUM_VERSION_KEY = "clustermesh:cilium.version";
 /** The key of a local chart archive, whose file name carries the version (stacks/schema.ts). */
 export const CILIUM_CHART_KEY = "clustermesh:cilium.chart";
+/** The key of the pre-flight check's release (stacks/schema.ts). */
+export const CILIUM_PREFLIGHT_KEY = "clustermesh:cilium.preflight";
 /** The output index.ts exports the deployed release's version under. */
 export const CILIUM_VERSION_OUTPUT = "ciliumVersion";
 
@@ -57,34 +64,35 @@ export type VerifyMember = (dir: string, stack: string) => Promise<VerifyOutcome
 export const upgradeUsage = `usage: clustermesh mesh upgrade --cilium VERSION [--parallel N] [--preflight-done] [--logs DIR] [--dir DIR]
                              [--dry-run] [--json]
   (npm run mesh -- upgrade ... is the same)
-  moves every member to Cilium VERSION, wave by wave: one minor at a time, a member behind the
-  latest patch of its minor to that patch first, the CA owner (lowest cluster id) last. Each wave
-  sets clustermesh:cilium.version in its members' stack files, runs their pulumi up, then
-  clustermesh verify from its members and every peer; the first failure stops the run.
+  moves every member to Cilium VERSION: one minor at a time, a member behind the latest patch of
+  its minor to that patch first, the CA owner (lowest cluster id) last. Each move is two waves:
+  the pre-flight check (sets clustermesh:cilium.preflight, pulumi up waits until the target's
+  image is on every node and the network policies validate), then the move (sets
+  clustermesh:cilium.version, removes clustermesh:cilium.preflight, pulumi up, then clustermesh
+  verify from its members and every peer). The first failure stops the run.
   --cilium VERSION  the target release, e.g. ${SUPPORTED_CILIUM_MINORS[SUPPORTED_CILIUM_MINORS.length - 1].referenceChart} (a supported minor: ${SUPPORTED_CILIUM_MINORS.map((r) => r.minor).join(", ")})
   --parallel N      at most N members a wave (default 1); never every member of the mesh at once
-  --preflight-done  the Cilium pre-flight check (printed by --dry-run) ran on every member that moves;
-                    a real run refuses without it
+  --preflight-done  the pre-flight check was run by hand on every member that moves: skip its waves
   --logs DIR        where each stack's Pulumi output goes, DIR/<stack>.log (default: a new temporary directory)
   --dir DIR         the project (default: $CLUSTERMESH_PROJECT_DIR, else the current directory)
-  --dry-run         print the waves (wave, stack, action, what changes), the upgrade notes and the
-                    pre-flight commands; run nothing. Needs no Pulumi CLI (without it the files' versions
-                    are taken as deployed)
+  --dry-run         print the waves (wave, stack, action, what changes) and the upgrade notes; run
+                    nothing. Needs no Pulumi CLI (without it the files' versions are taken as deployed)
   --json            one JSON document on stdout, every other line on stderr: with --dry-run the
                     waves (scripts/mesh/dry-run.ts), else each step's result
 
 examples:
-  clustermesh mesh upgrade --cilium 1.20.0 --dry-run        the waves, the notes, the pre-flight commands
-  clustermesh mesh upgrade --cilium 1.20.0 --preflight-done one member a wave, verified after each
-  clustermesh mesh upgrade --cilium 1.20.0 --preflight-done --parallel 4
-  clustermesh mesh upgrade --cilium 1.19.6 --preflight-done a rollback, one minor down
+  clustermesh mesh upgrade --cilium 1.20.0 --dry-run     the waves and the notes
+  clustermesh mesh upgrade --cilium 1.20.0               one member at a time: pre-flight, move, verify
+  clustermesh mesh upgrade --cilium 1.20.0 --parallel 4
+  clustermesh mesh upgrade --cilium 1.19.6               a rollback, one minor down
 
 after a failure, fix the cause and run the same command again: members already on VERSION (file
-and deployed stack) are skipped, so it resumes at the member that failed; after success it is a no-op.
+and deployed stack) are skipped and a member whose move failed is not pre-flighted again, so it
+resumes at the step that failed; after success it is a no-op.
 
 exit codes: 0 done, or nothing to upgrade; 1 a wave's up or verification failed, the mesh
   configuration has problems, or the stacks' state could not be read; 2 usage, a refused path, a
-  member not deployed, the pre-flight check not confirmed, a missing Pulumi CLI, a run holding the lock`;
+  member not deployed, a missing Pulumi CLI, a run holding the lock`;
 
 /** The member as the path sees it, with what its stack deployed when that is known. */
 function upgradeMember(m: MeshMember, deployed: string | undefined): UpgradeMember {
@@ -92,81 +100,115 @@ function upgradeMember(m: MeshMember, deployed: string | undefined): UpgradeMemb
 }
 
 /**
- * The stack-file values one move sets: the version, and a local chart archive's name with the
- * new version in it (the schema refuses an archive of another version).
+ * The stack-file values one move sets: the version, a local chart archive's name with the new
+ * version in it (the schema refuses an archive of another version), and the pre-flight key
+ * removed when the file may hold it (the pre-flight release goes with the move).
  */
-export function moveConfig(m: MeshMember, move: UpgradeMove): Record<string, string> {
-    const config: Record<string, string> = { [CILIUM_VERSION_KEY]: move.to };
+export function moveConfig(m: MeshMember, move: UpgradeMove, preflighted: boolean): Record<string, StackFileValue> {
+    const config: Record<string, StackFileValue> = { [CILIUM_VERSION_KEY]: move.to };
     if (m.cilium.chart !== undefined) {
         config[CILIUM_CHART_KEY] = chartArchiveAt(m.cilium.chart, move.to);
+    }
+    if (preflighted || m.cilium.preflight !== undefined) {
+        config[CILIUM_PREFLIGHT_KEY] = null;
     }
     return config;
 }
 
-/** The waves as mesh-runner steps: phase = wave number. */
-export function upgradeSteps(members: readonly MeshMember[], waves: readonly UpgradeMove[][]): MeshStep[] {
-    const byStack = new Map(members.map((m) => [m.stack, m]));
-    return waves.flatMap((wave, i) =>
-        wave.map((move): MeshStep => ({
-            phase: i + 1,
-            stack: move.stack,
-            action: "up",
-            config: moveConfig(byStack.get(move.stack)!, move),
-            departing: [],
-            reason: `cilium ${move.from} → ${move.to}: ${move.reason}; then verified from ${move.stack} and every peer before the next wave`,
-        })),
-    );
-}
-
-/** What a move changes, for the dry run's CHANGES column. */
-function moveChanges(step: MeshStep, move: UpgradeMove): string {
-    const chart = step.config[CILIUM_CHART_KEY];
-    return (
-        `cilium ${move.from} → ${move.to}: sets ${CILIUM_VERSION_KEY}=${move.to}${chart !== undefined ? ` and ${CILIUM_CHART_KEY}=${String(chart)}` : ""} in Pulumi.${step.stack}.yaml, ` +
-        `then pulumi up, then verify`
-    );
+/** One wave of an upgrade: the pre-flight check of its moves, or the moves themselves. */
+export interface UpgradeWave {
+    /** 1, 2, 3...: as the dry run and the run number them. */
+    readonly wave: number;
+    readonly stage: "preflight" | "move";
+    readonly moves: readonly UpgradeMove[];
+    readonly steps: readonly MeshStep[];
 }
 
 /**
- * Cilium's pre-flight check for one member (upgrade guide, "Running pre-flight check (Required)"):
- * a Helm release of the target chart with only the pre-flight DaemonSet, which pre-pulls the new
- * image on every node; wait for it, then remove it. Without kube-proxy the chart needs the API
- * server's address, which the member's own Cilium release has (`helm get values cilium`).
+ * The waves of the moves: per group of moves, a pre-flight wave (unless `preflightDone`) for the
+ * members whose file is not on the move's target yet (a member whose file is has passed its
+ * pre-flight check in an earlier run, and validation refuses a pre-flight of the release a file
+ * says), then the move wave. Step phases are the wave numbers.
  */
-export function preflightCommands(m: MeshMember, target: string): string[] {
-    const kc = `${m.stack}.kubeconfig`;
-    const server = m.cilium.kubeProxyReplacement
-        ? ` --set k8sServiceHost=$(helm get values cilium --kubeconfig ${kc} -n kube-system -o json | jq -r .k8sServiceHost)` +
-          ` --set k8sServicePort=$(helm get values cilium --kubeconfig ${kc} -n kube-system -o json | jq -r .k8sServicePort)`
-        : "";
-    return [
-        `pulumi stack output kubeconfig --show-secrets -s ${m.stack} > ${kc}`,
-        `helm install cilium-preflight cilium --repo https://helm.cilium.io/ --version ${target} --kubeconfig ${kc} --namespace kube-system ` +
-            `--set preflight.enabled=true --set agent=false --set operator.enabled=false${server}`,
-        `kubectl --kubeconfig ${kc} -n kube-system rollout status daemonset/cilium-pre-flight-check --timeout 10m`,
-        `helm uninstall cilium-preflight --kubeconfig ${kc} --namespace kube-system && rm ${kc}`,
-    ];
+export function upgradeWavesOf(members: readonly MeshMember[], groups: readonly UpgradeMove[][], preflightDone: boolean): UpgradeWave[] {
+    const byStack = new Map(members.map((m) => [m.stack, m]));
+    const waves: UpgradeWave[] = [];
+    for (const group of groups) {
+        const preflight = preflightDone ? [] : group.filter((move) => byStack.get(move.stack)!.cilium.version !== move.to);
+        if (preflight.length > 0) {
+            const wave = waves.length + 1;
+            waves.push({
+                wave,
+                stage: "preflight",
+                moves: preflight,
+                steps: preflight.map((move) => ({
+                    phase: wave,
+                    stack: move.stack,
+                    action: "up",
+                    config: { [CILIUM_PREFLIGHT_KEY]: move.to },
+                    departing: [],
+                    reason: `Cilium's pre-flight check of ${move.to} before ${move.stack} moves (upgrade guide, "Running pre-flight check (Required)"): its image on every node, the network policies validated`,
+                })),
+            });
+        }
+        const wave = waves.length + 1;
+        waves.push({
+            wave,
+            stage: "move",
+            moves: group,
+            steps: group.map((move) => ({
+                phase: wave,
+                stack: move.stack,
+                action: "up",
+                config: moveConfig(byStack.get(move.stack)!, move, preflight.includes(move)),
+                departing: [],
+                reason: `cilium ${move.from} → ${move.to}: ${move.reason}; then verified from ${move.stack} and every peer before the next wave`,
+            })),
+        });
+    }
+    return waves;
 }
 
-/** The notes printed before the waves: the target's upgrade notes, then the pre-flight check per moving member. */
-export function upgradeNotes(members: readonly MeshMember[], waves: readonly UpgradeMove[][], target: string): string[] {
+/** What a step changes, for the dry run's CHANGES column. */
+function stepChanges(wave: UpgradeWave, step: MeshStep): string {
+    const move = wave.moves.find((m) => m.stack === step.stack)!;
+    const file = `Pulumi.${step.stack}.yaml`;
+    if (wave.stage === "preflight") {
+        return (
+            `pre-flight check of cilium ${move.to}: sets ${CILIUM_PREFLIGHT_KEY}=${move.to} in ${file}, then pulumi up ` +
+            `(the ${PREFLIGHT_RELEASE_NAME} release; up waits until its DaemonSet and Deployment are ready on every node)`
+        );
+    }
+    const chart = step.config[CILIUM_CHART_KEY];
+    const removes = CILIUM_PREFLIGHT_KEY in step.config ? `, removes ${CILIUM_PREFLIGHT_KEY}` : "";
+    return (
+        `cilium ${move.from} → ${move.to}: sets ${CILIUM_VERSION_KEY}=${move.to}${chart !== undefined && chart !== null ? ` and ${CILIUM_CHART_KEY}=${String(chart)}` : ""}${removes} in ${file}, ` +
+        `then pulumi up${removes ? ` (the ${PREFLIGHT_RELEASE_NAME} release is deleted)` : ""}, then verify`
+    );
+}
+
+/** The notes printed before the waves: the target's upgrade notes, how the pre-flight check runs, local chart archives. */
+export function upgradeNotes(members: readonly MeshMember[], waves: readonly UpgradeWave[], target: string, preflightDone: boolean): string[] {
     const row = SUPPORTED_CILIUM_MINORS[supportedMinorIndex(target)];
-    const moves = waves.flat();
+    const moves = waves.filter((w) => w.stage === "move").flatMap((w) => w.moves);
     const notes = [`upgrade notes of Cilium ${row.minor} (read them before the run): ${row.upgradeNotes.url}: ${row.upgradeNotes.summary}`];
     if (moves.some((m) => m.kind === "rollback")) {
         notes.push("a rollback: read the upgrade notes of the minor you leave as well; what it changed is undone");
     }
     const moving = byClusterId(members).filter((m) => moves.some((move) => move.stack === m.stack));
-    notes.push(
-        `required manual step, not run by this command: Cilium's pre-flight check (upgrade guide, "Running pre-flight check (Required)") on ${moving.map((m) => m.stack).join(", ")}: ` +
-            "it pre-pulls the new image on every node; run these, wait for the DaemonSet, remove it, then run the upgrade with --preflight-done",
-    );
-    for (const m of moving) {
-        const last = moves.filter((move) => move.stack === m.stack).at(-1)!;
-        notes.push(`pre-flight ${m.stack}: ${preflightCommands(m, last.to).join(" && ")}`);
+    const preflighted = [...new Set(waves.filter((w) => w.stage === "preflight").flatMap((w) => w.moves.map((m) => m.stack)))];
+    if (preflightDone) {
+        notes.push(`--preflight-done: Cilium's pre-flight check (upgrade guide, "Running pre-flight check (Required)") was run by hand on ${moving.map((m) => m.stack).join(", ")}; no pre-flight wave runs`);
+    } else if (preflighted.length > 0) {
+        notes.push(
+            `Cilium's pre-flight check (upgrade guide, "Running pre-flight check (Required)") runs before each move, on ${preflighted.join(", ")}: ` +
+                `the ${PREFLIGHT_RELEASE_NAME} release of the target's chart pulls its image on every node and validates the network policies; the move removes it`,
+        );
     }
-    const archives = moving.filter((m) => m.cilium.chart !== undefined);
-    for (const m of archives) {
+    for (const m of members.filter((x) => x.cilium.preflight !== undefined && !moving.includes(x))) {
+        notes.push(`${m.file} still sets ${CILIUM_PREFLIGHT_KEY}: ${m.cilium.preflight} (an earlier run or a hand edit): remove it and run its up to delete the ${PREFLIGHT_RELEASE_NAME} release`);
+    }
+    for (const m of moving.filter((x) => x.cilium.chart !== undefined)) {
         notes.push(`${m.file} installs a local chart archive: each move points ${CILIUM_CHART_KEY} at cilium-<version>.tgz beside it; fetch it first (helm pull cilium/cilium --version <version>)`);
     }
     return notes;
@@ -278,16 +320,15 @@ async function upgradeRun(args: ParsedUpgrade, deps: MeshCliDeps): Promise<numbe
         }
         return 0;
     }
-    const waves = upgradeWaves(upgradeMembers, pathResult, args.parallel);
-    const steps = upgradeSteps(ordered, waves);
-    const moveOf = (step: MeshStep): UpgradeMove => waves[step.phase - 1].find((m) => m.stack === step.stack)!;
-    const notes = upgradeNotes(ordered, waves, args.target);
+    const waves = upgradeWavesOf(ordered, upgradeWaves(upgradeMembers, pathResult, args.parallel), args.preflightDone);
+    const steps = waves.flatMap((w) => w.steps);
+    const notes = upgradeNotes(ordered, waves, args.target, args.preflightDone);
     const skipped = upgradeMembers.filter((m) => atTarget(m, args.target)).map((m) => m.stack);
     if (skipped.length > 0) {
         notes.unshift(`${skipped.join(", ")} ${skipped.length === 1 ? "is" : "are"} on ${args.target} already (file and deployed stack): skipped`);
     }
     if (args.dryRun) {
-        const phased = fromMeshSteps(steps).map((s, i) => ({ ...s, changes: moveChanges(steps[i], moveOf(steps[i])) }));
+        const phased = fromMeshSteps(steps).map((s, i) => ({ ...s, changes: stepChanges(waves[steps[i].phase - 1], steps[i]) }));
         const doc = dryRunDocument({
             command: `upgrade --cilium ${args.target}`,
             state,
@@ -304,31 +345,24 @@ async function upgradeRun(args: ParsedUpgrade, deps: MeshCliDeps): Promise<numbe
     for (const note of notes) {
         info(`note: ${note}`);
     }
-    if (!args.preflightDone) {
-        deps.err(
-            "Cilium's upgrade guide requires the pre-flight check on every cluster before it is upgraded (the notes above list the commands); nothing was run. " +
-                `Run it, then the same command with --preflight-done: npm run mesh -- upgrade --cilium ${args.target} --preflight-done`,
-        );
-        return 2;
-    }
-    return runWaves(args, deps, ordered, waves, steps, moveOf, workspace!, logDir);
+    return runWaves(args, deps, ordered, waves, workspace!, logDir);
 }
 
-async function runWaves(
-    args: ParsedUpgrade,
-    deps: MeshCliDeps,
-    members: readonly MeshMember[],
-    waves: readonly UpgradeMove[][],
-    steps: readonly MeshStep[],
-    moveOf: (step: MeshStep) => UpgradeMove,
-    workspace: MeshWorkspace,
-    logDir: string,
-): Promise<number> {
+/** One line per wave member: `r2 pre-flight 1.20.0` or `r2 cilium 1.19.6 → 1.20.0`. */
+function describeWave(wave: UpgradeWave): string {
+    return wave.moves.map((m) => (wave.stage === "preflight" ? `${m.stack} pre-flight check of ${m.to}` : `${m.stack} cilium ${m.from} → ${m.to}`)).join(", ");
+}
+
+async function runWaves(args: ParsedUpgrade, deps: MeshCliDeps, members: readonly MeshMember[], waves: readonly UpgradeWave[], workspace: MeshWorkspace, logDir: string): Promise<number> {
     const info = args.json ? deps.err : deps.out;
     const verify = deps.verify ?? verifyWithCli;
-    const rerun = `npm run mesh -- upgrade --cilium ${args.target} --preflight-done${args.parallel !== 1 ? ` --parallel ${args.parallel}` : ""}`;
-    info(`upgrade to ${args.target}: ${waves.length} wave${waves.length === 1 ? "" : "s"}, at most ${Math.max(...waves.map((w) => w.length))} member(s) each; each stack's Pulumi output goes to ${logDir}/<stack>.log`);
-    info(table(["WAVE", "STACK", "CHANGES"], steps.map((s) => [String(s.phase), s.stack, `cilium ${moveOf(s).from} → ${moveOf(s).to}`])));
+    const again = `npm run mesh -- upgrade --cilium ${args.target}${args.preflightDone ? " --preflight-done" : ""}${args.parallel !== 1 ? ` --parallel ${args.parallel}` : ""}`;
+    const moveWaves = waves.filter((w) => w.stage === "move");
+    info(
+        `upgrade to ${args.target}: ${waves.length} wave${waves.length === 1 ? "" : "s"} (${moveWaves.length} move${moveWaves.length === 1 ? "" : "s"}, each after its pre-flight check), ` +
+            `at most ${Math.max(...waves.map((w) => w.moves.length))} member(s) each; each stack's Pulumi output goes to ${logDir}/<stack>.log`,
+    );
+    info(table(["WAVE", "STACK", "CHANGES"], waves.flatMap((w) => w.moves.map((m) => [String(w.wave), m.stack, w.stage === "preflight" ? `pre-flight check of ${m.to}` : `cilium ${m.from} → ${m.to}`]))));
     let stopped: string | undefined;
     const unsubscribe = (deps.onStop ?? (await import("./cli")).defaultOnStop)((why) => {
         if (stopped === undefined) {
@@ -350,10 +384,11 @@ async function runWaves(
                         target: args.target,
                         ok,
                         logDir,
-                        waves: waves.map((_, i) => ({
-                            wave: i + 1,
-                            steps: states.filter((s) => s.step.phase === i + 1).map((s) => ({ stack: s.step.stack, action: s.step.action, status: s.status, ...(s.error !== undefined ? { error: firstErrorLine(s.error, 300) } : {}) })),
-                            verified: verified.filter((v) => v.wave === i + 1).map(({ from, ok: passed, detail }) => ({ from, ok: passed, detail })),
+                        waves: waves.map((w) => ({
+                            wave: w.wave,
+                            stage: w.stage,
+                            steps: states.filter((s) => s.step.phase === w.wave).map((s) => ({ stack: s.step.stack, action: s.step.action, status: s.status, ...(s.error !== undefined ? { error: firstErrorLine(s.error, 300) } : {}) })),
+                            verified: verified.filter((v) => v.wave === w.wave).map(({ from, ok: passed, detail }) => ({ from, ok: passed, detail })),
                         })),
                     },
                     null,
@@ -363,40 +398,50 @@ async function runWaves(
         }
     };
     try {
-        for (let i = 0; i < waves.length; i++) {
-            const wave = i + 1;
+        for (const w of waves) {
+            const { wave } = w;
             if (stopped !== undefined) {
-                deps.err(`upgrade stopped (${stopped}) before wave ${wave} of ${waves.length}. Run ${rerun} to finish: members already on ${args.target} are skipped.`);
+                deps.err(`upgrade stopped (${stopped}) before wave ${wave} of ${waves.length}. Run ${again} to finish: members already on ${args.target} are skipped.`);
                 finish(false);
                 return 1;
             }
-            const waveSteps = steps.filter((s) => s.phase === wave);
-            info(`wave ${wave}/${waves.length}: ${waveSteps.map((s) => `${s.stack} cilium ${moveOf(s).from} → ${moveOf(s).to}`).join(", ")}`);
-            const result = await runSteps(waveSteps, workspace, { parallel: waveSteps.length, now: deps.now });
+            info(`wave ${wave}/${waves.length}: ${describeWave(w)}`);
+            const result = await runSteps(w.steps, workspace, { parallel: w.steps.length, now: deps.now });
             states.push(...result.states);
             const failed = result.states.filter((s) => s.status !== "done");
+            const moved = w.moves.map((m) => m.stack);
             if (failed.length > 0) {
                 for (const s of failed) {
                     deps.err(`wave ${wave}: up ${s.step.stack} failed (the whole output: ${path.join(logDir, `${s.step.stack}.log`)}):\n${errorTail(s.error ?? "")}`);
                 }
                 const names = failed.map((s) => s.step.stack).join(", ");
+                const one = failed.length === 1;
+                const to = w.moves[0].to;
                 deps.err(
-                    `upgrade stopped at wave ${wave} of ${waves.length}: the up of ${names} failed; no later wave ran. ` +
-                        `${names} ${failed.length === 1 ? "keeps" : "keep"} ${CILIUM_VERSION_KEY}: ${moveOf(failed[0].step).to} in ${failed.length === 1 ? "its file" : "their files"}, but ${failed.length === 1 ? "its" : "their"} stack still reports the old version. ` +
-                        `Fix the cause and run ${rerun} again: it resumes at ${names} (members already on ${args.target} are skipped).`,
+                    w.stage === "preflight"
+                        ? `upgrade stopped at wave ${wave} of ${waves.length}: the pre-flight check of ${to} on ${names} did not become ready; no later wave ran and ${one ? "its" : "their"} Cilium did not move. ` +
+                              `The ${PREFLIGHT_RELEASE_NAME} pods show why (kubectl -n kube-system describe daemonset/cilium-pre-flight-check; kubectl -n kube-system logs deployment/cilium-pre-flight-check for a network policy ${to} refuses). ` +
+                              `Fix the cause and run ${again} again: it runs the pre-flight check of ${names} again.`
+                        : `upgrade stopped at wave ${wave} of ${waves.length}: the up of ${names} failed; no later wave ran. ` +
+                              `${names} ${one ? "keeps" : "keep"} ${CILIUM_VERSION_KEY}: ${to} in ${one ? "its file" : "their files"}, but ${one ? "its" : "their"} stack still reports the old version. ` +
+                              `Fix the cause and run ${again} again: it resumes at ${names} without a second pre-flight check (members already on ${args.target} are skipped).`,
                 );
                 finish(false);
                 return 1;
             }
+            if (w.stage === "preflight") {
+                // Helm's wait on the pre-flight release is the check (images pulled, policies valid); nothing moved for the peers to see.
+                info(`wave ${wave}/${waves.length} done: the pre-flight check of ${w.moves[0].to} is ready on ${moved.join(", ")}`);
+                continue;
+            }
             // The wave's members first (their agents reach every peer), then every peer (their agents reach the moved clustermesh-apiservers).
-            const moved = waveSteps.map((s) => s.stack);
             const from = [...moved, ...members.map((m) => m.stack).filter((s) => !moved.includes(s))];
             for (const stack of from) {
                 const why = stopReason();
                 if (why !== undefined) {
                     deps.err(
                         `upgrade stopped (${why}) while wave ${wave} of ${waves.length} was verified: ${moved.join(", ")} ${moved.length === 1 ? "is" : "are"} deployed on the new version. ` +
-                            `Check the mesh (npm run verify -- --stack ${stack}), then run ${rerun} to finish: members already on ${args.target} are skipped.`,
+                            `Check the mesh (npm run verify -- --stack ${stack}), then run ${again} to finish: members already on ${args.target} are skipped.`,
                     );
                     finish(false);
                     return 1;
@@ -409,24 +454,26 @@ async function runWaves(
                 }
                 verified.push({ wave, from: stack, ...outcome });
                 if (!outcome.ok) {
+                    const last = wave === waves.length;
                     deps.err(
-                        `wave ${wave}: verify from ${stack} failed after ${moved.join(", ")} moved to ${moveOf(waveSteps[0]).to}:\n${outcome.detail}\n` +
+                        `wave ${wave}: verify from ${stack} failed after ${moved.join(", ")} moved to ${w.moves[0].to}:\n${outcome.detail}\n` +
                             `upgrade stopped at wave ${wave} of ${waves.length}: ${moved.join(", ")} ${moved.length === 1 ? "is" : "are"} deployed on the new version, no later wave ran. ` +
-                            (wave < waves.length
-                                ? `Find the cause (npm run verify -- --stack ${stack}), then run ${rerun} again: ${moved.join(", ")} ${moved.length === 1 ? "is" : "are"} skipped and the next wave is verified with ${moved.length === 1 ? "it" : "them"}; `
+                            (!last
+                                ? `Find the cause (npm run verify -- --stack ${stack}), then run ${again} again: ${moved.join(", ")} ${moved.length === 1 ? "is" : "are"} skipped and the next wave is verified with ${moved.length === 1 ? "it" : "them"}; `
                                 : `This was the last wave, so a rerun has nothing left to move: find the cause and check with npm run verify -- --stack ${stack}; `) +
-                            `to go back instead, run npm run mesh -- upgrade --cilium ${moveOf(waveSteps[0]).from} --preflight-done.`,
+                            `to go back instead, run npm run mesh -- upgrade --cilium ${w.moves[0].from}.`,
                     );
                     finish(false);
                     return 1;
                 }
             }
-            info(`wave ${wave}/${waves.length} done: ${moved.join(", ")} on ${moveOf(waveSteps[0]).to}, verified from ${from.length} member${from.length === 1 ? "" : "s"}`);
+            info(`wave ${wave}/${waves.length} done: ${moved.join(", ")} on ${w.moves[0].to}, verified from ${from.length} member${from.length === 1 ? "" : "s"}`);
         }
     } finally {
         unsubscribe();
     }
-    info(`upgrade done: every member is on ${args.target}. Commit the stack files (${CILIUM_VERSION_KEY} changed in ${[...new Set(steps.map((s) => s.stack))].map((s) => `Pulumi.${s}.yaml`).join(", ")}).`);
+    const edited = [...new Set(moveWaves.flatMap((w) => w.moves.map((m) => `Pulumi.${m.stack}.yaml`)))];
+    info(`upgrade done: every member is on ${args.target}. Commit the stack files (${CILIUM_VERSION_KEY} changed in ${edited.join(", ")}).`);
     finish(true);
     return 0;
 }

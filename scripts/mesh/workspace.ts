@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { LINKED_PEERS_OUTPUT } from "./removal-guard";
-import { setStackFileValue } from "./stack-file-edit";
+import { setStackFileValue, type StackFileValue } from "./stack-file-edit";
 
 /** What the runner hears about one operation while it runs. */
 export interface OperationHooks {
@@ -22,9 +22,9 @@ export interface MeshWorkspace {
     selectStack(stack: string): Promise<void>;
     /**
      * Sets one config value in the stack's file. A key with a dot is a path (`clustermesh:mesh.link`):
-     * the CLI stores "true"/"false" under a path as booleans.
+     * the CLI stores "true"/"false" under a path as booleans. `null` removes the key.
      */
-    setConfig(stack: string, key: string, value: string | boolean | number): Promise<void>;
+    setConfig(stack: string, key: string, value: StackFileValue): Promise<void>;
     /** `pulumi up` with `env` added to the program's environment. */
     up(stack: string, env: Readonly<Record<string, string>>, hooks?: OperationHooks): Promise<void>;
     /** `pulumi preview` with `env` added to the program's environment. */
@@ -178,7 +178,7 @@ export class AutomationWorkspace implements MeshWorkspace {
      * `pulumi config set` rewrites the file in place, and a program reading it meanwhile saw an
      * empty file. Plain values only; secrets are never set by the runner.
      */
-    setConfig(name: string, key: string, value: string | boolean | number): Promise<void> {
+    setConfig(name: string, key: string, value: StackFileValue): Promise<void> {
         setStackFileValue(this.workDir, name, key, value);
         return Promise.resolve();
     }
