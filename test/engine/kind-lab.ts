@@ -6,12 +6,15 @@
  * `npm run mesh -- up` and `destroy` through the Automation API. The clusters are the test
  * harness's (test/engine/cluster: a control plane with kwok nodes on loopback behind stand-in
  * `kind` and `docker` executables); the chart is the archive in ../shared/reference
- * (`clustermesh:cilium.chart`), as there is no internet.
+ * (`clustermesh:cilium.chart`), as there is no internet. The lab is deployed one minor below the
+ * stack files' release and moved up by the real `mesh upgrade` (test/engine/upgrade-run.ts) once
+ * its CA has rotated, so the later `mesh up` deploys the files' own release.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { SUPPORTED_CILIUM_MINORS, supportedMinorIndex } from "../../lib/cilium-version";
 import { FIRST_CA_STATE, issuingGeneration } from "../../lib/mesh-ca";
 import { rotationPlan } from "../../scripts/mesh/rotate-ca-path";
 import { rotationConfig } from "../../scripts/mesh/rotate-ca";
@@ -35,6 +38,41 @@ function ensureClusterBinaries(): string[] {
     if (missingBinaries().length === 0) return [];
     const r = spawnSync("bash", [path.join(ROOT, "scripts/engine/build-cluster.sh")], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
     return r.status === 0 ? missingBinaries() : [`scripts/engine/build-cluster.sh exited ${r.status}`];
+}
+
+/** The release one minor below `version`: what the lab is deployed at before `mesh upgrade` moves it. */
+function previousRelease(version: string): string | undefined {
+    const index = supportedMinorIndex(version);
+    return index > 0 ? SUPPORTED_CILIUM_MINORS[index - 1].referenceChart : undefined;
+}
+
+/**
+ * `mesh upgrade --cilium target` through the real engine (test/engine/upgrade-run.ts): its own
+ * checks (each pre-flight wave's release, each move verified from the real state) are recorded,
+ * then the command's result; a second run must have nothing to upgrade, and a second up of each
+ * stack no changes.
+ */
+function upgrade(lab: Engine, dir: string, target: string, stacks: readonly string[]): void {
+    const run = () =>
+        spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(lab.work, "test/engine/upgrade-run.ts"), "--cilium", target, "--logs", path.join(lab.tmp, "upgrade-logs")], {
+            cwd: dir,
+            env: { ...lab.env, CLUSTERMESH_PROJECT_DIR: dir },
+            encoding: "utf8",
+            timeout: 30 * 60_000,
+        });
+    const first = run();
+    const output = `${first.stdout}${first.stderr}`;
+    for (const m of output.matchAll(/^CHECK (ok {2}|FAIL) (.+)\n((?: {5}.*\n)*)/gm)) record(`kind lab: ${m[2]}`, m[1] === "ok  ", m[3]?.replace(/^ {5}/gm, ""));
+    const waves = [...output.matchAll(/^wave \d+\/\d+ done: /gm)].length;
+    record(`kind lab: mesh upgrade --cilium ${target}: a pre-flight and a move wave per member, each done (real engine)`, first.status === 0 && waves === stacks.length * 2, output.trimEnd().split("\n").slice(-40).join("\n"));
+    const left = stacks.filter((s) => (parse(fs.readFileSync(path.join(dir, `Pulumi.${s}.yaml`), "utf8")) as { config: Record<string, { preflight?: string }> }).config["clustermesh:cilium"]?.preflight !== undefined);
+    record("kind lab: mesh upgrade: no stack file keeps clustermesh:cilium.preflight", left.length === 0, left.join(", "));
+    const second = run();
+    record(`kind lab: mesh upgrade --cilium ${target} again: nothing to upgrade`, second.status === 0 && /nothing to upgrade/.test(second.stdout), `${second.stdout}${second.stderr}`.trimEnd().split("\n").slice(-20).join("\n"));
+    for (const stack of stacks) {
+        const r = pulumi(lab, dir, ["up", "--yes", "--skip-preview", "--expect-no-changes", "--stack", stack], 20 * 60_000);
+        record(`kind lab: after the upgrade, a second up of ${stack} shows no changes`, r.status === 0, tail(r, 60));
+    }
 }
 
 /** The resources left in a stack's state (`pulumi stack export`). */
@@ -147,12 +185,16 @@ export function kindLab(engine: Engine): void {
     const lab: Engine = { ...engine, env };
     const dir = path.join(lab.work, LAB);
     const stacks = stacksOf(dir);
+    let target: string | undefined;
     for (const stack of stacks) {
         const file = parse(fs.readFileSync(path.join(dir, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, { version?: string }> };
-        const version = file.config["clustermesh:cilium"]?.version ?? "";
+        target = file.config["clustermesh:cilium"]?.version ?? "";
+        const version = previousRelease(target) ?? target;
         pulumi(lab, dir, ["stack", "select", "--create", stack]);
-        const set = pulumi(lab, dir, ["config", "set", "--path", "--stack", stack, "clustermesh:cilium.chart", chartArchive(version)]);
-        if (set.status !== 0) record(`kind lab ${stack}: set the chart archive`, false, tail(set));
+        for (const [key, value] of [["clustermesh:cilium.version", version], ["clustermesh:cilium.chart", chartArchive(version)]]) {
+            const set = pulumi(lab, dir, ["config", "set", "--path", "--stack", stack, key, value]);
+            if (set.status !== 0) record(`kind lab ${stack}: set ${key}`, false, tail(set));
+        }
     }
     const up = (stack: string, label: string, extra: string[] = []): boolean => {
         const r = pulumi(lab, dir, ["up", "--yes", "--skip-preview", "--stack", stack, ...extra], 20 * 60_000);
@@ -171,6 +213,7 @@ export function kindLab(engine: Engine): void {
     up(west, "second up of west shows no changes", ["--expect-no-changes"]);
     up(east, "second up of east shows no changes", ["--expect-no-changes"]);
     rotateCa(lab, dir, up, [west, east]);
+    if (target !== undefined && previousRelease(target) !== undefined) upgrade(lab, dir, target, [west, east]);
 
     for (const stack of [east, west]) {
         const r = pulumi(lab, dir, ["destroy", "--yes", "--skip-preview", "--stack", stack], 20 * 60_000);
