@@ -47,6 +47,11 @@ function labMember(name: keyof typeof LAB_MEMBERS): Record<string, unknown> {
         { provider },
     );
     const nodes = new aws.ec2.SecurityGroup(`${name}-nodes-sg`, { vpcId: network.vpcId, description: `nodes of ${name}`, tags: { Name: `${name}-nodes` } }, { parent: network, provider });
+    // The nodes' own rules as K3sCluster declares them: all traffic inside the VPC, and the
+    // allow-all egress back (AWS adds one to every new group, which the AWS provider removes;
+    // declared while it is still there, it would be InvalidPermission.Duplicate).
+    new aws.vpc.SecurityGroupIngressRule(`${name}-intra-vpc`, { securityGroupId: nodes.id, description: "all traffic between the nodes", ipProtocol: "-1", cidrIpv4: m.vpcCidr, tags: { Name: `${name}-intra-vpc` } }, { parent: nodes, provider });
+    new aws.vpc.SecurityGroupEgressRule(`${name}-egress`, { securityGroupId: nodes.id, description: "all egress", ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", tags: { Name: `${name}-egress` } }, { parent: nodes, provider });
     const peers = (Object.keys(LAB_MEMBERS) as Array<keyof typeof LAB_MEMBERS>).filter((p) => p !== name).map(member);
     const link = new ClusterMeshLink(
         `${name}-link`,

@@ -92,8 +92,9 @@ function ipPermission(inputs: Props): Record<string, string> {
 
 function securityGroupRule(direction: "Ingress" | "Egress"): MotoType {
     return {
+        tags: "security-group-rule",
         async create(inputs, ctx) {
-            const r = await ctx.ec2(ctx.region, `AuthorizeSecurityGroup${direction}`, { GroupId: str(inputs.securityGroupId), ...ipPermission(inputs) });
+            const r = await ctx.ec2(ctx.region, `AuthorizeSecurityGroup${direction}`, { GroupId: str(inputs.securityGroupId), ...ipPermission(inputs), ...tagSpecification("security-group-rule", inputs.tags) });
             const rule = list(r, "securityGroupRuleSet")[0];
             if (!rule) throw new ProviderError(`AuthorizeSecurityGroup${direction} answered no rule`);
             const id = text(rule, "securityGroupRuleId");
