@@ -3,7 +3,8 @@
  * engine-test aws provider creating its EC2 resources in moto_server, so AWS's own rules apply
  * (CIDR containment, peering acceptance in the accepter's region, delete order). East, then
  * west (which owns the peering), a second `up` of each with `--expect-no-changes`, what moto
- * holds checked against the lab's plan, `destroy` of both; a subnet outside its VPC must fail
+ * holds checked against the lab's plan, `destroy` of both; the same for the Transit Gateway pair
+ * (twest, teast: up unlinked, then linked); a subnet outside its VPC must fail
  * with AWS's InvalidSubnet.Range; at the end moto holds only what it started with (its default
  * VPC per region) and the state holds nothing.
  */
@@ -38,6 +39,10 @@ async function inventory(ec2: Ec2Call, region: string): Promise<string[]> {
     // A deleted list stays listed as delete-complete for a while (AWS; moto keeps it so).
     await add("DescribeManagedPrefixLists", "prefixListSet", "prefixListId", (p) => field(p, "state") !== "delete-complete");
     await add("DescribeVpcPeeringConnections", "vpcPeeringConnectionSet", "vpcPeeringConnectionId", (p) => field(p, "status", "code") !== "deleted");
+    const notDeleted = (o: Obj) => !/^(deleted|deleting)$/.test(field(o, "state"));
+    await add("DescribeTransitGateways", "transitGatewaySet", "transitGatewayId", notDeleted);
+    await add("DescribeTransitGatewayVpcAttachments", "transitGatewayVpcAttachments", "transitGatewayAttachmentId", notDeleted);
+    await add("DescribeTransitGatewayPeeringAttachments", "transitGatewayPeeringAttachments", "transitGatewayAttachmentId", notDeleted);
     for (const table of set(await ec2(region, "DescribeRouteTables"), "routeTableSet")) {
         for (const route of set(table, "routeSet")) lines.push(`${region} Route ${field(table, "routeTableId")} ${field(route, "destinationCidrBlock")}`);
     }
@@ -89,6 +94,29 @@ async function checkPeering(ec2: Ec2Call, west: Obj, east: Obj): Promise<string[
     return problems;
 }
 
+/** The transit pair: each VPC attached to its region's hub and routed to the other through it, the hubs peered (accepted in us-east-1) with static routes both ways. */
+async function checkTransit(ec2: Ec2Call, outs: Record<"twest" | "teast", Obj>): Promise<string[]> {
+    const problems: string[] = [];
+    const peerings = set(await ec2(LAB_MEMBERS.teast.region, "DescribeTransitGatewayPeeringAttachments"), "transitGatewayPeeringAttachments").filter(
+        (p) => field(p, "requesterTgwInfo", "transitGatewayId") === field(outs.twest.transitGateway as Obj, "id") && field(p, "accepterTgwInfo", "transitGatewayId") === field(outs.teast.transitGateway as Obj, "id"),
+    );
+    const available = peerings.filter((p) => field(p, "state") === "available");
+    if (available.length !== 1) problems.push(`hub peerings twest→teast seen from ${LAB_MEMBERS.teast.region}: ${peerings.map((p) => `${field(p, "transitGatewayAttachmentId")} ${field(p, "state")}`).join(", ") || "none"}; one available expected`);
+    const peering = field(available[0], "transitGatewayAttachmentId");
+    for (const [self, other] of [["twest", "teast"], ["teast", "twest"]] as const) {
+        const m = LAB_MEMBERS[self];
+        const network = outs[self].network as Obj;
+        const hub = outs[self].transitGateway as Obj;
+        const attachments = set(await ec2(m.region, "DescribeTransitGatewayVpcAttachments", filterParams({ "vpc-id": [field(network, "vpcId")] })), "transitGatewayVpcAttachments").filter((a) => field(a, "state") === "available");
+        if (attachments.length !== 1 || field(attachments[0], "transitGatewayId") !== field(hub, "id")) problems.push(`${self}'s VPC: attachments ${attachments.map((a) => `${field(a, "transitGatewayAttachmentId")}→${field(a, "transitGatewayId")}`).join(", ") || "none"}; one to its hub ${field(hub, "id")} expected`);
+        const routes = set(await ec2(m.region, "DescribeRouteTables", listParams("RouteTableId", [field(network, "routeTableId")])), "routeTableSet").flatMap((t) => set(t, "routeSet"));
+        if (!routes.some((r) => field(r, "destinationCidrBlock") === LAB_MEMBERS[other].vpcCidr && field(r, "transitGatewayId") === field(hub, "id"))) problems.push(`${self}'s route table has no route to ${LAB_MEMBERS[other].vpcCidr} through its hub`);
+        const hubRoutes = set(await ec2(m.region, "SearchTransitGatewayRoutes", { TransitGatewayRouteTableId: field(hub, "routeTableId"), ...filterParams({ type: ["static"] }) }), "routeSet").map((r) => field(r, "destinationCidrBlock"));
+        if (!peering || !hubRoutes.includes(LAB_MEMBERS[other].vpcCidr)) problems.push(`${self}'s hub route table: static routes ${hubRoutes.join(", ") || "none"}; ${LAB_MEMBERS[other].vpcCidr} to the hub peering expected`);
+    }
+    return problems;
+}
+
 /** The acceptStatus output of the stack's VpcPeeringConnection, as its state holds it. */
 function acceptStatus(engine: Engine, dir: string, stack: string): string {
     const r = pulumi(engine, dir, ["stack", "export", "--stack", stack]);
@@ -118,7 +146,7 @@ export async function awsLab(base: Engine): Promise<void> {
             record(`aws lab: ${label}`, r.status === 0, tail(r));
             return r.status === 0;
         };
-        for (const stack of ["east", "west", "bad"]) {
+        for (const stack of ["east", "west", "teast", "twest", "bad"]) {
             const r = pulumi(engine, dir, ["stack", "select", "--create", stack]);
             if (r.status !== 0) return record(`aws lab: stack init ${stack}`, false, tail(r));
         }
@@ -145,6 +173,23 @@ export async function awsLab(base: Engine): Promise<void> {
         step("destroy west", ["destroy", "--yes", "--skip-preview"], "west");
         step("destroy east", ["destroy", "--yes", "--skip-preview"], "east");
 
+        // Transit: both up unlinked (a member attaches to the hubs only once linked), then linked;
+        // twest (the lower id) peers the hubs, accepted in us-east-1, and routes both hubs.
+        const transit =
+            step("up teast (its hub, unlinked)", ["up", "--yes", "--skip-preview"], "teast") &&
+            step("up twest (its hub, unlinked)", ["up", "--yes", "--skip-preview"], "twest") &&
+            ["teast", "twest"].every((s) => pulumi(engine, dir, ["config", "set", "link", "true", "--stack", s]).status === 0) &&
+            step("up teast linked (attached to its hub)", ["up", "--yes", "--skip-preview"], "teast") &&
+            step("up twest linked (attached, the hub peering to us-east-1 and its routes)", ["up", "--yes", "--skip-preview"], "twest");
+        if (transit) {
+            step("second up of teast shows no changes", ["up", "--yes", "--skip-preview", "--expect-no-changes"], "teast");
+            step("second up of twest shows no changes", ["up", "--yes", "--skip-preview", "--expect-no-changes"], "twest");
+            const problems = await checkTransit(ec2, { twest: outputs(engine, dir, "twest"), teast: outputs(engine, dir, "teast") });
+            record("aws lab: the transit pair is attached to its hubs, the hubs peered and routed both ways", problems.length === 0, problems.join("\n"));
+        }
+        step("destroy twest", ["destroy", "--yes", "--skip-preview"], "twest");
+        step("destroy teast", ["destroy", "--yes", "--skip-preview"], "teast");
+
         // AWS refuses a subnet outside its VPC; the mock engine and the deterministic stand-in accept it.
         const bad = pulumi(engine, dir, ["up", "--yes", "--skip-preview", "--stack", "bad"]);
         const out = tail(bad, 400);
@@ -159,7 +204,7 @@ export async function awsLab(base: Engine): Promise<void> {
         const left = after.filter((l) => !before.includes(l));
         const gone = before.filter((l) => !after.includes(l));
         record("aws lab: after destroy moto holds only its defaults", left.length === 0 && gone.length === 0, [...left.map((l) => `left: ${l}`), ...gone.map((l) => `default gone: ${l}`)].join("\n"));
-        const states = ["west", "east", "bad"].map((s) => [s, stateResources(engine, dir, s)] as const);
+        const states = ["west", "east", "twest", "teast", "bad"].map((s) => [s, stateResources(engine, dir, s)] as const);
         const nonEmpty = states.filter(([, r]) => typeof r === "string" || r.length > 0);
         record("aws lab: after destroy the states hold no resources", nonEmpty.length === 0, nonEmpty.map(([s, r]) => `${s}: ${typeof r === "string" ? r : r.join("\n  ")}`).join("\n"));
     } finally {

@@ -1,24 +1,27 @@
 /**
- * The engine test's AWS lab (test/engine/aws-lab.ts runs it): two mesh members' VPCs built by
- * the project's own components, AwsNetwork and ClusterMeshLink (its VPC peering: the lower id
- * requests, accepts in the peer's region and routes both sides), in us-west-2 and us-east-1,
- * deployed to moto through the engine-test aws provider. No clusters: the link's peers are the
- * members' stacks, read through StackReferences as the program reads them. Stack `bad` asks
- * AWS for a subnet outside its VPC, which only AWS's own rules refuse.
+ * The engine test's AWS lab (test/engine/aws-lab.ts runs it): mesh members' VPCs built by the
+ * project's own components in us-west-2 and us-east-1, deployed to moto through the
+ * engine-test aws provider: AwsNetwork, and ClusterMeshLink joining west and east by a VPC
+ * peering (the lower id requests, accepts in the peer's region and routes both sides) and twest
+ * and teast through TransitGatewayHubs (attachments, the hub peering, static routes). No
+ * clusters: the link's peers are the members' stacks, read through StackReferences as the
+ * program reads them. Stack `bad` asks AWS for a subnet outside its VPC, which only AWS's own
+ * rules refuse.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { nodePortEndpoint, type MemberNetworkOutputs } from "../../../lib/contract";
+import { nodePortEndpoint, type MemberNetworkOutputs, type TransitGatewayOutputs } from "../../../lib/contract";
 import { AwsNetwork } from "../../../components/network/aws-network";
+import { TransitGatewayHub } from "../../../components/network/transit-gateway-hub";
 import { offeredZones } from "../../../components/network/zones";
 import { ClusterMeshLink } from "../../../components/mesh/clustermesh-link";
 import type { LinkMember } from "../../../components/mesh/mesh-network";
-import { BAD_VPC, LAB_INSTANCE_TYPE, LAB_MEMBERS } from "./lab";
+import { BAD_VPC, LAB_INSTANCE_TYPE, LAB_MEMBERS, type LabMemberName } from "./lab";
 
 const stack = pulumi.getStack();
 const provider = new aws.Provider("lab-aws", { region: new pulumi.Config("aws").require<aws.Region>("region") });
 
-function member(name: keyof typeof LAB_MEMBERS): LinkMember {
+function member(name: LabMemberName): LinkMember {
     const m = LAB_MEMBERS[name];
     return {
         name,
@@ -33,7 +36,7 @@ function member(name: keyof typeof LAB_MEMBERS): LinkMember {
     };
 }
 
-function labMember(name: keyof typeof LAB_MEMBERS): Record<string, unknown> {
+function labMember(name: LabMemberName): Record<string, unknown> {
     const m = LAB_MEMBERS[name];
     // Placement as the clusters do it, from moto's region data (real zone names and gaps).
     const zones = offeredZones([LAB_INSTANCE_TYPE], m.subnets.length, { provider });
@@ -52,18 +55,24 @@ function labMember(name: keyof typeof LAB_MEMBERS): Record<string, unknown> {
     // declared while it is still there, it would be InvalidPermission.Duplicate).
     new aws.vpc.SecurityGroupIngressRule(`${name}-intra-vpc`, { securityGroupId: nodes.id, description: "all traffic between the nodes", ipProtocol: "-1", cidrIpv4: m.vpcCidr, tags: { Name: `${name}-intra-vpc` } }, { parent: nodes, provider });
     new aws.vpc.SecurityGroupEgressRule(`${name}-egress`, { securityGroupId: nodes.id, description: "all egress", ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", tags: { Name: `${name}-egress` } }, { parent: nodes, provider });
-    const peers = (Object.keys(LAB_MEMBERS) as Array<keyof typeof LAB_MEMBERS>).filter((p) => p !== name).map(member);
+    const peers = (Object.keys(LAB_MEMBERS) as LabMemberName[]).filter((p) => p !== name && LAB_MEMBERS[p].topology === m.topology).map(member);
+    const transit = m.topology === "transit-gateway";
+    // Each transit member is the lowest id of its region, so it owns that region's hub.
+    const hub = transit ? new TransitGatewayHub(`${name}-hub`, { clusterName: name, region: m.region, amazonSideAsn: 64512 + m.id }, { provider }) : undefined;
     const link = new ClusterMeshLink(
         `${name}-link`,
         {
             self: member(name),
             peers,
-            // Only the owner of the pair (the lower id) reads its peer: east has nothing to read
-            // from west, and west is deployed after east.
-            link: peers.some((p) => p.id > m.id),
+            // Peering: only the owner of the pair (the lower id) reads its peer, so west links at
+            // once (east is deployed first). Transit: every member attaches only once linked, so
+            // both start unlinked and the test sets link (README: Bootstrap order).
+            link: transit ? new pulumi.Config().getBoolean("link") ?? false : peers.some((p) => p.id > m.id),
             stackPrefix: `${pulumi.getOrganization()}/${pulumi.getProject()}`,
             network: { securityGroupId: nodes.id, vpcId: network.vpcId, routeTableId: network.routeTableId, subnetIds: network.subnetIds },
             awsProvider: provider,
+            topology: m.topology,
+            ownHub: hub ? { transitGatewayId: hub.transitGatewayId, routeTableId: hub.routeTableId } : undefined,
         },
         { provider },
     );
@@ -72,6 +81,7 @@ function labMember(name: keyof typeof LAB_MEMBERS): Record<string, unknown> {
         network: pulumi.output({ vpcId: network.vpcId, vpcCidr: network.vpcCidr, routeTableId: network.routeTableId, region: m.region, securityGroupId: nodes.id }) satisfies pulumi.Output<MemberNetworkOutputs>,
         subnetIds: network.subnetIds,
         linkedPeers: link.linkedPeers,
+        transitGateway: hub ? (pulumi.output({ id: hub.transitGatewayId, routeTableId: hub.routeTableId, region: m.region }) satisfies pulumi.Output<TransitGatewayOutputs>) : undefined,
     };
 }
 
@@ -81,11 +91,12 @@ function badSubnet(): Record<string, unknown> {
     return { vpcId: vpc.id, subnetId: subnet.id };
 }
 
-const outputs = stack === "bad" ? badSubnet() : stack === "west" || stack === "east" ? labMember(stack) : undefined;
-if (!outputs) throw new Error(`stack ${stack} is not one of the lab's (west, east, bad)`);
+const outputs = stack === "bad" ? badSubnet() : stack in LAB_MEMBERS ? labMember(stack as LabMemberName) : undefined;
+if (!outputs) throw new Error(`stack ${stack} is not one of the lab's (${Object.keys(LAB_MEMBERS).join(", ")}, bad)`);
 export const clustermeshEndpoint = outputs.clustermeshEndpoint;
 export const network = outputs.network;
 export const subnetIds = outputs.subnetIds;
 export const linkedPeers = outputs.linkedPeers;
+export const transitGateway = outputs.transitGateway;
 export const vpcId = outputs.vpcId;
 export const subnetId = outputs.subnetId;

@@ -62,6 +62,11 @@ async function found(describe: () => Promise<Obj>, setKey: string): Promise<bool
     }
 }
 
+/** Whether a describe by id finds it in a state other than deleted (EC2 lists deleted transit gateways and attachments a while). */
+async function live(ctx: MotoContext, action: string, params: Params, setKey: string): Promise<boolean> {
+    return found(async () => ({ [setKey]: list(await ctx.ec2(ctx.region, action, params), setKey).filter((x) => !/^(deleted|deleting)$/.test(text(x, "state"))) }), setKey);
+}
+
 /** The first of a describe's set, or a failure naming what was looked for. */
 async function only(ctx: MotoContext, action: string, params: Params, setKey: string): Promise<Obj> {
     const first = list(await ctx.ec2(ctx.region, action, params), setKey)[0];
@@ -358,6 +363,126 @@ export const MOTO_TYPES: Readonly<Record<string, MotoType>> = {
         delete() {
             // Terraform's accepter only leaves the state: the connection is the requester's to delete.
             return Promise.resolve();
+        },
+    },
+    "aws:ec2transitgateway/transitGateway:TransitGateway": {
+        tags: "transit-gateway",
+        async create(inputs, ctx) {
+            const option = (k: string) => (inputs[k] === undefined ? undefined : str(inputs[k]));
+            const r = await ctx.ec2(ctx.region, "CreateTransitGateway", {
+                Description: inputs.description as string | undefined,
+                "Options.AmazonSideAsn": option("amazonSideAsn"),
+                "Options.AutoAcceptSharedAttachments": option("autoAcceptSharedAttachments"),
+                "Options.DefaultRouteTableAssociation": option("defaultRouteTableAssociation"),
+                "Options.DefaultRouteTablePropagation": option("defaultRouteTablePropagation"),
+                "Options.DnsSupport": option("dnsSupport"),
+                "Options.VpnEcmpSupport": option("vpnEcmpSupport"),
+                ...tagSpecification("transit-gateway", inputs.tags),
+            });
+            const tgw = at(r, "transitGateway");
+            const options = at(tgw, "options");
+            const id = text(tgw, "transitGatewayId");
+            return {
+                id,
+                outs: {
+                    arn: text(tgw, "transitGatewayArn") || arn(ctx.region, "transit-gateway", id),
+                    associationDefaultRouteTableId: text(options, "associationDefaultRouteTableId"),
+                    propagationDefaultRouteTableId: text(options, "propagationDefaultRouteTableId"),
+                    ownerId: text(tgw, "ownerId"),
+                    tagsAll: inputs.tags ?? {},
+                },
+            };
+        },
+        async delete(id, _outs, ctx) {
+            await ctx.ec2(ctx.region, "DeleteTransitGateway", { TransitGatewayId: id });
+        },
+        exists: (id, _outs, ctx) => live(ctx, "DescribeTransitGateways", listParams("TransitGatewayIds", [id]), "transitGatewaySet"),
+    },
+    "aws:ec2transitgateway/vpcAttachment:VpcAttachment": {
+        tags: "transit-gateway-attachment",
+        async create(inputs, ctx) {
+            const option = (k: string) => (inputs[k] === undefined ? undefined : str(inputs[k]));
+            const r = await ctx.ec2(ctx.region, "CreateTransitGatewayVpcAttachment", {
+                TransitGatewayId: str(inputs.transitGatewayId),
+                VpcId: str(inputs.vpcId),
+                ...listParams("SubnetIds", Array.isArray(inputs.subnetIds) ? inputs.subnetIds.map(str) : []),
+                "Options.DnsSupport": option("dnsSupport"),
+                "Options.Ipv6Support": option("ipv6Support"),
+                "Options.ApplianceModeSupport": option("applianceModeSupport"),
+                ...tagSpecification("transit-gateway-attachment", inputs.tags),
+            });
+            const attachment = at(r, "transitGatewayVpcAttachment");
+            return { id: text(attachment, "transitGatewayAttachmentId"), outs: { vpcOwnerId: text(attachment, "vpcOwnerId"), tagsAll: inputs.tags ?? {} } };
+        },
+        async delete(id, _outs, ctx) {
+            await ctx.ec2(ctx.region, "DeleteTransitGatewayVpcAttachment", { TransitGatewayAttachmentId: id });
+        },
+        exists: (id, _outs, ctx) => live(ctx, "DescribeTransitGatewayVpcAttachments", listParams("TransitGatewayAttachmentIds", [id]), "transitGatewayVpcAttachments"),
+    },
+    "aws:ec2transitgateway/peeringAttachment:PeeringAttachment": {
+        tags: "transit-gateway-attachment",
+        async create(inputs, ctx) {
+            const r = await ctx.ec2(ctx.region, "CreateTransitGatewayPeeringAttachment", {
+                TransitGatewayId: str(inputs.transitGatewayId),
+                PeerTransitGatewayId: str(inputs.peerTransitGatewayId),
+                PeerRegion: str(inputs.peerRegion),
+                // Terraform sends the caller's account when none is given.
+                PeerAccountId: inputs.peerAccountId !== undefined ? str(inputs.peerAccountId) : ACCOUNT_ID,
+                ...tagSpecification("transit-gateway-attachment", inputs.tags),
+            });
+            const attachment = at(r, "transitGatewayPeeringAttachment");
+            return { id: text(attachment, "transitGatewayAttachmentId"), outs: { state: text(attachment, "state"), peerAccountId: inputs.peerAccountId ?? ACCOUNT_ID, tagsAll: inputs.tags ?? {} } };
+        },
+        async delete(id, _outs, ctx) {
+            // The accepter's delete removes the attachment (Terraform's does); gone is done.
+            await ctx.ec2(ctx.region, "DeleteTransitGatewayPeeringAttachment", { TransitGatewayAttachmentId: id }).catch((e: unknown) => {
+                if (!(e instanceof AwsError && /NotFound|IncorrectState/.test(e.code))) throw e;
+            });
+        },
+        exists: (id, _outs, ctx) => live(ctx, "DescribeTransitGatewayPeeringAttachments", listParams("TransitGatewayAttachmentIds", [id]), "transitGatewayPeeringAttachments"),
+    },
+    "aws:ec2transitgateway/peeringAttachmentAccepter:PeeringAttachmentAccepter": {
+        tags: "transit-gateway-attachment",
+        async create(inputs, ctx) {
+            const id = str(inputs.transitGatewayAttachmentId);
+            // In the accepter's region (AWS refuses it from the requester's: InvalidParameterValue).
+            const r = await ctx.ec2(ctx.region, "AcceptTransitGatewayPeeringAttachment", { TransitGatewayAttachmentId: id });
+            const attachment = at(r, "transitGatewayPeeringAttachment");
+            const tags = tagEntries(inputs.tags);
+            if (tags.length > 0) await ctx.ec2(ctx.region, "CreateTags", { ...listParams("ResourceId", [id]), ...tagParams(tags) });
+            const requester = at(attachment, "requesterTgwInfo");
+            return {
+                id,
+                outs: {
+                    transitGatewayId: text(at(attachment, "accepterTgwInfo"), "transitGatewayId"),
+                    peerTransitGatewayId: text(requester, "transitGatewayId"),
+                    peerRegion: text(requester, "region"),
+                    peerAccountId: text(requester, "ownerId"),
+                    tagsAll: inputs.tags ?? {},
+                },
+            };
+        },
+        async delete(id, _outs, ctx) {
+            await ctx.ec2(ctx.region, "DeleteTransitGatewayPeeringAttachment", { TransitGatewayAttachmentId: id }).catch((e: unknown) => {
+                if (!(e instanceof AwsError && /NotFound|IncorrectState/.test(e.code))) throw e;
+            });
+        },
+    },
+    "aws:ec2transitgateway/route:Route": {
+        async create(inputs, ctx) {
+            const table = str(inputs.transitGatewayRouteTableId);
+            const destination = str(inputs.destinationCidrBlock);
+            await ctx.ec2(ctx.region, "CreateTransitGatewayRoute", {
+                TransitGatewayRouteTableId: table,
+                DestinationCidrBlock: destination,
+                TransitGatewayAttachmentId: inputs.transitGatewayAttachmentId as string | undefined,
+                Blackhole: bool(inputs.blackhole),
+            });
+            // Terraform's id: <route table>_<destination>.
+            return { id: `${table}_${destination}`, outs: {} };
+        },
+        async delete(_id, outs, ctx) {
+            await ctx.ec2(ctx.region, "DeleteTransitGatewayRoute", { TransitGatewayRouteTableId: str(outs.transitGatewayRouteTableId), DestinationCidrBlock: str(outs.destinationCidrBlock) });
         },
     },
 };
