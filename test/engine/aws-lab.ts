@@ -10,7 +10,7 @@
  */
 import * as path from "node:path";
 import { ec2Client, filterParams, listParams, type Ec2Call } from "./aws-provider/moto";
-import { BAD_VPC, LAB_INSTANCE_TYPE, LAB_MEMBERS } from "./aws-lab/lab";
+import { BAD_VPC, DEP_SUBNET, LAB_INSTANCE_TYPE, LAB_MEMBERS } from "./aws-lab/lab";
 import { startMoto } from "./moto-server";
 import { type Engine, pulumi, record, tail } from "./run";
 
@@ -146,7 +146,7 @@ export async function awsLab(base: Engine): Promise<void> {
             record(`aws lab: ${label}`, r.status === 0, tail(r));
             return r.status === 0;
         };
-        for (const stack of ["east", "west", "teast", "twest", "bad"]) {
+        for (const stack of ["east", "west", "dep", "teast", "twest", "bad"]) {
             const r = pulumi(engine, dir, ["stack", "select", "--create", stack]);
             if (r.status !== 0) return record(`aws lab: stack init ${stack}`, false, tail(r));
         }
@@ -169,6 +169,15 @@ export async function awsLab(base: Engine): Promise<void> {
             record(`aws lab: moto holds both VPCs and their subnets with the planned CIDRs, in zones offering ${LAB_INSTANCE_TYPE}`, problems.length === 0, problems.join("\n"));
             const peering = await checkPeering(ec2, west, east);
             record(`aws lab: the peering is active in ${LAB_MEMBERS.east.region} and routed both ways`, peering.length === 0, peering.join("\n"));
+        }
+        // Another stack's subnet in west's VPC: AWS refuses to delete the VPC first
+        // (DependencyViolation), which the deterministic stand-in never did; once that stack is
+        // gone, west's destroy finishes.
+        if (up && step(`up dep (a subnet ${DEP_SUBNET.cidr} in west's VPC)`, ["up", "--yes", "--skip-preview"], "dep")) {
+            const refused = pulumi(engine, dir, ["destroy", "--yes", "--skip-preview", "--stack", "west"]);
+            const said = tail(refused, 400);
+            record("aws lab: destroy of west with dep's subnet in its VPC fails with AWS's DependencyViolation", refused.status !== 0 && said.includes("DeleteVpc: DependencyViolation"), tail(refused));
+            step("destroy dep", ["destroy", "--yes", "--skip-preview"], "dep");
         }
         step("destroy west", ["destroy", "--yes", "--skip-preview"], "west");
         step("destroy east", ["destroy", "--yes", "--skip-preview"], "east");
@@ -204,7 +213,7 @@ export async function awsLab(base: Engine): Promise<void> {
         const left = after.filter((l) => !before.includes(l));
         const gone = before.filter((l) => !after.includes(l));
         record("aws lab: after destroy moto holds only its defaults", left.length === 0 && gone.length === 0, [...left.map((l) => `left: ${l}`), ...gone.map((l) => `default gone: ${l}`)].join("\n"));
-        const states = ["west", "east", "twest", "teast", "bad"].map((s) => [s, stateResources(engine, dir, s)] as const);
+        const states = ["west", "east", "dep", "twest", "teast", "bad"].map((s) => [s, stateResources(engine, dir, s)] as const);
         const nonEmpty = states.filter(([, r]) => typeof r === "string" || r.length > 0);
         record("aws lab: after destroy the states hold no resources", nonEmpty.length === 0, nonEmpty.map(([s, r]) => `${s}: ${typeof r === "string" ? r : r.join("\n  ")}`).join("\n"));
     } finally {

@@ -6,7 +6,8 @@
  * and teast through TransitGatewayHubs (attachments, the hub peering, static routes). No
  * clusters: the link's peers are the members' stacks, read through StackReferences as the
  * program reads them. Stack `bad` asks AWS for a subnet outside its VPC, which only AWS's own
- * rules refuse.
+ * rules refuse; stack `dep` puts a subnet into west's VPC from another stack, as peers put
+ * routes into each other's tables, so AWS refuses to delete west's VPC before it.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -16,7 +17,7 @@ import { TransitGatewayHub } from "../../../components/network/transit-gateway-h
 import { offeredZones } from "../../../components/network/zones";
 import { ClusterMeshLink } from "../../../components/mesh/clustermesh-link";
 import type { LinkMember } from "../../../components/mesh/mesh-network";
-import { BAD_VPC, LAB_INSTANCE_TYPE, LAB_MEMBERS, type LabMemberName } from "./lab";
+import { BAD_VPC, DEP_SUBNET, LAB_INSTANCE_TYPE, LAB_MEMBERS, type LabMemberName } from "./lab";
 
 const stack = pulumi.getStack();
 const provider = new aws.Provider("lab-aws", { region: new pulumi.Config("aws").require<aws.Region>("region") });
@@ -91,8 +92,15 @@ function badSubnet(): Record<string, unknown> {
     return { vpcId: vpc.id, subnetId: subnet.id };
 }
 
-const outputs = stack === "bad" ? badSubnet() : stack in LAB_MEMBERS ? labMember(stack as LabMemberName) : undefined;
-if (!outputs) throw new Error(`stack ${stack} is not one of the lab's (${Object.keys(LAB_MEMBERS).join(", ")}, bad)`);
+function dependentSubnet(): Record<string, unknown> {
+    const west = new pulumi.StackReference("west-ref", { name: `${pulumi.getOrganization()}/${pulumi.getProject()}/west` });
+    const network = west.requireOutput("network") as pulumi.Output<MemberNetworkOutputs>;
+    const subnet = new aws.ec2.Subnet("dep-subnet", { vpcId: network.vpcId, cidrBlock: DEP_SUBNET.cidr, availabilityZone: DEP_SUBNET.zone, tags: { Name: "dep" } }, { provider });
+    return { subnetId: subnet.id };
+}
+
+const outputs = stack === "bad" ? badSubnet() : stack === "dep" ? dependentSubnet() : stack in LAB_MEMBERS ? labMember(stack as LabMemberName) : undefined;
+if (!outputs) throw new Error(`stack ${stack} is not one of the lab's (${Object.keys(LAB_MEMBERS).join(", ")}, bad, dep)`);
 export const clustermeshEndpoint = outputs.clustermeshEndpoint;
 export const network = outputs.network;
 export const subnetIds = outputs.subnetIds;

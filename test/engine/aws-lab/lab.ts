@@ -23,3 +23,6 @@ export const BAD_VPC = { vpcCidr: "10.43.0.0/16", subnetCidr: "10.44.0.0/24" } a
 
 /** The instance type the subnets' zones must offer (placement, components/network/zones.ts). */
 export const LAB_INSTANCE_TYPE = "t3.medium";
+
+/** Stack `dep`: a subnet of its own in west's VPC (read through a StackReference), so west's VPC cannot go first. */
+export const DEP_SUBNET = { cidr: "10.41.200.0/24", zone: "us-west-2a" } as const;
