@@ -5,7 +5,7 @@
  * backend and passphrase secrets, offline. Prints the real `pulumi version`, then one line per
  * check, and closes with `N passed, M failed`; exits 1 on any failure.
  *
- *   npm run test:engine [-- --only preview|kind] [--keep]
+ *   npm run test:engine [-- --only preview|kind|aws] [--keep]
  */
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
@@ -227,10 +227,15 @@ function previews(engine: Engine, projects: readonly string[]): void {
 async function main(): Promise<void> {
     const argv = process.argv.slice(2);
     if (argv.includes("--help")) {
-        process.stdout.write("usage: npm run test:engine [-- --only preview|kind] [--keep]\n  Runs every stack's preview and the kind lab through the real Pulumi engine (see README).\n");
+        process.stdout.write("usage: npm run test:engine [-- --only preview|kind|aws] [--keep]\n  Runs every stack's preview, the kind lab and the AWS lab (on moto_server) through the real Pulumi engine (see README).\n");
         return;
     }
     const only = argv.includes("--only") ? argv[argv.indexOf("--only") + 1] : undefined;
+    if (only !== undefined && !["preview", "kind", "aws"].includes(only)) {
+        process.stderr.write(`--only ${only}: not a group (preview, kind or aws)\n`);
+        process.exitCode = 2;
+        return;
+    }
     const engine = setup();
     const version = spawnSync("pulumi", ["version"], { env: engine.env, encoding: "utf8" });
     process.stdout.write(`pulumi version: ${version.stdout.trim()}\n`);
@@ -240,6 +245,10 @@ async function main(): Promise<void> {
         if (!only || only === "kind") {
             const { kindLab } = await import("./kind-lab");
             kindLab(engine);
+        }
+        if (!only || only === "aws") {
+            const { awsLab } = await import("./aws-lab");
+            await awsLab(engine);
         }
     } catch (e) {
         record("engine run", false, e instanceof Error ? (e.stack ?? e.message) : String(e));

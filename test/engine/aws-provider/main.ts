@@ -5,9 +5,16 @@
  * ./resources.ts and the data sources below with deterministic outputs: an id is the type's AWS
  * prefix and a hash of the URN, so two runs (and two machines) agree, and a second `up` has
  * nothing to change. Started by the CLI as a plugin (see scripts/engine/README.md).
+ *
+ * With CLUSTERMESH_ENGINE_MOTO_ENDPOINT set (the engine test's `aws` group starts moto_server),
+ * the EC2 types of ./moto-types.ts are created and deleted in moto instead: ids are moto's and
+ * AWS's rules are enforced (an AWS error fails the operation with AWS's code and message). A
+ * preview never calls moto, so previews are the same with or without it.
  */
 import { type Failure, type Props, type ResourceType, UNKNOWN, serve, str, urnName, urnType } from "../providers/server";
 import { ACCOUNT_ID, AWS_DATA_SOURCES, hash, region } from "./data-sources";
+import { ec2Client, motoEndpoint } from "./moto";
+import { MOTO_TYPES, type MotoContext, motoDataSources, retag } from "./moto-types";
 import { AWS_TYPES, type AwsType } from "./resources";
 
 /** The version @pulumi/aws in package-lock.json asks for (the engine matches it exactly). */
@@ -82,6 +89,39 @@ function computed(t: AwsType, token: string, id: string, inputs: Props, reg: str
     return out;
 }
 
+/** A type created in moto: the deterministic outputs first, what moto answered over them. */
+function motoResourceType(token: string, t: AwsType, endpoint: string): ResourceType {
+    const m = MOTO_TYPES[token];
+    const ec2 = ec2Client(endpoint);
+    const mctx = (ctx: { config: Readonly<Record<string, string>>; urn: string }): MotoContext => ({ ec2, region: region(ctx.config), urn: ctx.urn });
+    const base = resourceType(token, t);
+    return {
+        ...base,
+        async create(inputs, ctx) {
+            if (ctx.preview) return base.create(inputs, ctx);
+            const { id, outs } = await m.create(inputs, mctx(ctx));
+            return { id, outs: { ...inputs, ...computed(t, token, id, inputs, region(ctx.config)), ...outs } };
+        },
+        async update(id, olds, news, ctx) {
+            // Only tags change in place here (every other change the program makes replaces, per
+            // resources.ts); what AWS computed at create stays as it was, so ids never move.
+            if (!ctx.preview && m.tags) await retag(mctx(ctx), id, olds.tags, news.tags);
+            return { ...olds, ...news, ...("tagsAll" in olds ? { tagsAll: news.tags ?? {} } : {}) };
+        },
+        async delete(id, outs, ctx) {
+            await m.delete(id, outs, mctx(ctx));
+        },
+        async read(id, outs, ctx) {
+            if (m.current) {
+                const now = await m.current(id, outs, mctx(ctx));
+                return now && { ...outs, ...now };
+            }
+            if (!m.exists) return outs;
+            return (await m.exists(id, outs, mctx(ctx))) ? outs : undefined;
+        },
+    };
+}
+
 function resourceType(token: string, t: AwsType): ResourceType {
     return {
         replaceOnChanges: t.replace,
@@ -104,9 +144,11 @@ function resourceType(token: string, t: AwsType): ResourceType {
     };
 }
 
+const moto = motoEndpoint();
+
 void serve({
     name: "aws",
     version: AWS_VERSION,
-    resources: Object.fromEntries(Object.entries(AWS_TYPES).map(([token, t]) => [token, resourceType(token, t)])),
-    invokes: AWS_DATA_SOURCES,
+    resources: Object.fromEntries(Object.entries(AWS_TYPES).map(([token, t]) => [token, moto && token in MOTO_TYPES ? motoResourceType(token, t, moto) : resourceType(token, t)])),
+    invokes: moto ? { ...AWS_DATA_SOURCES, ...motoDataSources(ec2Client(moto), region) } : AWS_DATA_SOURCES,
 });
