@@ -133,38 +133,22 @@ export interface UpgradeWave {
 export function upgradeWavesOf(members: readonly MeshMember[], groups: readonly UpgradeMove[][], preflightDone: boolean): UpgradeWave[] {
     const byStack = new Map(members.map((m) => [m.stack, m]));
     const waves: UpgradeWave[] = [];
+    const add = (stage: UpgradeWave["stage"], moves: readonly UpgradeMove[], step: (move: UpgradeMove) => Pick<MeshStep, "config" | "reason">): void => {
+        const wave = waves.length + 1;
+        waves.push({ wave, stage, moves, steps: moves.map((move) => ({ phase: wave, stack: move.stack, action: "up", departing: [], ...step(move) })) });
+    };
     for (const group of groups) {
         const preflight = preflightDone ? [] : group.filter((move) => byStack.get(move.stack)!.cilium.version !== move.to);
         if (preflight.length > 0) {
-            const wave = waves.length + 1;
-            waves.push({
-                wave,
-                stage: "preflight",
-                moves: preflight,
-                steps: preflight.map((move) => ({
-                    phase: wave,
-                    stack: move.stack,
-                    action: "up",
-                    config: { [CILIUM_PREFLIGHT_KEY]: move.to },
-                    departing: [],
-                    reason: `Cilium's pre-flight check of ${move.to} before ${move.stack} moves (upgrade guide, "Running pre-flight check (Required)"): its image on every node, the network policies validated`,
-                })),
-            });
+            add("preflight", preflight, (move) => ({
+                config: { [CILIUM_PREFLIGHT_KEY]: move.to },
+                reason: `Cilium's pre-flight check of ${move.to} before ${move.stack} moves (upgrade guide, "Running pre-flight check (Required)"): its image on every node, the network policies validated`,
+            }));
         }
-        const wave = waves.length + 1;
-        waves.push({
-            wave,
-            stage: "move",
-            moves: group,
-            steps: group.map((move) => ({
-                phase: wave,
-                stack: move.stack,
-                action: "up",
-                config: moveConfig(byStack.get(move.stack)!, move, preflight.includes(move)),
-                departing: [],
-                reason: `cilium ${move.from} → ${move.to}: ${move.reason}; then verified from ${move.stack} and every peer before the next wave`,
-            })),
-        });
+        add("move", group, (move) => ({
+            config: moveConfig(byStack.get(move.stack)!, move, preflight.includes(move)),
+            reason: `cilium ${move.from} → ${move.to}: ${move.reason}; then verified from ${move.stack} and every peer before the next wave`,
+        }));
     }
     return waves;
 }
